@@ -13,6 +13,10 @@
 #include <string>
 #include <string_view>
 
+// Hot arithmetic must inline into its callers: a call per field operation costs as much as
+// the operation.
+#define DEPINFER_INLINE inline __attribute__((always_inline))
+
 namespace depinfer::math {
 
 using u64 = std::uint64_t;
@@ -72,7 +76,11 @@ struct BigInt {
     return 0;
   }
 
-  friend constexpr bool operator==(const BigInt& a, const BigInt& b) { return a.limb == b.limb; }
+  friend constexpr bool operator==(const BigInt& a, const BigInt& b) {
+    u64 diff = 0;
+    for (std::size_t i = 0; i < N; ++i) diff |= a.limb[i] ^ b.limb[i];
+    return diff == 0;
+  }
 
   // Three-way comparison in variable time: -1, 0 or 1.
   friend constexpr int CompareVartime(const BigInt& a, const BigInt& b) {
@@ -86,13 +94,13 @@ struct BigInt {
   }
 
   // out = a + b; returns the carry out of the top limb.
-  static constexpr u64 Add(BigInt& out, const BigInt& a, const BigInt& b) {
+  DEPINFER_INLINE static constexpr u64 Add(BigInt& out, const BigInt& a, const BigInt& b) {
     u64 c = 0;
     for (std::size_t i = 0; i < N; ++i) out.limb[i] = AddCarry(a.limb[i], b.limb[i], c);
     return c;
   }
   // out = a - b; returns the borrow (1 when a < b).
-  static constexpr u64 Sub(BigInt& out, const BigInt& a, const BigInt& b) {
+  DEPINFER_INLINE static constexpr u64 Sub(BigInt& out, const BigInt& a, const BigInt& b) {
     u64 c = 0;
     for (std::size_t i = 0; i < N; ++i) out.limb[i] = SubBorrow(a.limb[i], b.limb[i], c);
     return c;

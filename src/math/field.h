@@ -88,29 +88,21 @@ class Field {
   friend bool operator!=(const Field& a, const Field& b) { return !(a == b); }
 
   // --- arithmetic (constant time) -------------------------------------------------------
-  friend Field operator+(const Field& a, const Field& b) {
-    Field r;
-    Int::Add(r.v_, a.v_, b.v_);  // no carry: both < p < 2^(64N-1)
-    r.v_ = ReduceOnce(r.v_);
-    return r;
+  DEPINFER_INLINE friend Field operator+(const Field& a, const Field& b) {
+    return FromMontgomery(ModAdd<kLimbs>(a.v_, b.v_, kModulus));
   }
-  friend Field operator-(const Field& a, const Field& b) {
-    Field r;
-    u64 borrow = Int::Sub(r.v_, a.v_, b.v_);
-    Int t;
-    Int::Add(t, r.v_, kModulus);
-    r.v_ = Select(borrow, t, r.v_);
-    return r;
+  DEPINFER_INLINE friend Field operator-(const Field& a, const Field& b) {
+    return FromMontgomery(ModSub<kLimbs>(a.v_, b.v_, kModulus));
   }
-  Field operator-() const { return Zero() - *this; }
-  friend Field operator*(const Field& a, const Field& b) {
+  DEPINFER_INLINE Field operator-() const { return Zero() - *this; }
+  DEPINFER_INLINE friend Field operator*(const Field& a, const Field& b) {
     return FromMontgomery(MontMul(a.v_, b.v_));
   }
   Field& operator+=(const Field& b) { return *this = *this + b; }
   Field& operator-=(const Field& b) { return *this = *this - b; }
   Field& operator*=(const Field& b) { return *this = *this * b; }
-  Field Square() const { return FromMontgomery(MontSquare(v_)); }
-  Field Double() const { return *this + *this; }
+  DEPINFER_INLINE Field Square() const { return FromMontgomery(MontSquare(v_)); }
+  DEPINFER_INLINE Field Double() const { return *this + *this; }
   // Halves the element: (a + p*(a odd)) / 2.
   Field Half() const {
     Int t;
@@ -234,16 +226,10 @@ class Field {
   }();
 
  private:
-  static Int MontMul(const Int& a, const Int& b) { return MontgomeryMul<kLimbs>(a, b, kModulus, kInv); }
-  static Int MontSquare(const Int& a) { return MontgomerySquare<kLimbs>(a, kModulus, kInv); }
-  // r - p if r >= p else r (r < 2p), constant time.
-  static Int ReduceOnce(const Int& r) {
-    Int t;
-    u64 borrow = Int::Sub(t, r, kModulus);
-    return Select(borrow, r, t);
-  }
+  DEPINFER_INLINE static Int MontMul(const Int& a, const Int& b) { return MontgomeryMul<kLimbs>(a, b, kModulus, kInv); }
+  DEPINFER_INLINE static Int MontSquare(const Int& a) { return MontgomerySquare<kLimbs>(a, kModulus, kInv); }
   // flag ? a : b for flag in {0,1}, by masking.
-  static Int Select(u64 flag, const Int& a, const Int& b) {
+  DEPINFER_INLINE static Int Select(u64 flag, const Int& a, const Int& b) {
     u64 mask = 0 - flag;
     Int r;
     for (std::size_t i = 0; i < kLimbs; ++i) r.limb[i] = (a.limb[i] & mask) | (b.limb[i] & ~mask);

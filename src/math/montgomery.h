@@ -78,7 +78,7 @@ inline BigInt<N> MontgomeryMulGeneric(const BigInt<N>& a, const BigInt<N>& b, co
 
 // 4-limb Montgomery multiplication for moduli below 2^254 (the no-carry bound keeps every
 // intermediate in five limbs). Must equal MontgomeryMulGeneric<4> bit for bit (tested).
-inline BigInt<4> MontgomeryMul4Adx(const BigInt<4>& a, const BigInt<4>& b, const BigInt<4>& p,
+DEPINFER_INLINE BigInt<4> MontgomeryMul4Adx(const BigInt<4>& a, const BigInt<4>& b, const BigInt<4>& p,
                                    u64 inv) {
   u64 t0, t1, t2, t3, t4, lo, hi, z;
   __asm__(
@@ -115,10 +115,75 @@ inline BigInt<4> MontgomeryMul4Adx(const BigInt<4>& a, const BigInt<4>& b, const
   return r;
 }
 #undef DEPINFER_MONT4_ROUND
+
+// (a + b) mod p for a, b < p < 2^255: add, subtract p, keep the difference unless it borrowed.
+// Compilers turn the portable carry code into long sequences of flag shuffles; this is the
+// eight-instruction carry chain plus four conditional moves.
+DEPINFER_INLINE BigInt<4> ModAdd4(const BigInt<4>& a, const BigInt<4>& b, const BigInt<4>& p) {
+  u64 r0 = a.limb[0], r1 = a.limb[1], r2 = a.limb[2], r3 = a.limb[3];
+  u64 s0, s1, s2, s3;
+  __asm__(
+      "addq %[b0], %[r0]\n\t"
+      "adcq %[b1], %[r1]\n\t"
+      "adcq %[b2], %[r2]\n\t"
+      "adcq %[b3], %[r3]\n\t"
+      "movq %[r0], %[s0]\n\t"
+      "subq %[p0], %[s0]\n\t"
+      "movq %[r1], %[s1]\n\t"
+      "sbbq %[p1], %[s1]\n\t"
+      "movq %[r2], %[s2]\n\t"
+      "sbbq %[p2], %[s2]\n\t"
+      "movq %[r3], %[s3]\n\t"
+      "sbbq %[p3], %[s3]\n\t"
+      "cmovncq %[s0], %[r0]\n\t"
+      "cmovncq %[s1], %[r1]\n\t"
+      "cmovncq %[s2], %[r2]\n\t"
+      "cmovncq %[s3], %[r3]\n\t"
+      : [r0] "+&r"(r0), [r1] "+&r"(r1), [r2] "+&r"(r2), [r3] "+&r"(r3), [s0] "=&r"(s0),
+        [s1] "=&r"(s1), [s2] "=&r"(s2), [s3] "=&r"(s3)
+      : [b0] "m"(b.limb[0]), [b1] "m"(b.limb[1]), [b2] "m"(b.limb[2]), [b3] "m"(b.limb[3]),
+        [p0] "m"(p.limb[0]), [p1] "m"(p.limb[1]), [p2] "m"(p.limb[2]), [p3] "m"(p.limb[3])
+      : "cc");
+  BigInt<4> r;
+  r.limb = {r0, r1, r2, r3};
+  return r;
+}
+
+// (a - b) mod p for a, b < p: subtract, then add back p masked by the borrow.
+DEPINFER_INLINE BigInt<4> ModSub4(const BigInt<4>& a, const BigInt<4>& b, const BigInt<4>& p) {
+  u64 r0 = a.limb[0], r1 = a.limb[1], r2 = a.limb[2], r3 = a.limb[3];
+  u64 m, t0, t1, t2, t3;
+  __asm__(
+      "subq %[b0], %[r0]\n\t"
+      "sbbq %[b1], %[r1]\n\t"
+      "sbbq %[b2], %[r2]\n\t"
+      "sbbq %[b3], %[r3]\n\t"
+      "sbbq %[m], %[m]\n\t"
+      "movq %[p0], %[t0]\n\t"
+      "movq %[p1], %[t1]\n\t"
+      "movq %[p2], %[t2]\n\t"
+      "movq %[p3], %[t3]\n\t"
+      "andq %[m], %[t0]\n\t"
+      "andq %[m], %[t1]\n\t"
+      "andq %[m], %[t2]\n\t"
+      "andq %[m], %[t3]\n\t"
+      "addq %[t0], %[r0]\n\t"
+      "adcq %[t1], %[r1]\n\t"
+      "adcq %[t2], %[r2]\n\t"
+      "adcq %[t3], %[r3]\n\t"
+      : [r0] "+&r"(r0), [r1] "+&r"(r1), [r2] "+&r"(r2), [r3] "+&r"(r3), [m] "=&r"(m),
+        [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3)
+      : [b0] "m"(b.limb[0]), [b1] "m"(b.limb[1]), [b2] "m"(b.limb[2]), [b3] "m"(b.limb[3]),
+        [p0] "m"(p.limb[0]), [p1] "m"(p.limb[1]), [p2] "m"(p.limb[2]), [p3] "m"(p.limb[3])
+      : "cc");
+  BigInt<4> r;
+  r.limb = {r0, r1, r2, r3};
+  return r;
+}
 #endif
 
 template <std::size_t N>
-inline BigInt<N> MontgomeryMul(const BigInt<N>& a, const BigInt<N>& b, const BigInt<N>& p,
+DEPINFER_INLINE BigInt<N> MontgomeryMul(const BigInt<N>& a, const BigInt<N>& b, const BigInt<N>& p,
                                u64 inv) {
 #ifdef DEPINFER_HAVE_MONT4_ADX
   if constexpr (N == 4) {
@@ -131,8 +196,40 @@ inline BigInt<N> MontgomeryMul(const BigInt<N>& a, const BigInt<N>& b, const Big
 #endif
 }
 
+// (a + b) mod p and (a - b) mod p for a, b < p, constant time.
 template <std::size_t N>
-inline BigInt<N> MontgomerySquare(const BigInt<N>& a, const BigInt<N>& p, u64 inv) {
+DEPINFER_INLINE BigInt<N> ModAddGeneric(const BigInt<N>& a, const BigInt<N>& b, const BigInt<N>& p) {
+  BigInt<N> r, s;
+  BigInt<N>::Add(r, a, b);  // no carry out: a + b < 2p < 2^(64N)
+  u64 mask = 0 - BigInt<N>::Sub(s, r, p);
+  for (std::size_t i = 0; i < N; ++i) r.limb[i] = (r.limb[i] & mask) | (s.limb[i] & ~mask);
+  return r;
+}
+template <std::size_t N>
+DEPINFER_INLINE BigInt<N> ModSubGeneric(const BigInt<N>& a, const BigInt<N>& b, const BigInt<N>& p) {
+  BigInt<N> r, t;
+  u64 mask = 0 - BigInt<N>::Sub(r, a, b);
+  for (std::size_t i = 0; i < N; ++i) t.limb[i] = p.limb[i] & mask;
+  BigInt<N>::Add(r, r, t);
+  return r;
+}
+template <std::size_t N>
+DEPINFER_INLINE BigInt<N> ModAdd(const BigInt<N>& a, const BigInt<N>& b, const BigInt<N>& p) {
+#ifdef DEPINFER_HAVE_MONT4_ADX
+  if constexpr (N == 4) return ModAdd4(a, b, p);
+#endif
+  return ModAddGeneric<N>(a, b, p);
+}
+template <std::size_t N>
+DEPINFER_INLINE BigInt<N> ModSub(const BigInt<N>& a, const BigInt<N>& b, const BigInt<N>& p) {
+#ifdef DEPINFER_HAVE_MONT4_ADX
+  if constexpr (N == 4) return ModSub4(a, b, p);
+#endif
+  return ModSubGeneric<N>(a, b, p);
+}
+
+template <std::size_t N>
+DEPINFER_INLINE BigInt<N> MontgomerySquare(const BigInt<N>& a, const BigInt<N>& p, u64 inv) {
   return MontgomeryMul<N>(a, a, p, inv);
 }
 

@@ -53,7 +53,7 @@ TYPED_TEST(FieldTest, EdgeValues) {
   EXPECT_EQ(m1.ToInt(), pm1);
 }
 
-TYPED_TEST(FieldTest, MontgomeryKernelMatchesGeneric) {
+TYPED_TEST(FieldTest, AsmKernelsMatchGeneric) {
   using F = TypeParam;
   TestRng rng(2);
   std::vector<F> xs = {F::Zero(), F::One(), -F::One()};
@@ -62,6 +62,10 @@ TYPED_TEST(FieldTest, MontgomeryKernelMatchesGeneric) {
     auto generic = MontgomeryMulGeneric<4>(xs[i].montgomery(), xs[i + 1].montgomery(),
                                            F::kModulus, F::kInv);
     EXPECT_EQ((xs[i] * xs[i + 1]).montgomery(), generic);
+    EXPECT_EQ((xs[i] + xs[i + 1]).montgomery(),
+              ModAddGeneric<4>(xs[i].montgomery(), xs[i + 1].montgomery(), F::kModulus));
+    EXPECT_EQ((xs[i] - xs[i + 1]).montgomery(),
+              ModSubGeneric<4>(xs[i].montgomery(), xs[i + 1].montgomery(), F::kModulus));
   }
 }
 

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (.ci/run calls this): installs what is missing, then
+#   1. Release build with warnings as errors, every test (unit, EIP-196/197 vectors, oracles);
+#   2. the same tests built with AddressSanitizer + UndefinedBehaviorSanitizer;
+#   3. the libFuzzer decoders for a short run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+scripts/setup.sh
+
+echo "== release build and tests"
+scripts/build.sh release
+ctest --test-dir build/release --output-on-failure -j "$(nproc)" --timeout 900
+
+echo "== ASan + UBSan build and tests"
+scripts/build.sh asan
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build/asan --output-on-failure -j "$(nproc)" --timeout 1800
+
+echo "== fuzzing the decoders"
+scripts/build.sh fuzz
+mkdir -p build/fuzz/corpus/decode
+build/fuzz/tests/fuzz/decode_fuzz -max_total_time="${DEPINFER_FUZZ_SECONDS:-30}" -print_final_stats=1 \
+  build/fuzz/corpus/decode 2>&1 | tail -n 3
+
+echo "== all tests passed in $(( $(date +%s) - start )) s"
