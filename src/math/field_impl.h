@@ -40,42 +40,48 @@ Field<P> Field<P>::RandomOs() {
 template <class P>
 Field<P> Field<P>::InverseVartime() const {
   if (IsZero()) return Zero();
-  // Binary extended Euclid on the Montgomery representation u = a*R: it yields
-  // u^-1 = a^-1 * R^-1 mod p, and one Montgomery multiplication by R^3 turns that into
-  // a^-1 * R, the Montgomery form of a^-1.
-  Int u = v_, v = kModulus, x1(1), x2;
-  auto halve_mod = [](Int& x) {
-    if (x.limb[0] & 1) {
-      u64 carry = Int::Add(x, x, kModulus);
-      x.ShiftRight1();
-      x.limb[kLimbs - 1] |= carry << 63;
-    } else {
-      x.ShiftRight1();
+  // Kaliski's almost Montgomery inverse ("The Montgomery inverse and its applications", IEEE
+  // Trans. Computers 1995), phase 1 only: plain shifts and additions give
+  // r = u^-1 * 2^k mod p for u = a*R (the Montgomery representation) and some
+  // k in [bits(p), 2*bits(p)]. One Montgomery multiplication by the table entry (the element
+  // R^2 * 2^-k) then yields a^-1 * R, the Montgomery form of a^-1.
+  static const std::vector<Field> correction = [] {
+    std::vector<Field> t(2 * kBits + 1);
+    Field half = FromU64(2).Inverse();
+    Field x = FromMontgomery(kR3);  // the element R^2 (its Montgomery form is R^3)
+    for (auto& e : t) {
+      e = x;
+      x *= half;
     }
-  };
-  auto sub_mod = [](Int& x, const Int& y) {
-    if (Int::Sub(x, x, y)) Int::Add(x, x, kModulus);
-  };
-  const Int one(1);
-  while (!(u == one) && !(v == one)) {
-    while ((u.limb[0] & 1) == 0) {
+    return t;
+  }();
+  Int u = kModulus, v = v_, r, s(1);
+  std::size_t k = 0;
+  while (!v.IsZero()) {
+    if ((u.limb[0] & 1) == 0) {
       u.ShiftRight1();
-      halve_mod(x1);
-    }
-    while ((v.limb[0] & 1) == 0) {
+      Int::Add(s, s, s);
+    } else if ((v.limb[0] & 1) == 0) {
       v.ShiftRight1();
-      halve_mod(x2);
-    }
-    if (!(u < v)) {
+      Int::Add(r, r, r);
+    } else if (v < u) {
       Int::Sub(u, u, v);
-      sub_mod(x1, x2);
+      u.ShiftRight1();
+      Int::Add(r, r, s);
+      Int::Add(s, s, s);
     } else {
       Int::Sub(v, v, u);
-      sub_mod(x2, x1);
+      v.ShiftRight1();
+      Int::Add(s, s, r);
+      Int::Add(r, r, r);
     }
+    ++k;
   }
-  const Int& inv = (u == one) ? x1 : x2;
-  return FromMontgomery(MontMul(inv, kR3));
+  // r < 2p here; the almost inverse is p - r (mod p).
+  if (!(r < kModulus)) Int::Sub(r, r, kModulus);
+  Int::Sub(r, kModulus, r);
+  // r = u^-1 * 2^k = a^-1 R^-1 2^k; a Montgomery product with R^3 2^-k gives a^-1 R.
+  return FromMontgomery(MontMul(r, correction[k].v_));
 }
 
 template <class P>

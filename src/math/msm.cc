@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -14,6 +15,9 @@ using Scalar = BigInt<4>;
 
 // Naive sum for tiny inputs, where bucket set-up costs more than it saves.
 constexpr std::size_t kNaiveBelow = 16;
+// Fewest affine accumulators per window: 8 batches' worth keeps conflicts (a bucket hit twice
+// in one batch) rare.
+constexpr std::size_t kMinAccumulators = 2048;
 
 template <class Cfg>
 JacobianPoint<Cfg> SumDirect(std::span<const AffinePoint<Cfg>> points,
@@ -60,35 +64,47 @@ class AffineBucketWindow {
   using A = AffinePoint<Cfg>;
   using J = JacobianPoint<Cfg>;
 
-  explicit AffineBucketWindow(std::size_t nbuckets)
-      : buckets_(nbuckets), busy_(nbuckets, 0), overflow_(nbuckets, J::Infinity()) {
+  // `buckets` digit values; each value is spread over `splits` accumulators (so that windows
+  // with few digit values, like the top one, still fill whole batches).
+  AffineBucketWindow(std::span<const A> points, std::size_t buckets, std::size_t splits)
+      : points_(points),
+        splits_(splits),
+        acc_(buckets * splits),
+        busy_(buckets * splits, 0),
+        overflow_(buckets * splits, J::Infinity()) {
     pending_.reserve(kBatch);
-    denoms_.reserve(kBatch);
+    denoms_.resize(kBatch);
+    prefix_.resize(kBatch);
   }
 
-  // Adds p (already negated when its digit was negative) into bucket b.
-  void Add(std::size_t b, const A& p) {
-    A& bucket = buckets_[b];
-    if (bucket.infinity) {
-      bucket = p;
+  // Adds +-points[point] into the bucket of digit value `value` (1-based).
+  void Add(std::size_t value, std::uint32_t point, bool negate) {
+    std::size_t b = (value - 1) * splits_ + (round_robin_++ % splits_);
+    A& acc = acc_[b];
+    if (acc.infinity) {
+      acc = negate ? -points_[point] : points_[point];
       return;
     }
     if (busy_[b]) {
-      overflow_[b] = overflow_[b].AddMixed(p);
+      overflow_[b] = overflow_[b].AddMixed(negate ? -points_[point] : points_[point]);
       return;
     }
     busy_[b] = 1;
-    pending_.push_back({static_cast<std::uint32_t>(b), p});
+    pending_.push_back({static_cast<std::uint32_t>(b), point, negate});
     if (pending_.size() == kBatch) Flush();
   }
 
-  // Applies everything still pending, then returns sum_b (b+1) * bucket[b].
+  // Applies everything still pending, then returns sum_v v * bucket[v].
   J Finish() {
     Flush();
     J running = J::Infinity(), total = J::Infinity();
-    for (std::size_t b = buckets_.size(); b-- > 0;) {
-      running = running.AddMixed(buckets_[b]);
-      if (!overflow_[b].IsInfinity()) running += overflow_[b];
+    const std::size_t buckets = acc_.size() / splits_;
+    for (std::size_t v = buckets; v-- > 0;) {
+      for (std::size_t s = 0; s < splits_; ++s) {
+        std::size_t b = v * splits_ + s;
+        running = running.AddMixed(acc_[b]);
+        if (!overflow_[b].IsInfinity()) running += overflow_[b];
+      }
       total += running;
     }
     return total;
@@ -98,66 +114,63 @@ class AffineBucketWindow {
   static constexpr std::size_t kBatch = 256;
   struct Entry {
     std::uint32_t bucket;
-    A point;
+    std::uint32_t point;
+    bool negate;
   };
 
-  // bucket[e.bucket] += e.point for every pending entry, with one shared inversion.
+  // acc[e.bucket] += +-points[e.point] for every pending entry, sharing one inversion:
+  // a forward pass forms the denominators and their prefix products, a backward pass peels
+  // off each inverse and finishes that addition.
   void Flush() {
     const std::size_t n = pending_.size();
     if (n == 0) return;
-    denoms_.resize(n);
+    F product = F::One();
     for (std::size_t i = 0; i < n; ++i) {
-      const A& acc = buckets_[pending_[i].bucket];
-      const A& p = pending_[i].point;
+      const Entry& e = pending_[i];
+      const A& acc = acc_[e.bucket];
+      const A& p = points_[e.point];
+      F d;
       if (acc.x != p.x) {
-        denoms_[i] = p.x - acc.x;
-      } else if (acc.y == p.y && !acc.y.IsZero()) {
-        denoms_[i] = acc.y.Double();  // doubling: slope 3x^2 / 2y
-      } else {
-        denoms_[i] = F::Zero();  // p = -acc: the bucket empties (zeros are skipped)
-      }
+        d = p.x - acc.x;
+      } else if ((acc.y == p.y) != e.negate && !acc.y.IsZero()) {
+        d = acc.y.Double();  // the same point: doubling, slope 3x^2 / 2y
+      }                      // else the opposite point: d stays 0 and the bucket empties
+      denoms_[i] = d;
+      prefix_[i] = product;
+      if (!d.IsZero()) product *= d;
     }
-    BatchInvert();
-    for (std::size_t i = 0; i < n; ++i) {
-      A& acc = buckets_[pending_[i].bucket];
-      const A& p = pending_[i].point;
-      busy_[pending_[i].bucket] = 0;
-      if (denoms_[i].IsZero()) {
+    F inv = product.InverseVartime();
+    for (std::size_t i = n; i-- > 0;) {
+      const Entry& e = pending_[i];
+      A& acc = acc_[e.bucket];
+      busy_[e.bucket] = 0;
+      const F& d = denoms_[i];
+      if (d.IsZero()) {
         acc = A::Infinity();
         continue;
       }
+      F d_inv = inv * prefix_[i];
+      inv *= d;
+      const A& p = points_[e.point];
       F lambda;
       if (acc.x != p.x) {
-        lambda = (p.y - acc.y) * denoms_[i];
+        F py = e.negate ? -p.y : p.y;
+        lambda = (py - acc.y) * d_inv;
       } else {
         F xx = acc.x.Square();
-        lambda = (xx.Double() + xx) * denoms_[i];
+        lambda = (xx.Double() + xx) * d_inv;
       }
       F x3 = lambda.Square() - acc.x - p.x;
-      F y3 = lambda * (acc.x - x3) - acc.y;
-      acc = A::FromXY(x3, y3);
+      acc.y = lambda * (acc.x - x3) - acc.y;
+      acc.x = x3;
     }
     pending_.clear();
   }
 
-  void BatchInvert() {
-    const std::size_t n = denoms_.size();
-    prefix_.resize(n);
-    F acc = F::One();
-    for (std::size_t i = 0; i < n; ++i) {
-      prefix_[i] = acc;
-      if (!denoms_[i].IsZero()) acc *= denoms_[i];
-    }
-    F inv = acc.InverseVartime();
-    for (std::size_t i = n; i-- > 0;) {
-      if (denoms_[i].IsZero()) continue;
-      F next = inv * denoms_[i];
-      denoms_[i] = inv * prefix_[i];
-      inv = next;
-    }
-  }
-
-  std::vector<A> buckets_;
+  std::span<const A> points_;
+  std::size_t splits_;
+  std::size_t round_robin_ = 0;
+  std::vector<A> acc_;
   std::vector<std::uint8_t> busy_;
   std::vector<J> overflow_;
   std::vector<Entry> pending_;
@@ -179,14 +192,19 @@ JacobianPoint<Cfg> Pippenger(std::span<const AffinePoint<Cfg>> points,
   for (std::size_t i = 0; i < n; ++i) SignedDigits(scalars[idx[i]], c, windows, &digits[i * windows]);
 
   std::vector<J> window_sums(windows, J::Infinity());
-  const std::size_t nbuckets = std::size_t{1} << (c - 1);
 #pragma omp parallel for schedule(dynamic, 1)
   for (std::size_t w = 0; w < windows; ++w) {
-    AffineBucketWindow<Cfg> buckets(nbuckets);
+    // Windows whose digits span few values (the top one) spread each value over several
+    // accumulators so batches still fill.
+    std::int32_t max_digit = 1;
+    for (std::size_t i = 0; i < n; ++i) max_digit = std::max(max_digit, std::abs(digits[i * windows + w]));
+    const std::size_t values = static_cast<std::size_t>(max_digit);
+    const std::size_t splits = std::max<std::size_t>(1, kMinAccumulators / values);
+    AffineBucketWindow<Cfg> buckets(points, values, splits);
     for (std::size_t i = 0; i < n; ++i) {
       std::int32_t d = digits[i * windows + w];
-      if (d > 0) buckets.Add(static_cast<std::size_t>(d - 1), points[idx[i]]);
-      if (d < 0) buckets.Add(static_cast<std::size_t>(-d - 1), -points[idx[i]]);
+      if (d > 0) buckets.Add(static_cast<std::size_t>(d), idx[i], false);
+      if (d < 0) buckets.Add(static_cast<std::size_t>(-d), idx[i], true);
     }
     window_sums[w] = buckets.Finish();
   }

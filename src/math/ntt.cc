@@ -49,7 +49,13 @@ void FillPowers(std::vector<Fr>& out, const Fr& start, const Fr& step) {
 inline void Stage(Fr* a, std::size_t begin, std::size_t end, std::size_t m, const Fr* table,
                   std::size_t stride) {
   for (std::size_t g = begin; g < end; g += 2 * m) {
-    for (std::size_t k = 0; k < m; ++k) {
+    {  // k = 0: the twiddle is 1
+      Fr t = a[g + m];
+      Fr u = a[g];
+      a[g] = u + t;
+      a[g + m] = u - t;
+    }
+    for (std::size_t k = 1; k < m; ++k) {
       Fr t = a[g + k + m] * table[k * stride];
       Fr u = a[g + k];
       a[g + k] = u + t;
@@ -118,7 +124,12 @@ void NttDomain::Transform(std::span<Fr> a, const std::vector<Fr>& tw) const {
     for (std::size_t g = 0; g < groups; ++g) {
       for (std::size_t k0 = 0; k0 < m; k0 += chunk) {
         Fr* base = data + g * 2 * m;
-        for (std::size_t k = k0; k < std::min(m, k0 + chunk); ++k) {
+        if (k0 == 0) {  // twiddle 1
+          Fr u = base[0];
+          base[0] = u + base[m];
+          base[m] = u - base[m];
+        }
+        for (std::size_t k = std::max<std::size_t>(k0, 1); k < std::min(m, k0 + chunk); ++k) {
           Fr t = base[k + m] * tw[k * stride];
           Fr u = base[k];
           base[k] = u + t;
