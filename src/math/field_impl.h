@@ -57,25 +57,45 @@ Field<P> Field<P>::InverseVartime() const {
   }();
   Int u = kModulus, v = v_, r, s(1);
   std::size_t k = 0;
+  // Trailing zeros come off several at a time: t halvings of u (or v) pair with t doublings
+  // of s (or r) and count t steps, exactly as t single steps would.
+  auto shift_right = [](Int& x, unsigned t) {
+    for (std::size_t i = 0; i + 1 < kLimbs; ++i) x.limb[i] = (x.limb[i] >> t) | (x.limb[i + 1] << (64 - t));
+    x.limb[kLimbs - 1] >>= t;
+  };
+  auto shift_left = [](Int& x, unsigned t) {
+    for (std::size_t i = kLimbs; i-- > 1;) x.limb[i] = (x.limb[i] << t) | (x.limb[i - 1] >> (64 - t));
+    x.limb[0] <<= t;
+  };
+  // The invariant p = u*s + v*r keeps s and r at most p through every step, so the shifts
+  // cannot overflow. Shifts are capped at 32 bits (t in [1, 32] for an even nonzero value).
+  auto zeros = [](const Int& x) {
+    return static_cast<unsigned>(__builtin_ctzll(x.limb[0] | (u64{1} << 32)));
+  };
   while (!v.IsZero()) {
     if ((u.limb[0] & 1) == 0) {
-      u.ShiftRight1();
-      Int::Add(s, s, s);
+      unsigned t = zeros(u);
+      shift_right(u, t);
+      shift_left(s, t);
+      k += t;
     } else if ((v.limb[0] & 1) == 0) {
-      v.ShiftRight1();
-      Int::Add(r, r, r);
+      unsigned t = zeros(v);
+      shift_right(v, t);
+      shift_left(r, t);
+      k += t;
     } else if (v < u) {
       Int::Sub(u, u, v);
       u.ShiftRight1();
       Int::Add(r, r, s);
       Int::Add(s, s, s);
+      ++k;
     } else {
       Int::Sub(v, v, u);
       v.ShiftRight1();
       Int::Add(s, s, r);
       Int::Add(r, r, r);
+      ++k;
     }
-    ++k;
   }
   // r < 2p here; the almost inverse is p - r (mod p).
   if (!(r < kModulus)) Int::Sub(r, r, kModulus);

@@ -1,11 +1,14 @@
 #include "math/msm.h"
 
+#include "math/fp52x8.h"
+
 #include <omp.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace depinfer::math::bn254 {
@@ -15,9 +18,22 @@ using Scalar = BigInt<4>;
 
 // Naive sum for tiny inputs, where bucket set-up costs more than it saves.
 constexpr std::size_t kNaiveBelow = 16;
-// Fewest affine accumulators per window: 8 batches' worth keeps conflicts (a bucket hit twice
-// in one batch) rare.
+// Fewest affine accumulators per window: several batches' worth keeps conflicts (an accumulator
+// hit twice in one batch) rare.
 constexpr std::size_t kMinAccumulators = 2048;
+#ifdef DEPINFER_HAVE_IFMA
+constexpr std::size_t kMinAccumulatorsIfma = 1024;
+#endif
+
+// Whether the G1 MSM takes the AVX-512 IFMA path (DEPINFER_MSM_SCALAR=1 forces the portable one).
+bool UseIfma() {
+#ifdef DEPINFER_HAVE_IFMA
+  static const bool scalar_only = std::getenv("DEPINFER_MSM_SCALAR") != nullptr;
+  return !scalar_only;
+#else
+  return false;
+#endif
+}
 
 template <class Cfg>
 JacobianPoint<Cfg> SumDirect(std::span<const AffinePoint<Cfg>> points,
@@ -36,7 +52,8 @@ JacobianPoint<Cfg> SumDirect(std::span<const AffinePoint<Cfg>> points,
 }
 
 // Signed c-bit digits of k, least significant window first; digits lie in [-2^(c-1), 2^(c-1)].
-void SignedDigits(const Scalar& k, int c, std::size_t windows, std::int32_t* out) {
+// Digit w goes to out[w * stride] (window-major layout: each window reads its digits in order).
+void SignedDigits(const Scalar& k, int c, std::size_t windows, std::int32_t* out, std::size_t stride) {
   std::int64_t carry = 0;
   const std::int64_t half = std::int64_t{1} << (c - 1);
   for (std::size_t w = 0; w < windows; ++w) {
@@ -46,7 +63,7 @@ void SignedDigits(const Scalar& k, int c, std::size_t windows, std::int32_t* out
       d -= std::int64_t{1} << c;
       carry = 1;
     }
-    out[w] = static_cast<std::int32_t>(d);
+    out[w * stride] = static_cast<std::int32_t>(d);
   }
 }
 
@@ -178,6 +195,282 @@ class AffineBucketWindow {
   std::vector<F> prefix_;
 };
 
+
+#ifdef DEPINFER_HAVE_IFMA
+// The batch-affine window on AVX-512 IFMA for G1: eight additions at a time, one per vector
+// lane, each lane its own chain of the batch inversion. Accumulators and points are held as
+// canonical 52-bit limbs in R' = 2^260 Montgomery form (see fp52x8.h), so lanes gather them by
+// index. Same results as AffineBucketWindow bit for bit after conversion (tests compare the
+// MSM with the naive sum either way).
+class IfmaG1Window {
+ public:
+  using V = Ifma52<Fp>;
+  using J = G1;
+
+  // pts52: 10 limbs per point (x then y), converted once per MSM.
+  IfmaG1Window(std::span<const G1Affine> points, const std::vector<u64>& pts52,
+               std::size_t buckets, std::size_t splits)
+      : points_(points),
+        pts52_(pts52),
+        splits_(splits),
+        acc_(buckets * splits * 10),
+        filled_(buckets * splits, 0),
+        busy_(buckets * splits, 0),
+        overflow_(buckets * splits, J::Infinity()) {
+    pending_.reserve(kBatch);
+  }
+
+  void Add(std::size_t value, std::uint32_t point, bool negate) {
+    std::size_t b = (value - 1) * splits_ + (round_robin_++ % splits_);
+    if (!filled_[b]) {
+      const u64* src = &pts52_[static_cast<std::size_t>(point) * 10];
+      u64* dst = &acc_[b * 10];
+      for (int j = 0; j < 5; ++j) dst[j] = src[j];
+      if (negate) {
+        NegateLimbs(src + 5, dst + 5);
+      } else {
+        for (int j = 5; j < 10; ++j) dst[j] = src[j];
+      }
+      filled_[b] = 1;
+      return;
+    }
+    Enqueue({static_cast<std::uint32_t>(b), point, negate});
+  }
+
+  J Finish() {
+    while (!pending_.empty() || !deferred_.empty()) Flush();
+    J running = J::Infinity(), total = J::Infinity();
+    const std::size_t buckets = filled_.size() / splits_;
+    for (std::size_t v = buckets; v-- > 0;) {
+      for (std::size_t s = 0; s < splits_; ++s) {
+        std::size_t b = v * splits_ + s;
+        if (filled_[b]) {
+          running = running.AddMixed(G1Affine::FromXY(V::FromLimbs(&acc_[b * 10]), V::FromLimbs(&acc_[b * 10 + 5])));
+        }
+        if (!overflow_[b].IsInfinity()) running += overflow_[b];
+      }
+      total += running;
+    }
+    return total;
+  }
+
+ private:
+  static constexpr std::size_t kBatch = 512;
+  static constexpr std::size_t kLanes = 8;
+  struct Entry {
+    std::uint32_t bucket;
+    std::uint32_t point;
+    bool negate;
+  };
+
+  // Puts an addition into the current batch; one whose accumulator is already in the batch
+  // waits for the next batch (or, if too many wait, takes the Jacobian path).
+  void Enqueue(const Entry& e) {
+    if (busy_[e.bucket]) {
+      if (deferred_.size() < kBatch) {
+        deferred_.push_back(e);
+      } else {
+        overflow_[e.bucket] = overflow_[e.bucket].AddMixed(e.negate ? -points_[e.point] : points_[e.point]);
+      }
+      return;
+    }
+    busy_[e.bucket] = 1;
+    pending_.push_back(e);
+    if (pending_.size() == kBatch) Flush();
+  }
+
+  static void NegateLimbs(const u64* y, u64* out) {
+    // p - y on canonical limbs (y != 0 for points of odd order).
+    const u64* p = V::C().p_limbs;
+    std::int64_t borrow = 0;
+    for (int j = 0; j < 5; ++j) {
+      std::int64_t d = static_cast<std::int64_t>(p[j]) - static_cast<std::int64_t>(y[j]) + borrow;
+      borrow = d >> 52;
+      out[j] = static_cast<u64>(d) & V::kMask;
+    }
+  }
+
+  Vec52 Gather(const u64* base, __m512i index10, int offset) const {
+    Vec52 v;
+    for (int j = 0; j < 5; ++j) {
+      __m512i idx = _mm512_add_epi64(index10, _mm512_set1_epi64(offset + j));
+      v.l[j] = _mm512_i64gather_epi64(idx, reinterpret_cast<const long long*>(base), 8);
+    }
+    return v;
+  }
+  void Scatter(u64* base, __m512i index10, int offset, const Vec52& v, __mmask8 m) {
+    for (int j = 0; j < 5; ++j) {
+      __m512i idx = _mm512_add_epi64(index10, _mm512_set1_epi64(offset + j));
+      _mm512_mask_i64scatter_epi64(reinterpret_cast<long long*>(base), m, idx, v.l[j], 8);
+    }
+  }
+
+  // Lane indices (bucket*10, point*10), negate mask and valid mask of step s.
+  void StepIndices(std::size_t s, __m512i* bidx, __m512i* pidx, __mmask8* neg, __mmask8* valid) const {
+    alignas(64) long long bi[kLanes] = {}, pi[kLanes] = {};
+    __mmask8 n = 0, v = 0;
+    for (std::size_t k = 0; k < kLanes; ++k) {
+      std::size_t e = s * kLanes + k;
+      if (e >= pending_.size()) continue;
+      bi[k] = static_cast<long long>(pending_[e].bucket) * 10;
+      pi[k] = static_cast<long long>(pending_[e].point) * 10;
+      v = static_cast<__mmask8>(v | (1u << k));
+      if (pending_[e].negate) n = static_cast<__mmask8>(n | (1u << k));
+    }
+    *bidx = _mm512_load_si512(bi);
+    *pidx = _mm512_load_si512(pi);
+    *neg = n;
+    *valid = v;
+  }
+
+  void Flush() {
+    const std::size_t n = pending_.size();
+    if (n == 0) {
+      std::vector<Entry> waiting;
+      waiting.swap(deferred_);
+      for (const Entry& e : waiting) Enqueue(e);
+      return;
+    }
+    const std::size_t steps = (n + kLanes - 1) / kLanes;
+    const Vec52 one = V::Broadcast(V::C().one);
+    // Forward: denominators x_P - x_acc and per-lane prefix products. Lanes whose x coordinates
+    // agree (doubling or cancellation, rare) are left to the Jacobian path.
+    Vec52 product = one;
+    __mmask8 special_any = 0;
+    for (std::size_t s = 0; s < steps; ++s) {
+      __m512i bidx, pidx;
+      __mmask8 neg, valid;
+      StepIndices(s, &bidx, &pidx, &neg, &valid);
+      Vec52 ax = Gather(acc_.data(), bidx, 0);
+      Vec52 px = Gather(pts52_.data(), pidx, 0);
+      __mmask8 special = static_cast<__mmask8>(V::Equal(ax, px) & valid);
+      __mmask8 use = static_cast<__mmask8>(valid & ~special);
+      Vec52 d = V::Sub(px, ax);
+      for (int j = 0; j < 5; ++j) d.l[j] = _mm512_mask_blend_epi64(use, one.l[j], d.l[j]);
+      denoms_[s] = d;
+      prefix_[s] = product;
+      special_[s] = special;
+      special_any |= special;
+      product = V::Mul(product, d);
+    }
+    // Invert the eight lane products with one scalar inversion.
+    alignas(64) u64 limbs[5][kLanes];
+    for (int j = 0; j < 5; ++j) _mm512_store_si512(limbs[j], product.l[j]);
+    Fp lane[kLanes];
+    for (std::size_t k = 0; k < kLanes; ++k) {
+      u64 l[5] = {limbs[0][k], limbs[1][k], limbs[2][k], limbs[3][k], limbs[4][k]};
+      // product < 2p: canonicalise before leaving the vector domain.
+      lane[k] = V::FromLimbs(l);
+    }
+    Fp::BatchInverseVartime(lane);
+    for (std::size_t k = 0; k < kLanes; ++k) {
+      u64 l[5];
+      V::ToLimbs(lane[k], l);
+      for (int j = 0; j < 5; ++j) limbs[j][k] = l[j];
+    }
+    Vec52 inv;
+    for (int j = 0; j < 5; ++j) inv.l[j] = _mm512_load_si512(limbs[j]);
+    // Backward: peel off each step's inverse and finish its additions.
+    for (std::size_t s = steps; s-- > 0;) {
+      __m512i bidx, pidx;
+      __mmask8 neg, valid;
+      StepIndices(s, &bidx, &pidx, &neg, &valid);
+      Vec52 d_inv = V::Mul(inv, prefix_[s]);
+      inv = V::Mul(inv, denoms_[s]);
+      __mmask8 update = static_cast<__mmask8>(valid & ~special_[s]);
+      Vec52 ax = Gather(acc_.data(), bidx, 0);
+      Vec52 ay = Gather(acc_.data(), bidx, 5);
+      Vec52 px = Gather(pts52_.data(), pidx, 0);
+      Vec52 py = V::NegateMasked(Gather(pts52_.data(), pidx, 5), neg);
+      Vec52 lambda = V::Mul(V::Sub(py, ay), d_inv);
+      Vec52 x3 = V::Canonical(V::Sub(V::Sub(V::Mul(lambda, lambda), ax), px));
+      Vec52 y3 = V::Canonical(V::Sub(V::Mul(lambda, V::Sub(ax, x3)), ay));
+      Scatter(acc_.data(), bidx, 0, x3, update);
+      Scatter(acc_.data(), bidx, 5, y3, update);
+    }
+    for (std::size_t e = 0; e < n; ++e) {
+      const Entry& en = pending_[e];
+      busy_[en.bucket] = 0;
+      if (special_any && (special_[e / kLanes] >> (e % kLanes) & 1)) {
+        overflow_[en.bucket] = overflow_[en.bucket].AddMixed(en.negate ? -points_[en.point] : points_[en.point]);
+      }
+    }
+    pending_.clear();
+    std::vector<Entry> waiting;
+    waiting.swap(deferred_);
+    for (const Entry& e : waiting) Enqueue(e);
+  }
+
+  std::span<const G1Affine> points_;
+  const std::vector<u64>& pts52_;
+  std::size_t splits_;
+  std::size_t round_robin_ = 0;
+  std::vector<u64> acc_;
+  std::vector<std::uint8_t> filled_;
+  std::vector<std::uint8_t> busy_;
+  std::vector<J> overflow_;
+  std::vector<Entry> pending_;
+  std::vector<Entry> deferred_;
+  Vec52 denoms_[kBatch / kLanes];
+  Vec52 prefix_[kBatch / kLanes];
+  __mmask8 special_[kBatch / kLanes];
+};
+#endif
+
+
+// Sums one window's points into its buckets and returns sum_v v * bucket[v].
+template <class Cfg>
+JacobianPoint<Cfg> AccumulateWindow(std::span<const AffinePoint<Cfg>> points,
+                                    const std::vector<u64>& pts52,
+                                    const std::vector<std::uint32_t>& idx,
+                                    const std::int32_t* digits, std::size_t values,
+                                    std::size_t splits) {
+#ifdef DEPINFER_HAVE_IFMA
+  if constexpr (std::is_same_v<Cfg, G1Cfg>) {
+    if (!pts52.empty()) {
+      IfmaG1Window buckets(points, pts52, values, splits);
+      for (std::size_t i = 0; i < idx.size(); ++i) {
+        std::int32_t d = digits[i];
+        if (d > 0) buckets.Add(static_cast<std::size_t>(d), idx[i], false);
+        if (d < 0) buckets.Add(static_cast<std::size_t>(-d), idx[i], true);
+      }
+      return buckets.Finish();
+    }
+  }
+#endif
+  (void)pts52;
+  AffineBucketWindow<Cfg> buckets(points, values, splits);
+  for (std::size_t i = 0; i < idx.size(); ++i) {
+    std::int32_t d = digits[i];
+    if (d > 0) buckets.Add(static_cast<std::size_t>(d), idx[i], false);
+    if (d < 0) buckets.Add(static_cast<std::size_t>(-d), idx[i], true);
+  }
+  return buckets.Finish();
+}
+
+// The points in the IFMA layout (10 limbs each, indexed like `points`), or nothing when the
+// vector path does not apply. Set DEPINFER_MSM_SCALAR=1 to force the portable path.
+template <class Cfg>
+std::vector<u64> PrepareIfmaPoints(std::span<const AffinePoint<Cfg>> points,
+                                   const std::vector<std::uint32_t>& idx) {
+  std::vector<u64> out;
+#ifdef DEPINFER_HAVE_IFMA
+  if constexpr (std::is_same_v<Cfg, G1Cfg>) {
+    if (!UseIfma()) return out;
+    out.resize(points.size() * 10);
+#pragma omp parallel for schedule(static) if (idx.size() > 4096)
+    for (std::size_t k = 0; k < idx.size(); ++k) {
+      std::size_t i = idx[k];
+      Ifma52<Fp>::ToLimbs(points[i].x, &out[i * 10]);
+      Ifma52<Fp>::ToLimbs(points[i].y, &out[i * 10 + 5]);
+    }
+  }
+#endif
+  (void)points;
+  (void)idx;
+  return out;
+}
+
 template <class Cfg>
 JacobianPoint<Cfg> Pippenger(std::span<const AffinePoint<Cfg>> points,
                              const std::vector<Scalar>& scalars,
@@ -185,28 +478,29 @@ JacobianPoint<Cfg> Pippenger(std::span<const AffinePoint<Cfg>> points,
   using J = JacobianPoint<Cfg>;
   const std::size_t n = idx.size();
   if (n == 0) return J::Infinity();
-  const int c = MsmWindowBits(n, bits);
+  const bool vector_path = std::is_same_v<Cfg, G1Cfg> && UseIfma();
+  const int c = MsmWindowBits(n, bits, vector_path ? 2.5 : 6.0);
   const std::size_t windows = (bits + 1 + static_cast<std::size_t>(c) - 1) / static_cast<std::size_t>(c);
   std::vector<std::int32_t> digits(n * windows);
 #pragma omp parallel for schedule(static) if (n > 4096)
-  for (std::size_t i = 0; i < n; ++i) SignedDigits(scalars[idx[i]], c, windows, &digits[i * windows]);
+  for (std::size_t i = 0; i < n; ++i) SignedDigits(scalars[idx[i]], c, windows, &digits[i], n);
 
   std::vector<J> window_sums(windows, J::Infinity());
+  std::vector<u64> pts52 = PrepareIfmaPoints<Cfg>(points, idx);
 #pragma omp parallel for schedule(dynamic, 1)
   for (std::size_t w = 0; w < windows; ++w) {
     // Windows whose digits span few values (the top one) spread each value over several
     // accumulators so batches still fill.
     std::int32_t max_digit = 1;
-    for (std::size_t i = 0; i < n; ++i) max_digit = std::max(max_digit, std::abs(digits[i * windows + w]));
+    const std::int32_t* wd = &digits[w * n];
+    for (std::size_t i = 0; i < n; ++i) max_digit = std::max(max_digit, std::abs(wd[i]));
     const std::size_t values = static_cast<std::size_t>(max_digit);
-    const std::size_t splits = std::max<std::size_t>(1, kMinAccumulators / values);
-    AffineBucketWindow<Cfg> buckets(points, values, splits);
-    for (std::size_t i = 0; i < n; ++i) {
-      std::int32_t d = digits[i * windows + w];
-      if (d > 0) buckets.Add(static_cast<std::size_t>(d), idx[i], false);
-      if (d < 0) buckets.Add(static_cast<std::size_t>(-d), idx[i], true);
-    }
-    window_sums[w] = buckets.Finish();
+    std::size_t min_acc = kMinAccumulators;
+#ifdef DEPINFER_HAVE_IFMA
+    if (!pts52.empty()) min_acc = kMinAccumulatorsIfma;
+#endif
+    const std::size_t splits = std::max<std::size_t>(1, min_acc / values);
+    window_sums[w] = AccumulateWindow<Cfg>(points, pts52, idx, wd, values, splits);
   }
   J result = J::Infinity();
   for (std::size_t w = windows; w-- > 0;) {
@@ -255,15 +549,15 @@ Status MsmImpl(std::span<const AffinePoint<Cfg>> points, std::span<const Fr> sca
 
 }  // namespace
 
-int MsmWindowBits(std::size_t n, std::size_t bits) {
-  // Cost in field multiplications: ceil((bits+1)/c) windows, each n batched affine bucket
-  // additions (about 6) plus, per bucket, a mixed and a full Jacobian addition (about 27) to
-  // sum the buckets.
+int MsmWindowBits(std::size_t n, std::size_t bits, double add_cost) {
+  // Cost in scalar field multiplications: ceil((bits+1)/c) windows, each n batched affine
+  // bucket additions (add_cost each: about 6 scalar, 2.5 on the IFMA path) plus, per bucket, a
+  // mixed and a full Jacobian addition (about 27) to sum the buckets.
   int best_c = 1;
   double best = 1e300;
   for (int c = 1; c <= 20; ++c) {
     double windows = static_cast<double>((bits + 1 + static_cast<std::size_t>(c) - 1) / static_cast<std::size_t>(c));
-    double cost = windows * (6.0 * static_cast<double>(n) + 27.0 * static_cast<double>(std::size_t{1} << (c - 1)));
+    double cost = windows * (add_cost * static_cast<double>(n) + 27.0 * static_cast<double>(std::size_t{1} << (c - 1)));
     if (cost < best) {
       best = cost;
       best_c = c;
