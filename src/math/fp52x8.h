@@ -41,6 +41,8 @@ class Ifma52 {
     typename F::Int to52;    // 2^260 mod p: MontMul(v*2^256, to52) = v*2^260
     typename F::Int from52;  // 2^252 mod p: MontMul(v*2^260, from52) = v*2^256
     u64 one[5];              // the element 1, i.e. 2^260 mod p, as limbs
+    Vec52 sixteen;           // the element 16: turns a 2^256-form value into 2^260 form
+    Vec52 inv_sixteen;       // the element 1/16: the way back
   };
 
   static const Consts& C() {
@@ -61,15 +63,50 @@ class Ifma52 {
       k.to52 = F::PowerOfTwoModP(260);
       k.from52 = F::PowerOfTwoModP(252);
       for (int j = 0; j < 5; ++j) k.one[j] = k.to52.Bits(52 * j, 52);
+      u64 l[5];
+      ToLimbsWith(F::FromU64(16), k.to52, l);
+      k.sixteen = Broadcast(l);
+      ToLimbsWith(F::FromU64(16).Inverse(), k.to52, l);
+      k.inv_sixteen = Broadcast(l);
       return k;
     }();
     return c;
   }
 
   // Canonical 52-bit limbs of f's R'-representation.
-  static void ToLimbs(const F& f, u64* out) {
-    typename F::Int r = MontgomeryMul<F::kLimbs>(f.montgomery(), C().to52, F::kModulus, F::kInv);
-    for (int j = 0; j < 5; ++j) out[j] = r.Bits(52 * j, 52);
+  static void ToLimbs(const F& f, u64* out) { ToLimbsWith(f, C().to52, out); }
+
+  // Eight consecutive scalar field elements into vector form, and back (canonical). The
+  // Montgomery words are split into 52-bit limbs as they are, which reads v*2^256 as the
+  // R'-form of v/16; one multiplication by 16 fixes the domain.
+  DEPINFER_INLINE static Vec52 Load8(const F* src) {
+    const __m512i idx = _mm512_set_epi64(28, 24, 20, 16, 12, 8, 4, 0);
+    const long long* base = reinterpret_cast<const long long*>(src);
+    __m512i w0 = _mm512_i64gather_epi64(idx, base, 8);
+    __m512i w1 = _mm512_i64gather_epi64(idx, base + 1, 8);
+    __m512i w2 = _mm512_i64gather_epi64(idx, base + 2, 8);
+    __m512i w3 = _mm512_i64gather_epi64(idx, base + 3, 8);
+    const __m512i mask = C().mask;
+    Vec52 v;
+    v.l[0] = _mm512_and_si512(w0, mask);
+    v.l[1] = _mm512_and_si512(_mm512_or_si512(_mm512_srli_epi64(w0, 52), _mm512_slli_epi64(w1, 12)), mask);
+    v.l[2] = _mm512_and_si512(_mm512_or_si512(_mm512_srli_epi64(w1, 40), _mm512_slli_epi64(w2, 24)), mask);
+    v.l[3] = _mm512_and_si512(_mm512_or_si512(_mm512_srli_epi64(w2, 28), _mm512_slli_epi64(w3, 36)), mask);
+    v.l[4] = _mm512_srli_epi64(w3, 16);
+    return Mul(v, C().sixteen);
+  }
+  DEPINFER_INLINE static void Store8(const Vec52& a, F* dst) {
+    Vec52 v = Canonical(Mul(a, C().inv_sixteen));
+    const __m512i idx = _mm512_set_epi64(28, 24, 20, 16, 12, 8, 4, 0);
+    long long* base = reinterpret_cast<long long*>(dst);
+    __m512i w0 = _mm512_or_si512(v.l[0], _mm512_slli_epi64(v.l[1], 52));
+    __m512i w1 = _mm512_or_si512(_mm512_srli_epi64(v.l[1], 12), _mm512_slli_epi64(v.l[2], 40));
+    __m512i w2 = _mm512_or_si512(_mm512_srli_epi64(v.l[2], 24), _mm512_slli_epi64(v.l[3], 28));
+    __m512i w3 = _mm512_or_si512(_mm512_srli_epi64(v.l[3], 36), _mm512_slli_epi64(v.l[4], 16));
+    _mm512_i64scatter_epi64(base, idx, w0, 8);
+    _mm512_i64scatter_epi64(base + 1, idx, w1, 8);
+    _mm512_i64scatter_epi64(base + 2, idx, w2, 8);
+    _mm512_i64scatter_epi64(base + 3, idx, w3, 8);
   }
   // Inverse of ToLimbs; limbs must be normalised and the value below p.
   static F FromLimbs(const u64* in) {
@@ -159,6 +196,8 @@ class Ifma52 {
     for (int j = 0; j < 5; ++j) r.l[j] = _mm512_mask_blend_epi64(negate, a.l[j], r.l[j]);
     return r;
   }
+  // Brings a value below 4p below 2p (one conditional subtraction of 2p).
+  DEPINFER_INLINE static Vec52 ReduceBelow2p(const Vec52& a) { return SubIfNotBelow(a, C().p2); }
   // Brings a value below 4p into [0, p) (two conditional subtractions, of 2p then p).
   DEPINFER_INLINE static Vec52 Canonical(const Vec52& a) {
     const Consts& c = C();
@@ -172,6 +211,10 @@ class Ifma52 {
   }
 
  private:
+  static void ToLimbsWith(const F& f, const typename F::Int& to52, u64* out) {
+    typename F::Int r = MontgomeryMul<F::kLimbs>(f.montgomery(), to52, F::kModulus, F::kInv);
+    for (int j = 0; j < 5; ++j) out[j] = r.Bits(52 * j, 52);
+  }
   // Propagates carries (signed: limbs may be negative after a subtraction) so every limb but
   // the top one is in [0, 2^52).
   DEPINFER_INLINE static void Normalize(Vec52& r) {

@@ -1,7 +1,10 @@
 #include "math/ntt.h"
 
+#include "math/fp52x8.h"
+
 #include <omp.h>
 
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -12,13 +15,20 @@ namespace {
 // Elements per block for the cache-resident first stages: 2^12 * 32 bytes = 128 KiB.
 constexpr int kLogBlock = 12;
 
+// The vector path can be turned off (DEPINFER_NTT_SCALAR=1), e.g. to compare the two.
+[[maybe_unused]] bool UseIfmaNtt() {
+  static const bool scalar_only = std::getenv("DEPINFER_NTT_SCALAR") != nullptr;
+  return !scalar_only;
+}
+
+// Reverses the low `bits` bits of x (bits >= 1) by swapping ever larger bit groups.
 std::size_t BitReverse(std::size_t x, int bits) {
-  std::size_t r = 0;
-  for (int i = 0; i < bits; ++i) {
-    r = (r << 1) | (x & 1);
-    x >>= 1;
-  }
-  return r;
+  std::uint64_t v = x;
+  v = ((v >> 1) & 0x5555555555555555ULL) | ((v & 0x5555555555555555ULL) << 1);
+  v = ((v >> 2) & 0x3333333333333333ULL) | ((v & 0x3333333333333333ULL) << 2);
+  v = ((v >> 4) & 0x0f0f0f0f0f0f0f0fULL) | ((v & 0x0f0f0f0f0f0f0f0fULL) << 4);
+  v = __builtin_bswap64(v);
+  return static_cast<std::size_t>(v >> (64 - bits));
 }
 
 void BitReversePermute(std::span<Fr> a, int log_n) {
@@ -66,6 +76,111 @@ inline void Stage(Fr* a, std::size_t begin, std::size_t end, std::size_t m, cons
 
 }  // namespace
 
+
+#ifdef DEPINFER_HAVE_IFMA
+// The same transform on AVX-512 IFMA: after the first three stages (pairs closer than eight
+// elements apart), the data moves into blocks of eight elements with limb j of all eight in
+// one vector (see fp52x8.h), where every later butterfly works on eight consecutive k at once.
+// Each run of eight twiddles w^(k*stride) .. w^((k+7)*stride) comes from the previous run times
+// w^(8*stride), so no per-stage twiddle tables are needed. Values stay below 2p between stages.
+namespace {
+
+using V52 = Ifma52<Fr>;
+
+struct Block8 {
+  Vec52 v;
+};
+
+// [w^0, w^step, ..., w^(7 step)] and w^(8 step) for a stride into the twiddle table.
+void TwiddleVectors(const std::vector<Fr>& tw, std::size_t stride, std::size_t k0, Vec52* first,
+                    Vec52* step8, std::size_t n) {
+  alignas(64) u64 limbs[5][8];
+  for (std::size_t i = 0; i < 8; ++i) {
+    // w^((k0+i)*stride) from the half table: exponents past n/2 flip sign (w^(n/2) = -1).
+    std::size_t e = ((k0 + i) * stride) % n;
+    Fr w = e < n / 2 ? tw[e] : -tw[e - n / 2];
+    u64 l[5];
+    V52::ToLimbs(w, l);
+    for (int j = 0; j < 5; ++j) limbs[j][i] = l[j];
+  }
+  for (int j = 0; j < 5; ++j) first->l[j] = _mm512_load_si512(limbs[j]);
+  std::size_t e8 = (8 * stride) % n;
+  Fr w8 = e8 < n / 2 ? tw[e8] : -tw[e8 - n / 2];
+  u64 l8[5];
+  V52::ToLimbs(w8, l8);
+  *step8 = V52::Broadcast(l8);
+}
+
+// Butterflies of half-size m (a multiple of 8) over groups [g0, g1) of blocks, k in [k0, k1).
+void VectorStage(Block8* b, std::size_t m, std::size_t g_begin, std::size_t g_end,
+                 std::size_t k_begin, std::size_t k_end, const std::vector<Fr>& tw, std::size_t n) {
+  const std::size_t stride = n / (2 * m);
+  Vec52 w0, step8;
+  TwiddleVectors(tw, stride, k_begin, &w0, &step8, n);
+  const std::size_t mb = m / 8;
+  for (std::size_t g = g_begin; g < g_end; ++g) {
+    Block8* lo = b + g * 2 * mb;
+    Block8* hi = lo + mb;
+    Vec52 w = w0;
+    for (std::size_t kb = k_begin / 8; kb < k_end / 8; ++kb) {
+      Vec52 t = V52::Mul(hi[kb].v, w);
+      Vec52 u = lo[kb].v;
+      lo[kb].v = V52::ReduceBelow2p(V52::Add(u, t));
+      hi[kb].v = V52::ReduceBelow2p(V52::Sub(u, t));
+      w = V52::Mul(w, step8);
+    }
+  }
+}
+
+}  // namespace
+
+void NttDomain::TransformIfma(std::span<Fr> a, const std::vector<Fr>& tw) const {
+  const std::size_t n = n_;
+  Fr* data = a.data();
+  // Gather each block of eight from its bit-reversed positions (no in-place permutation pass),
+  // run stages 0..2 on it in scalar form (their pairs lie inside the block), and store it in
+  // the vector layout.
+  std::vector<Block8> blocks(n / 8);
+#pragma omp parallel for schedule(static) if (n >= (1u << 14))
+  for (std::size_t bi = 0; bi < n / 8; ++bi) {
+    Fr tmp[8];
+    for (std::size_t i = 0; i < 8; ++i) tmp[i] = data[BitReverse(bi * 8 + i, log_n_)];
+    for (int s = 0; s < 3; ++s) {
+      std::size_t m = std::size_t{1} << s;
+      Stage(tmp, 0, 8, m, tw.data(), n / (2 * m));
+    }
+    blocks[bi].v = V52::Load8(tmp);
+  }
+  Block8* b = blocks.data();
+  // Stages whose groups fit in a cache block run block by block; then stage by stage.
+  const int block_log = std::min(kLogBlock, log_n_);
+  const std::size_t block = std::size_t{1} << block_log;
+#pragma omp parallel for schedule(static)
+  for (std::size_t start = 0; start < n; start += block) {
+    for (int s = 3; s < block_log; ++s) {
+      std::size_t m = std::size_t{1} << s;
+      VectorStage(b + start / 8, m, 0, block / (2 * m), 0, m, tw, n);
+    }
+  }
+  for (int s = std::max(3, block_log); s < log_n_; ++s) {
+    const std::size_t m = std::size_t{1} << s;
+    const std::size_t groups = n / (2 * m);
+    // Split k into chunks so both threads have work even when there is a single group.
+    const std::size_t chunks = std::max<std::size_t>(1, std::min<std::size_t>(64, m / 256));
+    const std::size_t chunk = m / chunks;
+#pragma omp parallel for schedule(static) collapse(2)
+    for (std::size_t g = 0; g < groups; ++g) {
+      for (std::size_t c = 0; c < chunks; ++c) {
+        VectorStage(b, m, g, g + 1, c * chunk, (c + 1) * chunk, tw, n);
+      }
+    }
+  }
+  // Back to the scalar layout, canonical.
+#pragma omp parallel for schedule(static) if (n >= (1u << 14))
+  for (std::size_t bi = 0; bi < n / 8; ++bi) V52::Store8(blocks[bi].v, data + bi * 8);
+}
+#endif
+
 Fr NttDomain::RootOfUnity(int log_size) {
   // g = 5: the smallest quadratic non-residue of Fr, as in ffjavascript.
   static const Fr root28 = [] {
@@ -102,6 +217,12 @@ NttDomain::NttDomain(int log_size) : log_n_(log_size), n_(std::size_t{1} << log_
 void NttDomain::Transform(std::span<Fr> a, const std::vector<Fr>& tw) const {
   if (a.size() != n_) throw std::invalid_argument("NTT input size does not match the domain");
   if (n_ == 1) return;
+#ifdef DEPINFER_HAVE_IFMA
+  if (log_n_ >= 6 && UseIfmaNtt()) {
+    TransformIfma(a, tw);
+    return;
+  }
+#endif
   BitReversePermute(a, log_n_);
   Fr* data = a.data();
   // Stages whose groups fit in a block: all of them per block, blocks in parallel.

@@ -44,6 +44,7 @@ class NttDomain {
 
  private:
   void Transform(std::span<Fr> a, const std::vector<Fr>& twiddles) const;
+  void TransformIfma(std::span<Fr> a, const std::vector<Fr>& twiddles) const;
 
   int log_n_;
   std::size_t n_;
