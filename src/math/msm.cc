@@ -96,7 +96,7 @@ class AffineBucketWindow {
 
   // Adds +-points[point] into the bucket of digit value `value` (1-based).
   void Add(std::size_t value, std::uint32_t point, bool negate) {
-    std::size_t b = (value - 1) * splits_ + (round_robin_++ % splits_);
+    std::size_t b = (value - 1) * splits_ + (round_robin_++ & (splits_ - 1));
     A& acc = acc_[b];
     if (acc.infinity) {
       acc = negate ? -points_[point] : points_[point];
@@ -221,7 +221,7 @@ class IfmaG1Window {
   }
 
   void Add(std::size_t value, std::uint32_t point, bool negate) {
-    std::size_t b = (value - 1) * splits_ + (round_robin_++ % splits_);
+    std::size_t b = (value - 1) * splits_ + (round_robin_++ & (splits_ - 1));
     if (!filled_[b]) {
       const u64* src = &pts52_[static_cast<std::size_t>(point) * 10];
       u64* dst = &acc_[b * 10];
@@ -338,11 +338,10 @@ class IfmaG1Window {
     Vec52 product = one;
     __mmask8 special_any = 0;
     for (std::size_t s = 0; s < steps; ++s) {
-      __m512i bidx, pidx;
-      __mmask8 neg, valid;
-      StepIndices(s, &bidx, &pidx, &neg, &valid);
-      Vec52 ax = Gather(acc_.data(), bidx, 0);
-      Vec52 px = Gather(pts52_.data(), pidx, 0);
+      StepIndices(s, &bidx_[s], &pidx_[s], &neg_[s], &valid_[s]);
+      const __mmask8 valid = valid_[s];
+      const Vec52 ax = ax_[s] = Gather(acc_.data(), bidx_[s], 0);
+      const Vec52 px = px_[s] = Gather(pts52_.data(), pidx_[s], 0);
       __mmask8 special = static_cast<__mmask8>(V::Equal(ax, px) & valid);
       __mmask8 use = static_cast<__mmask8>(valid & ~special);
       Vec52 d = V::Sub(px, ax);
@@ -372,16 +371,14 @@ class IfmaG1Window {
     for (int j = 0; j < 5; ++j) inv.l[j] = _mm512_load_si512(limbs[j]);
     // Backward: peel off each step's inverse and finish its additions.
     for (std::size_t s = steps; s-- > 0;) {
-      __m512i bidx, pidx;
-      __mmask8 neg, valid;
-      StepIndices(s, &bidx, &pidx, &neg, &valid);
+      const __m512i bidx = bidx_[s];
       Vec52 d_inv = V::Mul(inv, prefix_[s]);
       inv = V::Mul(inv, denoms_[s]);
-      __mmask8 update = static_cast<__mmask8>(valid & ~special_[s]);
-      Vec52 ax = Gather(acc_.data(), bidx, 0);
+      __mmask8 update = static_cast<__mmask8>(valid_[s] & ~special_[s]);
+      const Vec52& ax = ax_[s];
+      const Vec52& px = px_[s];
       Vec52 ay = Gather(acc_.data(), bidx, 5);
-      Vec52 px = Gather(pts52_.data(), pidx, 0);
-      Vec52 py = V::NegateMasked(Gather(pts52_.data(), pidx, 5), neg);
+      Vec52 py = V::NegateMasked(Gather(pts52_.data(), pidx_[s], 5), neg_[s]);
       Vec52 lambda = V::Mul(V::Sub(py, ay), d_inv);
       Vec52 x3 = V::Canonical(V::Sub(V::Sub(V::Mul(lambda, lambda), ax), px));
       Vec52 y3 = V::Canonical(V::Sub(V::Mul(lambda, V::Sub(ax, x3)), ay));
@@ -411,8 +408,15 @@ class IfmaG1Window {
   std::vector<J> overflow_;
   std::vector<Entry> pending_;
   std::vector<Entry> deferred_;
+  // Per step of the current batch: the forward pass's inputs, reused by the backward pass.
   Vec52 denoms_[kBatch / kLanes];
   Vec52 prefix_[kBatch / kLanes];
+  Vec52 ax_[kBatch / kLanes];
+  Vec52 px_[kBatch / kLanes];
+  __m512i bidx_[kBatch / kLanes];
+  __m512i pidx_[kBatch / kLanes];
+  __mmask8 neg_[kBatch / kLanes];
+  __mmask8 valid_[kBatch / kLanes];
   __mmask8 special_[kBatch / kLanes];
 };
 #endif
@@ -499,7 +503,9 @@ JacobianPoint<Cfg> Pippenger(std::span<const AffinePoint<Cfg>> points,
 #ifdef DEPINFER_HAVE_IFMA
     if (!pts52.empty()) min_acc = kMinAccumulatorsIfma;
 #endif
-    const std::size_t splits = std::max<std::size_t>(1, min_acc / values);
+    // A power of two, so picking the next accumulator is a mask, not a division.
+    std::size_t splits = 1;
+    while (splits * values < min_acc) splits *= 2;
     window_sums[w] = AccumulateWindow<Cfg>(points, pts52, idx, wd, values, splits);
   }
   J result = J::Infinity();
