@@ -16,6 +16,7 @@
 
 #include <vector>
 
+#include "math/batch_inverse.h"
 #include "math/bigint.h"
 
 namespace depinfer::math {
@@ -148,22 +149,7 @@ struct JacobianPoint {
   template <std::size_t N>
   JacobianPoint ScalarMulConstTime(const BigInt<N>& k) const;
 
-  static void BatchInvert(std::vector<F>& xs) {
-    // Inverts the nonzero entries in place; zeros stay zero.
-    std::vector<F> prefix(xs.size());
-    F acc = F::One();
-    for (std::size_t i = 0; i < xs.size(); ++i) {
-      prefix[i] = acc;
-      if (!xs[i].IsZero()) acc *= xs[i];
-    }
-    F inv = acc.InverseVartime();
-    for (std::size_t i = xs.size(); i-- > 0;) {
-      if (xs[i].IsZero()) continue;
-      F next = inv * xs[i];
-      xs[i] = inv * prefix[i];
-      inv = next;
-    }
-  }
+  static void BatchInvert(std::vector<F>& xs) { BatchInverseVartime<F>(xs); }
 };
 
 // Homogeneous projective point (X/Z, Y/Z) with the complete RCB addition; Z = 0 is infinity

@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <stdexcept>
 
+#include "math/batch_inverse.h"
+
 namespace depinfer::math {
 
 namespace internal {
@@ -106,20 +108,7 @@ Field<P> Field<P>::InverseVartime() const {
 
 template <class P>
 void Field<P>::BatchInverseVartime(std::span<Field> xs) {
-  if (xs.empty()) return;
-  std::vector<Field> prefix(xs.size());
-  Field acc = One();
-  for (std::size_t i = 0; i < xs.size(); ++i) {
-    prefix[i] = acc;
-    if (!xs[i].IsZero()) acc *= xs[i];
-  }
-  Field inv = acc.InverseVartime();
-  for (std::size_t i = xs.size(); i-- > 0;) {
-    if (xs[i].IsZero()) continue;
-    Field next = inv * xs[i];
-    xs[i] = inv * prefix[i];
-    inv = next;
-  }
+  math::BatchInverseVartime<Field>(xs);
 }
 
 template <class P>
