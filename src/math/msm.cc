@@ -18,12 +18,33 @@ using Scalar = BigInt<4>;
 
 // Naive sum for tiny inputs, where bucket set-up costs more than it saves.
 constexpr std::size_t kNaiveBelow = 16;
-// Fewest affine accumulators per window: several batches' worth keeps conflicts (an accumulator
-// hit twice in one batch) rare.
-constexpr std::size_t kMinAccumulators = 2048;
-#ifdef DEPINFER_HAVE_IFMA
-constexpr std::size_t kMinAccumulatorsIfma = 1024;
-#endif
+
+// A batch fills only while accumulators are free: flush at half of them (at most max_batch).
+std::size_t BatchLimit(std::size_t max_batch, std::size_t accumulators) {
+  return std::min(max_batch, std::max<std::size_t>(8, accumulators / 2));
+}
+
+// Accumulators per window: the digit values, spread to at least min_acc so batches fill, but
+// not past one per eight points (each accumulator costs two Jacobian additions to sum).
+std::size_t AccumulatorsFor(std::size_t values, std::size_t n, std::size_t min_acc) {
+  std::size_t target = std::min(min_acc, std::max<std::size_t>(n / 8, 1));
+  std::size_t splits = 1;
+  while (splits * values < target) splits *= 2;
+  return splits * values;
+}
+
+// Per-path costs in scalar field multiplications (measured on an AVX-512 Xeon): one batched
+// affine bucket addition, and one field inversion shared by a batch.
+struct MsmCostModel {
+  double add_cost;
+  double inversion_cost;
+  std::size_t max_batch;
+  std::size_t min_accumulators;
+};
+constexpr MsmCostModel kScalarModel{6.0, 200.0, 256, 2048};
+constexpr MsmCostModel kIfmaModel{3.0, 200.0, 512, 1024};
+
+int ChooseWindowBits(std::size_t n, std::size_t bits, const MsmCostModel& m);
 
 // Whether the G1 MSM takes the AVX-512 IFMA path (DEPINFER_MSM_SCALAR=1 forces the portable one).
 bool UseIfma() {
@@ -86,6 +107,7 @@ class AffineBucketWindow {
   AffineBucketWindow(std::span<const A> points, std::size_t buckets, std::size_t splits)
       : points_(points),
         splits_(splits),
+        batch_limit_(BatchLimit(kBatch, buckets * splits)),
         acc_(buckets * splits),
         busy_(buckets * splits, 0),
         overflow_(buckets * splits, J::Infinity()) {
@@ -108,7 +130,7 @@ class AffineBucketWindow {
     }
     busy_[b] = 1;
     pending_.push_back({static_cast<std::uint32_t>(b), point, negate});
-    if (pending_.size() == kBatch) Flush();
+    if (pending_.size() == batch_limit_) Flush();
   }
 
   // Applies everything still pending, then returns sum_v v * bucket[v].
@@ -186,6 +208,7 @@ class AffineBucketWindow {
 
   std::span<const A> points_;
   std::size_t splits_;
+  std::size_t batch_limit_;
   std::size_t round_robin_ = 0;
   std::vector<A> acc_;
   std::vector<std::uint8_t> busy_;
@@ -213,6 +236,7 @@ class IfmaG1Window {
       : points_(points),
         pts52_(pts52),
         splits_(splits),
+        batch_limit_(BatchLimit(kBatch, buckets * splits)),
         acc_(buckets * splits * 10),
         filled_(buckets * splits, 0),
         busy_(buckets * splits, 0),
@@ -276,7 +300,7 @@ class IfmaG1Window {
     }
     busy_[e.bucket] = 1;
     pending_.push_back(e);
-    if (pending_.size() == kBatch) Flush();
+    if (pending_.size() == batch_limit_) Flush();
   }
 
   static void NegateLimbs(const u64* y, u64* out) {
@@ -401,6 +425,7 @@ class IfmaG1Window {
   std::span<const G1Affine> points_;
   const std::vector<u64>& pts52_;
   std::size_t splits_;
+  std::size_t batch_limit_;
   std::size_t round_robin_ = 0;
   std::vector<u64> acc_;
   std::vector<std::uint8_t> filled_;
@@ -483,7 +508,8 @@ JacobianPoint<Cfg> Pippenger(std::span<const AffinePoint<Cfg>> points,
   const std::size_t n = idx.size();
   if (n == 0) return J::Infinity();
   const bool vector_path = std::is_same_v<Cfg, G1Cfg> && UseIfma();
-  const int c = MsmWindowBits(n, bits, vector_path ? 2.5 : 6.0);
+  const MsmCostModel plan = vector_path ? kIfmaModel : kScalarModel;
+  const int c = ChooseWindowBits(n, bits, plan);
   const std::size_t windows = (bits + 1 + static_cast<std::size_t>(c) - 1) / static_cast<std::size_t>(c);
   std::vector<std::int32_t> digits(n * windows);
 #pragma omp parallel for schedule(static) if (n > 4096)
@@ -499,13 +525,8 @@ JacobianPoint<Cfg> Pippenger(std::span<const AffinePoint<Cfg>> points,
     const std::int32_t* wd = &digits[w * n];
     for (std::size_t i = 0; i < n; ++i) max_digit = std::max(max_digit, std::abs(wd[i]));
     const std::size_t values = static_cast<std::size_t>(max_digit);
-    std::size_t min_acc = kMinAccumulators;
-#ifdef DEPINFER_HAVE_IFMA
-    if (!pts52.empty()) min_acc = kMinAccumulatorsIfma;
-#endif
-    // A power of two, so picking the next accumulator is a mask, not a division.
-    std::size_t splits = 1;
-    while (splits * values < min_acc) splits *= 2;
+    // splits is a power of two, so picking the next accumulator is a mask, not a division.
+    const std::size_t splits = AccumulatorsFor(values, n, plan.min_accumulators) / values;
     window_sums[w] = AccumulateWindow<Cfg>(points, pts52, idx, wd, values, splits);
   }
   J result = J::Infinity();
@@ -553,23 +574,31 @@ Status MsmImpl(std::span<const AffinePoint<Cfg>> points, std::span<const Fr> sca
   return Status::Ok();
 }
 
-}  // namespace
-
-int MsmWindowBits(std::size_t n, std::size_t bits, double add_cost) {
-  // Cost in scalar field multiplications: ceil((bits+1)/c) windows, each n batched affine
-  // bucket additions (add_cost each: about 6 scalar, 2.5 on the IFMA path) plus, per bucket, a
-  // mixed and a full Jacobian addition (about 27) to sum the buckets.
+int ChooseWindowBits(std::size_t n, std::size_t bits, const MsmCostModel& m) {
+  // Cost in scalar field multiplications for ceil((bits+1)/c) windows, each: n batched affine
+  // additions (with their share of the batch's inversion) and two Jacobian additions (about
+  // 27 multiplications) per accumulator to sum the window.
   int best_c = 1;
   double best = 1e300;
   for (int c = 1; c <= 20; ++c) {
-    double windows = static_cast<double>((bits + 1 + static_cast<std::size_t>(c) - 1) / static_cast<std::size_t>(c));
-    double cost = windows * (add_cost * static_cast<double>(n) + 27.0 * static_cast<double>(std::size_t{1} << (c - 1)));
+    const std::size_t values = std::size_t{1} << (c - 1);
+    const std::size_t acc = AccumulatorsFor(values, n, m.min_accumulators);
+    const double batch = static_cast<double>(BatchLimit(m.max_batch, acc));
+    const double windows = static_cast<double>((bits + 1 + static_cast<std::size_t>(c) - 1) / static_cast<std::size_t>(c));
+    const double cost = windows * (static_cast<double>(n) * (m.add_cost + m.inversion_cost / batch) +
+                                   27.0 * static_cast<double>(acc));
     if (cost < best) {
       best = cost;
       best_c = c;
     }
   }
   return best_c;
+}
+
+}  // namespace
+
+int MsmWindowBits(std::size_t n, std::size_t bits) {
+  return ChooseWindowBits(n, bits, UseIfma() ? kIfmaModel : kScalarModel);
 }
 
 Status MsmG1(std::span<const G1Affine> points, std::span<const Fr> scalars, G1* out) {

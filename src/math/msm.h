@@ -24,8 +24,8 @@ namespace depinfer::math::bn254 {
 Status MsmG1(std::span<const G1Affine> points, std::span<const Fr> scalars, G1* out);
 Status MsmG2(std::span<const G2Affine> points, std::span<const Fr> scalars, G2* out);
 
-// The window width the cost model picks for n points with scalars of `bits` bits, when one
-// bucket addition costs `add_cost` field multiplications (exposed for tests and benchmarks).
-int MsmWindowBits(std::size_t n, std::size_t bits, double add_cost = 6.0);
+// The window width the G1 cost model picks for n points with scalars of `bits` bits (exposed for
+// tests and benchmarks).
+int MsmWindowBits(std::size_t n, std::size_t bits);
 
 }  // namespace depinfer::math::bn254
