@@ -1,0 +1,205 @@
+#include "snark/groth16/verifier.h"
+
+#include <omp.h>
+#include <sodium.h>
+
+#include <string>
+
+#include "math/encoding.h"
+#include "math/msm.h"
+
+namespace depinfer::snark::groth16 {
+namespace {
+
+using math::bn254::Fp12;
+using math::bn254::G1;
+using math::bn254::G2Prepared;
+using math::bn254::MillerLoop;
+using math::bn254::PrepareG2;
+
+Status Malformed(const char* what, const Status& st) {
+  return Status::InvalidArgument(std::string("malformed ") + what + ": " + st.message());
+}
+
+// Weights r_j: 128-bit values from a ChaCha20 stream keyed by the seed (OS random when none).
+std::vector<Fr> Weights(std::size_t n, const std::uint8_t* seed) {
+  std::uint8_t key[crypto_stream_chacha20_KEYBYTES];
+  if (seed != nullptr) {
+    std::copy(seed, seed + sizeof key, key);
+  } else {
+    randombytes_buf(key, sizeof key);
+  }
+  std::vector<std::uint8_t> stream(16 * n);
+  const std::uint8_t nonce[crypto_stream_chacha20_NONCEBYTES] = {};
+  crypto_stream_chacha20(stream.data(), stream.size(), nonce, key);
+  sodium_memzero(key, sizeof key);
+  std::vector<Fr> out(n);
+  for (std::size_t j = 0; j < n; ++j) {
+    math::BigInt<4> r;
+    r.FromBytesBE(&stream[16 * j], 16);
+    r.limb[0] |= 1;  // never zero
+    out[j] = Fr::FromCanonical(r);
+  }
+  return out;
+}
+
+// Product of Miller loops over the pairs, split across threads.
+Fp12 ParallelMillerLoop(const std::vector<G1Affine>& ps, const std::vector<const G2Prepared*>& qs) {
+  const std::size_t n = ps.size();
+  const int threads = std::max(1, std::min<int>(omp_get_max_threads(), static_cast<int>(n / 2)));
+  std::vector<Fp12> partial(static_cast<std::size_t>(threads), Fp12::One());
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (int t = 0; t < threads; ++t) {
+    std::size_t lo = n * static_cast<std::size_t>(t) / static_cast<std::size_t>(threads);
+    std::size_t hi = n * static_cast<std::size_t>(t + 1) / static_cast<std::size_t>(threads);
+    partial[static_cast<std::size_t>(t)] =
+        MillerLoop(std::span<const G1Affine>(ps).subspan(lo, hi - lo),
+                   std::span<const G2Prepared* const>(qs).subspan(lo, hi - lo));
+  }
+  Fp12 f = Fp12::One();
+  for (const Fp12& p : partial) f *= p;
+  return f;
+}
+
+}  // namespace
+
+Status ValidateVerifyingKey(const VerifyingKey& vk) {
+  if (vk.ic.empty()) return Status::InvalidArgument("malformed verifying key: IC is empty");
+  DEPINFER_RETURN_IF_ERROR(math::bn254::ValidateG1(vk.alpha).WithContext("verifying key alpha"));
+  DEPINFER_RETURN_IF_ERROR(math::bn254::ValidateG2(vk.beta).WithContext("verifying key beta"));
+  DEPINFER_RETURN_IF_ERROR(math::bn254::ValidateG2(vk.gamma).WithContext("verifying key gamma"));
+  DEPINFER_RETURN_IF_ERROR(math::bn254::ValidateG2(vk.delta).WithContext("verifying key delta"));
+  for (std::size_t i = 0; i < vk.ic.size(); ++i) {
+    DEPINFER_RETURN_IF_ERROR(
+        math::bn254::ValidateG1(vk.ic[i]).WithContext("verifying key IC[" + std::to_string(i) + "]"));
+  }
+  return Status::Ok();
+}
+
+Status ValidateProof(const Proof& proof) {
+  Status st = math::bn254::ValidateG1(proof.a);
+  if (!st.ok()) return Malformed("proof A", st);
+  st = math::bn254::ValidateG2(proof.b);
+  if (!st.ok()) return Malformed("proof B", st);
+  st = math::bn254::ValidateG1(proof.c);
+  if (!st.ok()) return Malformed("proof C", st);
+  return Status::Ok();
+}
+
+Status PreparedVerifyingKey::Prepare(const VerifyingKey& vk, PreparedVerifyingKey* out) {
+  DEPINFER_RETURN_IF_ERROR(ValidateVerifyingKey(vk));
+  PreparedVerifyingKey p;
+  p.alpha_ = vk.alpha;
+  p.beta_ = PrepareG2(vk.beta);
+  p.neg_gamma_ = PrepareG2(-vk.gamma);
+  p.neg_delta_ = PrepareG2(-vk.delta);
+  p.ic_ = vk.ic;
+  *out = std::move(p);
+  return Status::Ok();
+}
+
+Status PreparedVerifyingKey::InputCommitment(std::span<const Fr> inputs, G1* out) const {
+  if (inputs.size() != num_public()) {
+    return Status::InvalidArgument("malformed public inputs: the key expects " +
+                                   std::to_string(num_public()) + ", got " +
+                                   std::to_string(inputs.size()));
+  }
+  G1 acc;
+  DEPINFER_RETURN_IF_ERROR(math::bn254::MsmG1(std::span<const G1Affine>(ic_).subspan(1), inputs, &acc));
+  *out = acc.AddMixed(ic_[0]);
+  return Status::Ok();
+}
+
+Status PreparedVerifyingKey::Verify(std::span<const Fr> public_inputs, const Proof& proof) const {
+  DEPINFER_RETURN_IF_ERROR(ValidateProof(proof));
+  G1 l;
+  DEPINFER_RETURN_IF_ERROR(InputCommitment(public_inputs, &l));
+  G2Prepared b = PrepareG2(proof.b);
+  const G1Affine ps[4] = {proof.a, l.ToAffine(), proof.c, -alpha_};
+  const G2Prepared* qs[4] = {&b, &neg_gamma_, &neg_delta_, &beta_};
+  if (!math::bn254::FinalExponentiation(MillerLoop(ps, qs)).IsOne()) {
+    return Status::InvalidArgument("proof does not verify");
+  }
+  return Status::Ok();
+}
+
+bool PreparedVerifyingKey::BatchHolds(std::span<const std::vector<Fr>> inputs,
+                                      std::span<const Proof> proofs,
+                                      std::span<const std::size_t> idx,
+                                      std::span<const Fr> weights) const {
+  // sum_j r_j L_j = (sum_j r_j) IC_0 + sum_i (sum_j r_j x_ji) IC_i: scalar work and one MSM.
+  const std::size_t k = idx.size();
+  std::vector<Fr> ic_scalars(ic_.size(), Fr::Zero());
+  std::vector<G1Affine> cs(k);
+  std::vector<Fr> ws(k);
+  for (std::size_t t = 0; t < k; ++t) {
+    const Fr& r = weights[idx[t]];
+    const std::vector<Fr>& x = inputs[idx[t]];
+    ic_scalars[0] += r;
+    for (std::size_t i = 0; i < x.size(); ++i) ic_scalars[i + 1] += r * x[i];
+    cs[t] = proofs[idx[t]].c;
+    ws[t] = r;
+  }
+  G1 l, c;
+  if (!math::bn254::MsmG1(ic_, ic_scalars, &l).ok()) return false;
+  if (!math::bn254::MsmG1(cs, ws, &c).ok()) return false;
+  // Pairs (r_j A_j, B_j) for every proof, then (L, -gamma), (C, -delta), (-(sum r_j) alpha, beta).
+  std::vector<G1Affine> ps(k + 3);
+  std::vector<G2Prepared> bs(k);
+  std::vector<const G2Prepared*> qs(k + 3);
+#pragma omp parallel for schedule(dynamic, 4)
+  for (std::size_t t = 0; t < k; ++t) {
+    const Proof& pr = proofs[idx[t]];
+    ps[t] = G1::FromAffine(pr.a).ScalarMulVartime(ws[t].ToInt()).ToAffine();
+    bs[t] = PrepareG2(pr.b);
+    qs[t] = &bs[t];
+  }
+  ps[k] = l.ToAffine();
+  qs[k] = &neg_gamma_;
+  ps[k + 1] = c.ToAffine();
+  qs[k + 1] = &neg_delta_;
+  ps[k + 2] = -G1::FromAffine(alpha_).ScalarMulVartime(ic_scalars[0].ToInt()).ToAffine();
+  qs[k + 2] = &beta_;
+  return math::bn254::FinalExponentiation(ParallelMillerLoop(ps, qs)).IsOne();
+}
+
+Status PreparedVerifyingKey::VerifyBatch(std::span<const std::vector<Fr>> public_inputs,
+                                         std::span<const Proof> proofs, std::vector<bool>* bad,
+                                         const std::uint8_t* weights_seed) const {
+  if (public_inputs.size() != proofs.size()) {
+    return Status::InvalidArgument("batch needs one public-input vector per proof");
+  }
+  bad->assign(proofs.size(), false);
+  // Malformed proofs are marked at once and kept out of the weighted check.
+  std::vector<std::size_t> todo;
+  for (std::size_t j = 0; j < proofs.size(); ++j) {
+    if (!ValidateProof(proofs[j]).ok() || public_inputs[j].size() != num_public()) {
+      (*bad)[j] = true;
+    } else {
+      todo.push_back(j);
+    }
+  }
+  const std::vector<Fr> weights = Weights(proofs.size(), weights_seed);
+  // Halve failing groups until each bad proof is isolated (a group that holds is all good).
+  std::vector<std::vector<std::size_t>> stack;
+  if (!todo.empty()) stack.push_back(std::move(todo));
+  while (!stack.empty()) {
+    std::vector<std::size_t> group = std::move(stack.back());
+    stack.pop_back();
+    if (BatchHolds(public_inputs, proofs, group, weights)) continue;
+    if (group.size() == 1) {
+      (*bad)[group[0]] = true;
+      continue;
+    }
+    std::size_t half = group.size() / 2;
+    stack.emplace_back(group.begin(), group.begin() + static_cast<std::ptrdiff_t>(half));
+    stack.emplace_back(group.begin() + static_cast<std::ptrdiff_t>(half), group.end());
+  }
+  std::size_t failures = 0;
+  for (bool b : *bad) failures += b ? 1 : 0;
+  if (failures == 0) return Status::Ok();
+  return Status::InvalidArgument(std::to_string(failures) + " of " + std::to_string(proofs.size()) +
+                                 " proofs do not verify");
+}
+
+}  // namespace depinfer::snark::groth16
