@@ -100,28 +100,43 @@ size_t RowBytes(TensorType type, int64_t cols) {
   return static_cast<size_t>(cols / t->block_elems) * t->block_bytes;
 }
 
-float DotRow(const WeightMatrix& w, int64_t r, const ActRow& a, Isa isa) {
-  const uint8_t* row = w.row(r);
-  const int n = static_cast<int>(w.cols);
-  const int nb = n / kBlock;
+namespace {
+
+template <typename Block, float (*Kernel)(const Block*, const ActQ8&, int)>
+float QuantDot(const uint8_t* row, const ActRow& a, int n) {
+  return Kernel(reinterpret_cast<const Block*>(row), *a.q, n / kBlock);
+}
+template <typename Elem, float (*Kernel)(const Elem*, const float*, int)>
+float FloatDot(const uint8_t* row, const ActRow& a, int n) {
+  return Kernel(reinterpret_cast<const Elem*>(row), a.x, n);
+}
+float Unsupported(const uint8_t*, const ActRow&, int) { return 0.0f; }
+
+}  // namespace
+
+DotFn SelectDot(TensorType type, Isa isa) {
 #if defined(DEPINFER_HAVE_AVX2_KERNELS)
   if (isa == Isa::kAvx2) {
-    switch (w.type) {
-      case TensorType::kQ4_1: return avx2::DotQ4_1(reinterpret_cast<const BlockQ4_1*>(row), *a.q, nb);
-      case TensorType::kQ8_0: return avx2::DotQ8_0(reinterpret_cast<const BlockQ8_0*>(row), *a.q, nb);
-      case TensorType::kF16: return avx2::DotF16(reinterpret_cast<const uint16_t*>(row), a.x, n);
-      case TensorType::kF32: return avx2::DotF32(reinterpret_cast<const float*>(row), a.x, n);
-      default: return 0.0f;
+    switch (type) {
+      case TensorType::kQ4_1: return QuantDot<BlockQ4_1, avx2::DotQ4_1>;
+      case TensorType::kQ8_0: return QuantDot<BlockQ8_0, avx2::DotQ8_0>;
+      case TensorType::kF16: return FloatDot<uint16_t, avx2::DotF16>;
+      case TensorType::kF32: return FloatDot<float, avx2::DotF32>;
+      default: return Unsupported;
     }
   }
 #endif
-  switch (w.type) {
-    case TensorType::kQ4_1: return ref::DotQ4_1(reinterpret_cast<const BlockQ4_1*>(row), *a.q, nb);
-    case TensorType::kQ8_0: return ref::DotQ8_0(reinterpret_cast<const BlockQ8_0*>(row), *a.q, nb);
-    case TensorType::kF16: return ref::DotF16(reinterpret_cast<const uint16_t*>(row), a.x, n);
-    case TensorType::kF32: return ref::DotF32(reinterpret_cast<const float*>(row), a.x, n);
-    default: return 0.0f;
+  switch (type) {
+    case TensorType::kQ4_1: return QuantDot<BlockQ4_1, ref::DotQ4_1>;
+    case TensorType::kQ8_0: return QuantDot<BlockQ8_0, ref::DotQ8_0>;
+    case TensorType::kF16: return FloatDot<uint16_t, ref::DotF16>;
+    case TensorType::kF32: return FloatDot<float, ref::DotF32>;
+    default: return Unsupported;
   }
+}
+
+float DotRow(const WeightMatrix& w, int64_t r, const ActRow& a, Isa isa) {
+  return SelectDot(w.type, isa)(w.row(r), a, static_cast<int>(w.cols));
 }
 
 void DequantizeRow(const WeightMatrix& w, int64_t r, float* out) {

@@ -87,6 +87,10 @@ struct ActRow {
 // Dot product of row `r` of `w` with `a`, by the specification above.
 float DotRow(const WeightMatrix& w, int64_t r, const ActRow& a, Isa isa);
 
+// The same, resolved once per matrix: `n` is the row length in elements.
+using DotFn = float (*)(const uint8_t* row, const ActRow& a, int n);
+DotFn SelectDot(TensorType type, Isa isa);
+
 // Writes row `r` of `w`, dequantised, to out[0..cols). One implementation.
 void DequantizeRow(const WeightMatrix& w, int64_t r, float* out);
 
