@@ -4,7 +4,7 @@
 //  * eight consecutive blocks are handled together, so SIMD lane j holds the partial sum of
 //    blocks j, j+8, ... exactly as the reference's lanes[b % 8];
 //  * the float formula per block uses separate multiplies and adds in the reference's order;
-//  * a tail of fewer than eight blocks is added lane by lane with the scalar formula.
+//  * a tail of fewer than eight blocks updates only its lanes (blend), as the reference does.
 #include <immintrin.h>
 
 #include <cstddef>
@@ -51,67 +51,86 @@ inline __m256i Transpose8Sum(const __m256i v[8]) {
                           _mm256_permute2x128_si256(t0, t1, 0x31));
 }
 
-inline int32_t HsumI32(__m256i v) {
-  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
-  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
-  return _mm_cvtsi128_si32(s);
+// f16 field at byte `offset` of `count` (<= 8) consecutive blocks, widened exactly to f32; the
+// missing lanes read as zero. Built with inserts, not a store and a wide reload, which would stall
+// on store forwarding.
+template <typename Block>
+inline __m256 LoadHalves(const Block* blk, size_t offset, int count) {
+  auto h = [&](int k) -> short {
+    if (k >= count) return 0;
+    uint16_t v;
+    __builtin_memcpy(&v, reinterpret_cast<const uint8_t*>(blk + k) + offset, 2);
+    return static_cast<short>(v);
+  };
+  return _mm256_cvtph_ps(_mm_setr_epi16(h(0), h(1), h(2), h(3), h(4), h(5), h(6), h(7)));
 }
 
-// Eight f16 fields spaced `stride` bytes apart, widened exactly to f32.
-inline __m256 LoadHalves(const uint8_t* p, size_t stride) {
-  uint16_t h[8];
-  for (int k = 0; k < 8; ++k) __builtin_memcpy(&h[k], p + k * stride, 2);
-  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(h)));
+// Loads `count` (<= 8) floats, zero in the other lanes.
+inline __m256 LoadPartial(const float* p, int count) {
+  if (count == 8) return _mm256_loadu_ps(p);
+  alignas(32) float tmp[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  for (int k = 0; k < count; ++k) tmp[k] = p[k];
+  return _mm256_load_ps(tmp);
+}
+
+// Lanes [0, count) set.
+inline __m256 LaneMask(int count) {
+  const __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  return _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(count), idx));
+}
+
+// The reference's lane reduction, ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)), in registers.
+inline float Reduce8(__m256 acc) {
+  const __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
+  const __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
+  return _mm_cvtss_f32(_mm_add_ss(s2, _mm_movehdup_ps(s2)));
+}
+
+
+// Blocks [b, b+count) (count <= 8) added to lanes 0..count-1 of `acc`; other lanes untouched
+// (blended, not added to, so even the sign of a zero lane is kept as the reference keeps it).
+inline __m256 Q4_1Group(const BlockQ4_1* w, const ActQ8& a, int b, int count, __m256 acc) {
+  __m256i v[8];
+  for (int k = 0; k < 8; ++k) {
+    v[k] = k < count ? Q4_1Block(w[b + k], a.q.data() + (b + k) * kBlock) : _mm256_setzero_si256();
+  }
+  const __m256 isum = _mm256_cvtepi32_ps(Transpose8Sum(v));
+  const __m256 dw = LoadHalves(w + b, offsetof(BlockQ4_1, d), count);
+  const __m256 mw = LoadHalves(w + b, offsetof(BlockQ4_1, m), count);
+  const __m256 t = _mm256_mul_ps(_mm256_mul_ps(dw, LoadPartial(&a.d[b], count)), isum);
+  const __m256 u = _mm256_mul_ps(mw, LoadPartial(&a.s[b], count));
+  const __m256 sum = _mm256_add_ps(acc, _mm256_add_ps(t, u));
+  return count == 8 ? sum : _mm256_blendv_ps(acc, sum, LaneMask(count));
+}
+
+inline __m256 Q8_0Group(const BlockQ8_0* w, const ActQ8& a, int b, int count, __m256 acc) {
+  __m256i v[8];
+  for (int k = 0; k < 8; ++k) {
+    v[k] = k < count ? Q8_0Block(w[b + k], a.q.data() + (b + k) * kBlock) : _mm256_setzero_si256();
+  }
+  const __m256 isum = _mm256_cvtepi32_ps(Transpose8Sum(v));
+  const __m256 dw = LoadHalves(w + b, offsetof(BlockQ8_0, d), count);
+  const __m256 sum =
+      _mm256_add_ps(acc, _mm256_mul_ps(_mm256_mul_ps(dw, LoadPartial(&a.d[b], count)), isum));
+  return count == 8 ? sum : _mm256_blendv_ps(acc, sum, LaneMask(count));
 }
 
 }  // namespace
 
 float DotQ4_1(const BlockQ4_1* w, const ActQ8& a, int nb) {
   __m256 acc = _mm256_setzero_ps();
-  const int8_t* q = a.q.data();
   int b = 0;
-  for (; b + 8 <= nb; b += 8) {
-    __m256i v[8];
-    for (int k = 0; k < 8; ++k) v[k] = Q4_1Block(w[b + k], q + (b + k) * kBlock);
-    const __m256 isum = _mm256_cvtepi32_ps(Transpose8Sum(v));
-    const auto* base = reinterpret_cast<const uint8_t*>(w + b);
-    const __m256 dw = LoadHalves(base + offsetof(BlockQ4_1, d), sizeof(BlockQ4_1));
-    const __m256 mw = LoadHalves(base + offsetof(BlockQ4_1, m), sizeof(BlockQ4_1));
-    const __m256 t = _mm256_mul_ps(_mm256_mul_ps(dw, _mm256_loadu_ps(&a.d[b])), isum);
-    const __m256 u = _mm256_mul_ps(mw, _mm256_loadu_ps(&a.s[b]));
-    acc = _mm256_add_ps(acc, _mm256_add_ps(t, u));
-  }
-  alignas(32) float lanes[8];
-  _mm256_store_ps(lanes, acc);
-  for (; b < nb; ++b) {
-    const int32_t isum = HsumI32(Q4_1Block(w[b], q + b * kBlock));
-    const float t = (Fp16ToFp32(w[b].d) * a.d[b]) * static_cast<float>(isum);
-    const float u = Fp16ToFp32(w[b].m) * a.s[b];
-    lanes[b % 8] = lanes[b % 8] + (t + u);
-  }
-  return ref::Reduce8(lanes);
+  for (; b + 8 <= nb; b += 8) acc = Q4_1Group(w, a, b, 8, acc);
+  if (b < nb) acc = Q4_1Group(w, a, b, nb - b, acc);
+  return Reduce8(acc);
 }
 
 float DotQ8_0(const BlockQ8_0* w, const ActQ8& a, int nb) {
   __m256 acc = _mm256_setzero_ps();
-  const int8_t* q = a.q.data();
   int b = 0;
-  for (; b + 8 <= nb; b += 8) {
-    __m256i v[8];
-    for (int k = 0; k < 8; ++k) v[k] = Q8_0Block(w[b + k], q + (b + k) * kBlock);
-    const __m256 isum = _mm256_cvtepi32_ps(Transpose8Sum(v));
-    const auto* base = reinterpret_cast<const uint8_t*>(w + b);
-    const __m256 dw = LoadHalves(base + offsetof(BlockQ8_0, d), sizeof(BlockQ8_0));
-    acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_mul_ps(dw, _mm256_loadu_ps(&a.d[b])), isum));
-  }
-  alignas(32) float lanes[8];
-  _mm256_store_ps(lanes, acc);
-  for (; b < nb; ++b) {
-    const int32_t isum = HsumI32(Q8_0Block(w[b], q + b * kBlock));
-    lanes[b % 8] = lanes[b % 8] + (Fp16ToFp32(w[b].d) * a.d[b]) * static_cast<float>(isum);
-  }
-  return ref::Reduce8(lanes);
+  for (; b + 8 <= nb; b += 8) acc = Q8_0Group(w, a, b, 8, acc);
+  if (b < nb) acc = Q8_0Group(w, a, b, nb - b, acc);
+  return Reduce8(acc);
 }
 
 float DotF16(const uint16_t* w, const float* x, int n) {
