@@ -133,6 +133,74 @@ float DotQ8_0(const BlockQ8_0* w, const ActQ8& a, int nb) {
   return Reduce8(acc);
 }
 
+// Several activation rows against one weight row: each weight block is unpacked once, and each
+// (row, activation) pair goes through exactly the operations of DotQ4_1 / DotQ8_0.
+void DotQ4_1Multi(const BlockQ4_1* w, const ActQ8* const* a, int n_act, int nb, float* out) {
+  __m256 acc[kMaxMulti];
+  for (int t = 0; t < n_act; ++t) acc[t] = _mm256_setzero_ps();
+  for (int b = 0; b < nb; b += 8) {
+    const int count = nb - b < 8 ? nb - b : 8;
+    __m256i wq[8];
+    const __m128i m4 = _mm_set1_epi8(0x0f);
+    for (int k = 0; k < 8; ++k) {
+      if (k >= count) {
+        wq[k] = _mm256_setzero_si256();
+        continue;
+      }
+      const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w[b + k].qs));
+      wq[k] = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(raw, 4), m4), _mm_and_si128(raw, m4));
+    }
+    const __m256 dw = LoadHalves(w + b, offsetof(BlockQ4_1, d), count);
+    const __m256 mw = LoadHalves(w + b, offsetof(BlockQ4_1, m), count);
+    for (int t = 0; t < n_act; ++t) {
+      const int8_t* q = a[t]->q.data();
+      __m256i v[8];
+      for (int k = 0; k < 8; ++k) {
+        v[k] = k < count ? DotBytes(wq[k], _mm256_loadu_si256(reinterpret_cast<const __m256i*>(
+                                               q + (b + k) * kBlock)))
+                         : _mm256_setzero_si256();
+      }
+      const __m256 isum = _mm256_cvtepi32_ps(Transpose8Sum(v));
+      const __m256 tt = _mm256_mul_ps(_mm256_mul_ps(dw, LoadPartial(&a[t]->d[b], count)), isum);
+      const __m256 u = _mm256_mul_ps(mw, LoadPartial(&a[t]->s[b], count));
+      const __m256 sum = _mm256_add_ps(acc[t], _mm256_add_ps(tt, u));
+      acc[t] = count == 8 ? sum : _mm256_blendv_ps(acc[t], sum, LaneMask(count));
+    }
+  }
+  for (int t = 0; t < n_act; ++t) out[t] = Reduce8(acc[t]);
+}
+
+void DotQ8_0Multi(const BlockQ8_0* w, const ActQ8* const* a, int n_act, int nb, float* out) {
+  __m256 acc[kMaxMulti];
+  for (int t = 0; t < n_act; ++t) acc[t] = _mm256_setzero_ps();
+  for (int b = 0; b < nb; b += 8) {
+    const int count = nb - b < 8 ? nb - b : 8;
+    __m256i wabs[8], wq[8];
+    for (int k = 0; k < 8; ++k) {
+      wq[k] = k < count ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[b + k].qs))
+                        : _mm256_setzero_si256();
+      wabs[k] = _mm256_abs_epi8(wq[k]);
+    }
+    const __m256 dw = LoadHalves(w + b, offsetof(BlockQ8_0, d), count);
+    for (int t = 0; t < n_act; ++t) {
+      const int8_t* q = a[t]->q.data();
+      __m256i v[8];
+      for (int k = 0; k < 8; ++k) {
+        v[k] = k < count
+                   ? DotBytes(wabs[k], _mm256_sign_epi8(_mm256_loadu_si256(
+                                           reinterpret_cast<const __m256i*>(q + (b + k) * kBlock)),
+                                       wq[k]))
+                   : _mm256_setzero_si256();
+      }
+      const __m256 isum = _mm256_cvtepi32_ps(Transpose8Sum(v));
+      const __m256 sum = _mm256_add_ps(
+          acc[t], _mm256_mul_ps(_mm256_mul_ps(dw, LoadPartial(&a[t]->d[b], count)), isum));
+      acc[t] = count == 8 ? sum : _mm256_blendv_ps(acc[t], sum, LaneMask(count));
+    }
+  }
+  for (int t = 0; t < n_act; ++t) out[t] = Reduce8(acc[t]);
+}
+
 float DotF16(const uint16_t* w, const float* x, int n) {
   __m256 acc = _mm256_setzero_ps();
   int i = 0;

@@ -114,14 +114,26 @@ struct Acts {
 
 // out[t * w.rows + r] = row r of w . activation t. Threads split the rows; each output element
 // is one kernel call, so the result does not depend on the thread count or on T.
+// Several positions go through the multi-row kernel, which returns the same bits as the
+// single-row one.
 void Matmul(const WeightMatrix& w, const Acts& a, int T, const ForwardOptions& opt, float* out) {
   const DotFn dot = SelectDot(w.type, opt.isa);
+  const DotMultiFn multi = SelectDotMulti(w.type, opt.isa);
   const int n = static_cast<int>(w.cols);
   const int64_t rows = w.rows;
 #pragma omp parallel for num_threads(opt.threads) schedule(static)
   for (int64_t r = 0; r < rows; ++r) {
     const uint8_t* row = w.row(r);
-    for (int t = 0; t < T; ++t) out[static_cast<size_t>(t) * rows + r] = dot(row, a.rows[t], n);
+    if (T == 1) {
+      out[r] = dot(row, a.rows[0], n);
+      continue;
+    }
+    float y[kMaxMulti];
+    for (int t = 0; t < T; t += kMaxMulti) {
+      const int m = T - t < kMaxMulti ? T - t : kMaxMulti;
+      multi(row, &a.rows[t], m, n, y);
+      for (int k = 0; k < m; ++k) out[static_cast<size_t>(t + k) * rows + r] = y[k];
+    }
   }
 }
 

@@ -135,6 +135,57 @@ DotFn SelectDot(TensorType type, Isa isa) {
   }
 }
 
+namespace {
+
+// Multi-row dot built from the single-row kernel: the reference, and the float formats' path.
+template <DotFn* Single>
+void MultiFromSingle(const uint8_t* row, const ActRow* a, int n_act, int n, float* out) {
+  for (int t = 0; t < n_act; ++t) out[t] = (*Single)(row, a[t], n);
+}
+
+#if defined(DEPINFER_HAVE_AVX2_KERNELS)
+template <typename Block, void (*Kernel)(const Block*, const ActQ8* const*, int, int, float*)>
+void QuantMulti(const uint8_t* row, const ActRow* a, int n_act, int n, float* out) {
+  const ActQ8* q[kMaxMulti];
+  for (int t = 0; t < n_act; ++t) q[t] = a[t].q;
+  Kernel(reinterpret_cast<const Block*>(row), q, n_act, n / kBlock, out);
+}
+#endif
+
+DotFn g_ref_q4_1, g_ref_q8_0, g_ref_f16, g_ref_f32, g_avx2_f16, g_avx2_f32;
+
+}  // namespace
+
+DotMultiFn SelectDotMulti(TensorType type, Isa isa) {
+  static const bool init = [] {
+    g_ref_q4_1 = SelectDot(TensorType::kQ4_1, Isa::kScalar);
+    g_ref_q8_0 = SelectDot(TensorType::kQ8_0, Isa::kScalar);
+    g_ref_f16 = SelectDot(TensorType::kF16, Isa::kScalar);
+    g_ref_f32 = SelectDot(TensorType::kF32, Isa::kScalar);
+    g_avx2_f16 = SelectDot(TensorType::kF16, Isa::kAvx2);
+    g_avx2_f32 = SelectDot(TensorType::kF32, Isa::kAvx2);
+    return true;
+  }();
+  (void)init;
+#if defined(DEPINFER_HAVE_AVX2_KERNELS)
+  if (isa == Isa::kAvx2) {
+    switch (type) {
+      case TensorType::kQ4_1: return QuantMulti<BlockQ4_1, avx2::DotQ4_1Multi>;
+      case TensorType::kQ8_0: return QuantMulti<BlockQ8_0, avx2::DotQ8_0Multi>;
+      case TensorType::kF16: return MultiFromSingle<&g_avx2_f16>;
+      case TensorType::kF32: return MultiFromSingle<&g_avx2_f32>;
+      default: break;
+    }
+  }
+#endif
+  switch (type) {
+    case TensorType::kQ4_1: return MultiFromSingle<&g_ref_q4_1>;
+    case TensorType::kQ8_0: return MultiFromSingle<&g_ref_q8_0>;
+    case TensorType::kF16: return MultiFromSingle<&g_ref_f16>;
+    default: return MultiFromSingle<&g_ref_f32>;
+  }
+}
+
 float DotRow(const WeightMatrix& w, int64_t r, const ActRow& a, Isa isa) {
   return SelectDot(w.type, isa)(w.row(r), a, static_cast<int>(w.cols));
 }

@@ -91,6 +91,13 @@ float DotRow(const WeightMatrix& w, int64_t r, const ActRow& a, Isa isa);
 using DotFn = float (*)(const uint8_t* row, const ActRow& a, int n);
 DotFn SelectDot(TensorType type, Isa isa);
 
+// One weight row against up to kMaxMulti activation rows: out[t] = dot(row, a[t]), each equal
+// to the single-row kernel's result to the bit. Prompt processing uses it to unpack each weight
+// block once for several positions.
+constexpr int kMaxMulti = 4;
+using DotMultiFn = void (*)(const uint8_t* row, const ActRow* a, int n_act, int n, float* out);
+DotMultiFn SelectDotMulti(TensorType type, Isa isa);
+
 // Writes row `r` of `w`, dequantised, to out[0..cols). One implementation.
 void DequantizeRow(const WeightMatrix& w, int64_t r, float* out);
 
@@ -108,6 +115,8 @@ float DotQ4_1(const BlockQ4_1* w, const ActQ8& a, int nb);
 float DotQ8_0(const BlockQ8_0* w, const ActQ8& a, int nb);
 float DotF16(const uint16_t* w, const float* x, int n);
 float DotF32(const float* w, const float* x, int n);
+void DotQ4_1Multi(const BlockQ4_1* w, const ActQ8* const* a, int n_act, int nb, float* out);
+void DotQ8_0Multi(const BlockQ8_0* w, const ActQ8* const* a, int n_act, int nb, float* out);
 }  // namespace avx2
 
 }  // namespace depinfer::infer

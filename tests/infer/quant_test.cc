@@ -117,6 +117,26 @@ TEST_P(KernelTwins, Avx2EqualsReferenceBitForBit) {
     const float s = DotRow(w, 0, a, Isa::kAvx2);
     ASSERT_EQ(Bits(r), Bits(s)) << "nb=" << nb << " ref=" << r << " avx2=" << s;
 
+    // The multi-activation kernels give each activation the single kernel's bits.
+    std::vector<std::vector<float>> xs;
+    std::vector<ActQ8> qs(kMaxMulti);
+    std::vector<ActRow> rows(kMaxMulti);
+    for (int t = 0; t < kMaxMulti; ++t) xs.push_back(fx.Act(n));
+    for (int t = 0; t < kMaxMulti; ++t) {
+      QuantizeActQ8(xs[t].data(), n, &qs[t]);
+      rows[t] = ActRow{xs[t].data(), &qs[t]};
+    }
+    for (Isa isa : {Isa::kScalar, Isa::kAvx2}) {
+      for (int m = 1; m <= kMaxMulti; ++m) {
+        float out[kMaxMulti];
+        SelectDotMulti(type, isa)(wbytes.data(), rows.data(), m, n, out);
+        for (int t = 0; t < m; ++t) {
+          ASSERT_EQ(Bits(out[t]), Bits(DotRow(w, 0, rows[t], Isa::kScalar)))
+              << IsaName(isa) << " nb=" << nb << " m=" << m << " t=" << t;
+        }
+      }
+    }
+
     std::vector<float> deq(n);
     DequantizeRow(w, 0, deq.data());
     const float exact = ExactDot(deq, x);
