@@ -86,15 +86,23 @@ void RmsNorm(const float* x, const float* w, int n, float eps, F32Dot dot, float
 
 // Rotates adjacent pairs (x[2i], x[2i+1]) of each head by the angles in `cs` (cos, sin pairs):
 // llama.cpp's "normal" rope mode, which the GGUF converters arrange the Q/K weights for.
+//
+// The arithmetic runs on separate arrays of even and odd elements. Written on the interleaved
+// pairs, GCC 12 recognises a complex multiply and emits vfmaddsub even under -ffp-contract=off,
+// which rounds differently and made -O3 disagree with -O2 (the pinned transcripts caught it; the
+// InferNoFusedMultiplyAdd test now checks the library's object code for any fused instruction).
 void Rope(float* x, int n_heads, int head_dim, int rope_pairs, const float* cs) {
+  constexpr int kMaxPairs = 512;
+  float c[kMaxPairs], s[kMaxPairs], a[kMaxPairs], b[kMaxPairs], ra[kMaxPairs], rb[kMaxPairs];
+  for (int i = 0; i < rope_pairs; ++i) c[i] = cs[2 * i], s[i] = cs[2 * i + 1];
   for (int h = 0; h < n_heads; ++h) {
     float* v = x + h * head_dim;
+    for (int i = 0; i < rope_pairs; ++i) a[i] = v[2 * i], b[i] = v[2 * i + 1];
     for (int i = 0; i < rope_pairs; ++i) {
-      const float c = cs[2 * i], s = cs[2 * i + 1];
-      const float x0 = v[2 * i], x1 = v[2 * i + 1];
-      v[2 * i] = x0 * c - x1 * s;
-      v[2 * i + 1] = x0 * s + x1 * c;
+      ra[i] = a[i] * c[i] - b[i] * s[i];
+      rb[i] = a[i] * s[i] + b[i] * c[i];
     }
+    for (int i = 0; i < rope_pairs; ++i) v[2 * i] = ra[i], v[2 * i + 1] = rb[i];
   }
 }
 
@@ -179,7 +187,7 @@ Status Model::Init() {
   }
   cfg_.head_dim = cfg_.n_embd / cfg_.n_head;
   ASSIGN_OR_RETURN(cfg_.rope_dim, GetInt(f, p + "rope.dimension_count", cfg_.head_dim, false));
-  if (cfg_.rope_dim % 2 != 0 || cfg_.rope_dim > cfg_.head_dim) {
+  if (cfg_.rope_dim % 2 != 0 || cfg_.rope_dim > cfg_.head_dim || cfg_.rope_dim > 1024) {
     return Status::Error("rope.dimension_count " + std::to_string(cfg_.rope_dim) + " is invalid");
   }
   if (f.Find(p + "rope.freq_base")) ASSIGN_OR_RETURN(cfg_.rope_base, f.GetFloat(p + "rope.freq_base"));
