@@ -109,7 +109,7 @@ void Prompt(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * n);
 }
-BENCHMARK(Prompt)->Args({2, 128})->Unit(benchmark::kMillisecond);
+BENCHMARK(Prompt)->Args({1, 512})->Args({2, 512})->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace depinfer::infer

@@ -129,7 +129,7 @@ void Matmul(const WeightMatrix& w, const Acts& a, int T, const ForwardOptions& o
   const DotMultiFn multi = SelectDotMulti(w.type, opt.isa);
   const int n = static_cast<int>(w.cols);
   const int64_t rows = w.rows;
-#pragma omp parallel for num_threads(opt.threads) schedule(static)
+#pragma omp parallel for num_threads(opt.threads) schedule(dynamic, 32)
   for (int64_t r = 0; r < rows; ++r) {
     const uint8_t* row = w.row(r);
     if (T == 1) {
@@ -324,7 +324,7 @@ Status Model::Forward(const std::vector<SeqBatch>& batch, const ForwardOptions& 
       std::memcpy(rows[t].cache->v(l, rows[t].pos), &v[static_cast<size_t>(t) * KV], KV * 4);
     }
     // Attention: one (row, head) pair per task, its reductions in position order.
-#pragma omp parallel for num_threads(opt.threads) schedule(static)
+#pragma omp parallel for num_threads(opt.threads) schedule(dynamic, 1)
     for (int th = 0; th < T * c.n_head; ++th) {
       const int t = th / c.n_head, h = th % c.n_head, g = h / group;
       const Row& row = rows[t];
