@@ -133,72 +133,104 @@ float DotQ8_0(const BlockQ8_0* w, const ActQ8& a, int nb) {
   return Reduce8(acc);
 }
 
+namespace {
+
 // Several activation rows against one weight row: each weight block is unpacked once, and each
-// (row, activation) pair goes through exactly the operations of DotQ4_1 / DotQ8_0.
-void DotQ4_1Multi(const BlockQ4_1* w, const ActQ8* const* a, int n_act, int nb, float* out) {
+// (row, activation) pair goes through exactly the operations of DotQ4_1 / DotQ8_0. kCount is the
+// number of blocks in the group (8 except for the tail), a constant so full groups do not branch.
+template <int kCount>
+inline void Q4_1MultiGroup(const BlockQ4_1* w, const ActQ8* const* a, int n_act, int b,
+                           __m256* acc) {
+  __m256i wq[kCount];
+  const __m128i m4 = _mm_set1_epi8(0x0f);
+  for (int k = 0; k < kCount; ++k) {
+    const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w[b + k].qs));
+    wq[k] = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(raw, 4), m4), _mm_and_si128(raw, m4));
+  }
+  const __m256 dw = LoadHalves(w + b, offsetof(BlockQ4_1, d), kCount);
+  const __m256 mw = LoadHalves(w + b, offsetof(BlockQ4_1, m), kCount);
+  for (int t = 0; t < n_act; ++t) {
+    const int8_t* q = a[t]->q.data() + b * kBlock;
+    __m256i v[8];
+    for (int k = 0; k < 8; ++k) {
+      v[k] = k < kCount
+                 ? DotBytes(wq[k], _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + k * kBlock)))
+                 : _mm256_setzero_si256();
+    }
+    const __m256 isum = _mm256_cvtepi32_ps(Transpose8Sum(v));
+    const __m256 tt = _mm256_mul_ps(_mm256_mul_ps(dw, LoadPartial(&a[t]->d[b], kCount)), isum);
+    const __m256 u = _mm256_mul_ps(mw, LoadPartial(&a[t]->s[b], kCount));
+    const __m256 sum = _mm256_add_ps(acc[t], _mm256_add_ps(tt, u));
+    acc[t] = kCount == 8 ? sum : _mm256_blendv_ps(acc[t], sum, LaneMask(kCount));
+  }
+}
+
+template <int kCount>
+inline void Q8_0MultiGroup(const BlockQ8_0* w, const ActQ8* const* a, int n_act, int b,
+                           __m256* acc) {
+  __m256i wabs[kCount], wq[kCount];
+  for (int k = 0; k < kCount; ++k) {
+    wq[k] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[b + k].qs));
+    wabs[k] = _mm256_abs_epi8(wq[k]);
+  }
+  const __m256 dw = LoadHalves(w + b, offsetof(BlockQ8_0, d), kCount);
+  for (int t = 0; t < n_act; ++t) {
+    const int8_t* q = a[t]->q.data() + b * kBlock;
+    __m256i v[8];
+    for (int k = 0; k < 8; ++k) {
+      v[k] = k < kCount
+                 ? DotBytes(wabs[k], _mm256_sign_epi8(_mm256_loadu_si256(
+                                         reinterpret_cast<const __m256i*>(q + k * kBlock)), wq[k]))
+                 : _mm256_setzero_si256();
+    }
+    const __m256 isum = _mm256_cvtepi32_ps(Transpose8Sum(v));
+    const __m256 sum = _mm256_add_ps(
+        acc[t], _mm256_mul_ps(_mm256_mul_ps(dw, LoadPartial(&a[t]->d[b], kCount)), isum));
+    acc[t] = kCount == 8 ? sum : _mm256_blendv_ps(acc[t], sum, LaneMask(kCount));
+  }
+}
+
+// Runs Group<8> over the full groups and Group<tail> once.
+template <template <int> class G, typename Block>
+void MultiDriver(const Block* w, const ActQ8* const* a, int n_act, int nb, float* out) {
   __m256 acc[kMaxMulti];
   for (int t = 0; t < n_act; ++t) acc[t] = _mm256_setzero_ps();
-  for (int b = 0; b < nb; b += 8) {
-    const int count = nb - b < 8 ? nb - b : 8;
-    __m256i wq[8];
-    const __m128i m4 = _mm_set1_epi8(0x0f);
-    for (int k = 0; k < 8; ++k) {
-      if (k >= count) {
-        wq[k] = _mm256_setzero_si256();
-        continue;
-      }
-      const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w[b + k].qs));
-      wq[k] = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(raw, 4), m4), _mm_and_si128(raw, m4));
-    }
-    const __m256 dw = LoadHalves(w + b, offsetof(BlockQ4_1, d), count);
-    const __m256 mw = LoadHalves(w + b, offsetof(BlockQ4_1, m), count);
-    for (int t = 0; t < n_act; ++t) {
-      const int8_t* q = a[t]->q.data();
-      __m256i v[8];
-      for (int k = 0; k < 8; ++k) {
-        v[k] = k < count ? DotBytes(wq[k], _mm256_loadu_si256(reinterpret_cast<const __m256i*>(
-                                               q + (b + k) * kBlock)))
-                         : _mm256_setzero_si256();
-      }
-      const __m256 isum = _mm256_cvtepi32_ps(Transpose8Sum(v));
-      const __m256 tt = _mm256_mul_ps(_mm256_mul_ps(dw, LoadPartial(&a[t]->d[b], count)), isum);
-      const __m256 u = _mm256_mul_ps(mw, LoadPartial(&a[t]->s[b], count));
-      const __m256 sum = _mm256_add_ps(acc[t], _mm256_add_ps(tt, u));
-      acc[t] = count == 8 ? sum : _mm256_blendv_ps(acc[t], sum, LaneMask(count));
-    }
+  int b = 0;
+  for (; b + 8 <= nb; b += 8) G<8>::Run(w, a, n_act, b, acc);
+  switch (nb - b) {
+    case 1: G<1>::Run(w, a, n_act, b, acc); break;
+    case 2: G<2>::Run(w, a, n_act, b, acc); break;
+    case 3: G<3>::Run(w, a, n_act, b, acc); break;
+    case 4: G<4>::Run(w, a, n_act, b, acc); break;
+    case 5: G<5>::Run(w, a, n_act, b, acc); break;
+    case 6: G<6>::Run(w, a, n_act, b, acc); break;
+    case 7: G<7>::Run(w, a, n_act, b, acc); break;
+    default: break;
   }
   for (int t = 0; t < n_act; ++t) out[t] = Reduce8(acc[t]);
 }
 
-void DotQ8_0Multi(const BlockQ8_0* w, const ActQ8* const* a, int n_act, int nb, float* out) {
-  __m256 acc[kMaxMulti];
-  for (int t = 0; t < n_act; ++t) acc[t] = _mm256_setzero_ps();
-  for (int b = 0; b < nb; b += 8) {
-    const int count = nb - b < 8 ? nb - b : 8;
-    __m256i wabs[8], wq[8];
-    for (int k = 0; k < 8; ++k) {
-      wq[k] = k < count ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[b + k].qs))
-                        : _mm256_setzero_si256();
-      wabs[k] = _mm256_abs_epi8(wq[k]);
-    }
-    const __m256 dw = LoadHalves(w + b, offsetof(BlockQ8_0, d), count);
-    for (int t = 0; t < n_act; ++t) {
-      const int8_t* q = a[t]->q.data();
-      __m256i v[8];
-      for (int k = 0; k < 8; ++k) {
-        v[k] = k < count
-                   ? DotBytes(wabs[k], _mm256_sign_epi8(_mm256_loadu_si256(
-                                           reinterpret_cast<const __m256i*>(q + (b + k) * kBlock)),
-                                       wq[k]))
-                   : _mm256_setzero_si256();
-      }
-      const __m256 isum = _mm256_cvtepi32_ps(Transpose8Sum(v));
-      const __m256 sum = _mm256_add_ps(
-          acc[t], _mm256_mul_ps(_mm256_mul_ps(dw, LoadPartial(&a[t]->d[b], count)), isum));
-      acc[t] = count == 8 ? sum : _mm256_blendv_ps(acc[t], sum, LaneMask(count));
-    }
+template <int kCount>
+struct Q4_1G {
+  static void Run(const BlockQ4_1* w, const ActQ8* const* a, int n, int b, __m256* acc) {
+    Q4_1MultiGroup<kCount>(w, a, n, b, acc);
   }
-  for (int t = 0; t < n_act; ++t) out[t] = Reduce8(acc[t]);
+};
+template <int kCount>
+struct Q8_0G {
+  static void Run(const BlockQ8_0* w, const ActQ8* const* a, int n, int b, __m256* acc) {
+    Q8_0MultiGroup<kCount>(w, a, n, b, acc);
+  }
+};
+
+}  // namespace
+
+void DotQ4_1Multi(const BlockQ4_1* w, const ActQ8* const* a, int n_act, int nb, float* out) {
+  MultiDriver<Q4_1G>(w, a, n_act, nb, out);
+}
+
+void DotQ8_0Multi(const BlockQ8_0* w, const ActQ8* const* a, int n_act, int nb, float* out) {
+  MultiDriver<Q8_0G>(w, a, n_act, nb, out);
 }
 
 float DotF16(const uint16_t* w, const float* x, int n) {
