@@ -89,6 +89,34 @@ void DecodeStep(benchmark::State& state) {
 }
 BENCHMARK(DecodeStep)->Args({1, 64})->Args({2, 64})->Unit(benchmark::kMillisecond);
 
+// One decode step for range(1) sequences together (each at context 64), range(0) threads.
+// items/s counts generated tokens across all streams.
+void DecodeBatch(benchmark::State& state) {
+  static std::unique_ptr<Model> model = LoadRealModel();
+  if (!model) {
+    state.SkipWithError("model missing: run scripts/fetch_model.sh");
+    return;
+  }
+  ForwardOptions opt;
+  opt.threads = static_cast<int>(state.range(0));
+  const int streams = static_cast<int>(state.range(1)), ctx = 64;
+  std::vector<std::unique_ptr<KvCache>> caches;
+  std::vector<float> logits;
+  for (int s = 0; s < streams; ++s) {
+    caches.push_back(std::make_unique<KvCache>(model->config(), ctx + 1));
+    std::vector<int32_t> prompt(ctx, 100 + s);
+    (void)model->Forward({SeqBatch{caches.back().get(), prompt, false}}, opt, &logits);
+  }
+  std::vector<SeqBatch> batch;
+  for (int s = 0; s < streams; ++s) batch.push_back({caches[s].get(), {42 + s}, false});
+  for (auto _ : state) {
+    for (auto& c : caches) c->Truncate(ctx);
+    (void)model->Forward(batch, opt, &logits);
+  }
+  state.SetItemsProcessed(state.iterations() * streams);
+}
+BENCHMARK(DecodeBatch)->Args({2, 1})->Args({2, 8})->Unit(benchmark::kMillisecond);
+
 // Prompt processing of range(1) tokens with range(0) threads.
 void Prompt(benchmark::State& state) {
   static std::unique_ptr<Model> model = LoadRealModel();

@@ -240,6 +240,7 @@ float DotF16(const uint16_t* w, const float* x, int n) {
     const __m256 wv = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + i)));
     acc = _mm256_add_ps(acc, _mm256_mul_ps(wv, _mm256_loadu_ps(x + i)));
   }
+  if (i == n) return Reduce8(acc);  // no tail: reduce in registers
   alignas(32) float lanes[8];
   _mm256_store_ps(lanes, acc);
   for (; i < n; ++i) lanes[i % 8] = lanes[i % 8] + Fp16ToFp32(w[i]) * x[i];
@@ -252,6 +253,7 @@ float DotF32(const float* w, const float* x, int n) {
   for (; i + 8 <= n; i += 8) {
     acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(x + i)));
   }
+  if (i == n) return Reduce8(acc);  // no tail: reduce in registers
   alignas(32) float lanes[8];
   _mm256_store_ps(lanes, acc);
   for (; i < n; ++i) lanes[i % 8] = lanes[i % 8] + w[i] * x[i];
