@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <unordered_set>
 
 #include "infer/detmath.h"
@@ -49,6 +50,16 @@ double UniformForStep(uint64_t seed, uint64_t step) {
   return static_cast<double>(r >> 11) * 0x1p-53;
 }
 
+namespace {
+
+// Orders `c` (all candidates, or the top-k ones) by (logit desc, id asc) far enough for the walk
+// below: first only the candidates within kWindow of the best (after temperature), since every
+// token outside that window sorts after every token inside it; the caller asks for the rest
+// only if its walk runs past the window.
+constexpr float kWindow = 20.0f;  // e^-20 ~ 2e-9 of the top probability
+
+}  // namespace
+
 int32_t SampleToken(const float* logits, int n_vocab, const std::vector<int32_t>& history,
                     uint64_t step, const SamplingParams& p) {
   std::vector<Cand> c(n_vocab);
@@ -72,44 +83,93 @@ int32_t SampleToken(const float* logits, int n_vocab, const std::vector<int32_t>
   };
   if (p.temperature <= 0.0f) return std::min_element(c.begin(), c.end(), better)->id;
 
-  size_t keep = c.size();
-  if (p.top_k > 0 && static_cast<size_t>(p.top_k) < keep) {
-    keep = p.top_k;
-    std::partial_sort(c.begin(), c.begin() + keep, c.end(), better);
-  } else {
-    std::sort(c.begin(), c.end(), better);
+  // Top-k keeps the k best; the survivors stay in id order for the normalising sum.
+  if (p.top_k > 0 && static_cast<size_t>(p.top_k) < c.size()) {
+    std::nth_element(c.begin(), c.begin() + p.top_k, c.end(), better);
+    c.resize(p.top_k);
+    std::sort(c.begin(), c.end(), [](const Cand& a, const Cand& b) { return a.id < b.id; });
   }
-  c.resize(keep);
 
-  std::vector<float> prob(keep);
-  for (size_t i = 0; i < keep; ++i) prob[i] = c[i].logit / p.temperature;
-  SoftmaxF(prob.data(), static_cast<int>(keep));
+  // Probabilities: softmax of logit / temperature, normalised by a sum in id order (so the
+  // values do not depend on how much of the sorted order we build below).
+  const size_t n = c.size();
+  std::vector<float> prob(n);
+  float mx = -std::numeric_limits<float>::infinity();
+  for (size_t i = 0; i < n; ++i) {
+    prob[i] = c[i].logit / p.temperature;
+    mx = prob[i] > mx ? prob[i] : mx;
+  }
+  float z = 0.0f;
+  for (size_t i = 0; i < n; ++i) {
+    prob[i] = ExpF(prob[i] - mx);
+    z = z + prob[i];
+  }
+  for (size_t i = 0; i < n; ++i) prob[i] = prob[i] / z;
 
+  // Sorted order of candidate indices, built lazily (see kWindow).
+  std::vector<uint32_t> order;
+  order.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (c[i].logit / p.temperature >= mx - kWindow) order.push_back(static_cast<uint32_t>(i));
+  }
+  bool complete = order.size() == n;
+  auto by_rank = [&](uint32_t a, uint32_t b) { return better(c[a], c[b]); };
+  std::sort(order.begin(), order.end(), by_rank);
+  auto complete_order = [&]() {
+    if (complete) return;
+    order.clear();
+    for (size_t i = 0; i < n; ++i) order.push_back(static_cast<uint32_t>(i));
+    std::sort(order.begin(), order.end(), by_rank);
+    complete = true;
+  };
+
+  // Top-p: the shortest prefix whose cumulative probability reaches top_p.
+  size_t keep = n;
   if (p.top_p < 1.0f) {
-    float cum = 0.0f;
-    size_t n = 0;
-    while (n < keep) {
-      cum = cum + prob[n++];
-      if (cum >= p.top_p) break;
+    for (;;) {
+      float cum = 0.0f;
+      size_t k = 0;
+      while (k < order.size()) {
+        cum = cum + prob[order[k++]];
+        if (cum >= p.top_p) break;
+      }
+      if (cum >= p.top_p || complete) {
+        keep = k;
+        break;
+      }
+      complete_order();
     }
-    keep = n;
   }
+  // Min-p: drop candidates below min_p times the best one.
   if (p.min_p > 0.0f) {
-    const float floor = p.min_p * prob[0];
-    size_t n = 1;
-    while (n < keep && prob[n] >= floor) ++n;
-    keep = n;
+    const float floor = p.min_p * prob[order[0]];
+    size_t k = 1;
+    while (k < keep && k < order.size() && prob[order[k]] >= floor) ++k;
+    if (k == order.size() && k < keep && !complete) {
+      complete_order();
+      while (k < keep && prob[order[k]] >= floor) ++k;
+    }
+    keep = k;
   }
 
+  // Draw: u * (kept mass) picks the candidate where the cumulative mass in sorted order passes
+  // it. The kept mass is summed in id order when nothing was cut (no sort needed for it).
   double total = 0.0;
-  for (size_t i = 0; i < keep; ++i) total += prob[i];
+  if (keep == n) {
+    for (size_t i = 0; i < n; ++i) total += prob[i];
+  } else {
+    if (keep > order.size()) complete_order();
+    for (size_t i = 0; i < keep; ++i) total += prob[order[i]];
+  }
   const double target = UniformForStep(p.seed, step) * total;
   double cum = 0.0;
   for (size_t i = 0; i < keep; ++i) {
-    cum += prob[i];
-    if (target < cum) return c[i].id;
+    if (i == order.size()) complete_order();  // the walk ran past the window: same prefix
+    cum += prob[order[i]];
+    if (target < cum) return c[order[i]].id;
   }
-  return c[keep - 1].id;
+  if (keep > order.size()) complete_order();
+  return c[order[keep - 1]].id;
 }
 
 Transcript::Transcript(const std::string& model_id, const std::vector<int32_t>& prompt) {

@@ -3,7 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <algorithm>
 #include <map>
+#include <random>
+
+#include "infer/detmath.h"
 
 namespace depinfer::infer {
 namespace {
@@ -67,6 +71,74 @@ TEST(Sampler, RepetitionPenaltyDiscouragesRecentTokens) {
   EXPECT_EQ(SampleToken(l.data(), 3, {1}, 0, p), 0);  // 1.1 / 1.5 < 1.0
   p.repeat_last_n = 1;
   EXPECT_EQ(SampleToken(l.data(), 3, {1, 2}, 0, p), 1);  // token 1 is outside the window
+}
+
+// The specification written the slow way: full sort, no window. SampleToken must agree with it
+// on every draw, including flat distributions where its window is not enough.
+int32_t SlowSample(std::vector<float> l, uint64_t step, const SamplingParams& p) {
+  const int n_vocab = static_cast<int>(l.size());
+  std::vector<int32_t> ids(n_vocab);
+  for (int i = 0; i < n_vocab; ++i) ids[i] = i;
+  auto better = [&](int32_t a, int32_t b) { return l[a] != l[b] ? l[a] > l[b] : a < b; };
+  std::sort(ids.begin(), ids.end(), better);
+  if (p.top_k > 0 && p.top_k < n_vocab) ids.resize(p.top_k);
+  std::vector<int32_t> by_id = ids;
+  std::sort(by_id.begin(), by_id.end());
+  std::vector<float> prob(n_vocab, 0.0f);
+  float mx = -INFINITY;
+  for (int32_t i : by_id) mx = std::max(mx, l[i] / p.temperature);
+  float z = 0.0f;
+  for (int32_t i : by_id) z = z + ExpF(l[i] / p.temperature - mx);
+  for (int32_t i : by_id) prob[i] = ExpF(l[i] / p.temperature - mx) / z;
+  size_t keep = ids.size();
+  if (p.top_p < 1.0f) {
+    float cum = 0.0f;
+    size_t k = 0;
+    while (k < ids.size()) {
+      cum = cum + prob[ids[k++]];
+      if (cum >= p.top_p) break;
+    }
+    keep = k;
+  }
+  if (p.min_p > 0.0f) {
+    size_t k = 1;
+    while (k < keep && prob[ids[k]] >= p.min_p * prob[ids[0]]) ++k;
+    keep = k;
+  }
+  double total = 0.0;
+  if (keep == ids.size()) {
+    for (int32_t i : by_id) total += prob[i];
+  } else {
+    for (size_t i = 0; i < keep; ++i) total += prob[ids[i]];
+  }
+  const double target = UniformForStep(p.seed, step) * total;
+  double cum = 0.0;
+  for (size_t i = 0; i < keep; ++i) {
+    cum += prob[ids[i]];
+    if (target < cum) return ids[i];
+  }
+  return ids[keep - 1];
+}
+
+TEST(Sampler, WindowedSortEqualsFullSort) {
+  std::mt19937 rng(5);
+  for (int trial = 0; trial < 300; ++trial) {
+    const float spread = trial % 3 == 0 ? 0.01f : trial % 3 == 1 ? 3.0f : 30.0f;
+    std::normal_distribution<float> g(0.0f, spread);
+    std::vector<float> l(500);
+    for (float& x : l) x = g(rng);
+    if (trial % 7 == 0) l[3] = l[9];  // a tie
+    SamplingParams p;
+    p.temperature = 0.5f + (trial % 4) * 0.5f;
+    p.top_k = trial % 5 == 0 ? 50 : 0;
+    p.top_p = trial % 2 ? 0.9f : 1.0f;
+    p.min_p = trial % 3 == 2 ? 0.05f : 0.0f;
+    p.seed = trial;
+    for (int step = 0; step < 5; ++step) {
+      ASSERT_EQ(SampleToken(l.data(), 500, {}, step, p), SlowSample(l, step, p))
+          << "trial " << trial << " step " << step;
+    }
+  }
 }
 
 TEST(Transcript, ChainsTokensAndLogits) {
