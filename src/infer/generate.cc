@@ -3,89 +3,91 @@
 #include <algorithm>
 
 namespace depinfer::infer {
-namespace {
+Sequence::Sequence(const Model& model, const GenerateRequest& req, int capacity)
+    : model_(model), req_(req), cache_(model.config(), capacity), history_(req.prompt),
+      transcript_(model.id(), req.prompt) {}
 
-struct SeqState {
-  const GenerateRequest* req;
-  KvCache cache;
-  std::vector<int32_t> history;  // prompt + output so far
-  Transcript transcript;
-  GenerateResult result;
-  bool done = false;
-};
-
-// Appends `token` chosen from `logits`; marks the sequence done on a stop token, a stop
-// sequence or the token budget.
-void Advance(const Tokenizer& tok, SeqState* s, int32_t token, const float* logits, int n_vocab) {
-  s->transcript.AddStep(token, logits, n_vocab);
-  s->result.tokens.push_back(token);
-  s->history.push_back(token);
-  const auto& stops = tok.stop_tokens();
-  if (std::find(stops.begin(), stops.end(), token) != stops.end()) {
-    s->result.finish_reason = "stop";
-    s->done = true;
-    return;
+Result<std::unique_ptr<Sequence>> Sequence::Start(const Model& model, const GenerateRequest& r) {
+  const LlamaConfig& c = model.config();
+  if (r.prompt.empty()) return Status::Error("empty prompt");
+  if (r.max_tokens < 1) return Status::Error("max_tokens must be at least 1");
+  for (int32_t t : r.prompt) {
+    if (t < 0 || t >= c.n_vocab) return Status::Error("token id " + std::to_string(t) + " out of range");
   }
-  s->result.text += tok.TokenBytes(token);
-  for (const std::string& stop : s->req->stop) {
-    if (stop.empty()) continue;
-    const size_t at = s->result.text.find(stop);
-    if (at != std::string::npos) {
-      s->result.text.resize(at);
-      s->result.finish_reason = "stop";
-      s->done = true;
-      return;
-    }
+  const int64_t need = static_cast<int64_t>(r.prompt.size()) + r.max_tokens;
+  if (need > c.n_ctx_train) {
+    return Status::Error("prompt (" + std::to_string(r.prompt.size()) + " tokens) plus " +
+                         "max_tokens exceeds the context length " + std::to_string(c.n_ctx_train));
   }
-  if (static_cast<int>(s->result.tokens.size()) >= s->req->max_tokens) {
-    s->result.finish_reason = "length";
-    s->done = true;
-  }
+  return std::unique_ptr<Sequence>(new Sequence(model, r, static_cast<int>(need)));
 }
 
-}  // namespace
+SeqBatch Sequence::NextInput() {
+  if (!started_) {
+    started_ = true;
+    return {&cache_, req_.prompt, false};
+  }
+  return {&cache_, {result_.tokens.back()}, false};
+}
+
+int32_t Sequence::Step(const Tokenizer& tok, const float* logits) {
+  const int n_vocab = model_.config().n_vocab;
+  const auto step = static_cast<uint64_t>(result_.tokens.size());
+  const int32_t token = SampleToken(logits, n_vocab, history_, step, req_.sampling);
+  transcript_.AddStep(token, logits, n_vocab);
+  result_.tokens.push_back(token);
+  history_.push_back(token);
+  const auto& stops = tok.stop_tokens();
+  if (std::find(stops.begin(), stops.end(), token) != stops.end()) {
+    result_.finish_reason = "stop";
+    done_ = true;
+  } else {
+    result_.text += tok.TokenBytes(token);
+    for (const std::string& stop : req_.stop) {
+      if (stop.empty()) continue;
+      const size_t at = result_.text.find(stop);
+      if (at != std::string::npos) {
+        result_.text.resize(at);
+        result_.finish_reason = "stop";
+        done_ = true;
+        break;
+      }
+    }
+    if (!done_ && static_cast<int>(result_.tokens.size()) >= req_.max_tokens) {
+      result_.finish_reason = "length";
+      done_ = true;
+    }
+  }
+  if (done_) result_.transcript = transcript_.Hex();
+  return token;
+}
 
 Result<std::vector<GenerateResult>> GenerateBatch(const Model& model, const Tokenizer& tok,
                                                   const std::vector<GenerateRequest>& requests,
                                                   const ForwardOptions& opt) {
-  const LlamaConfig& c = model.config();
-  std::vector<std::unique_ptr<SeqState>> seqs;
+  std::vector<std::unique_ptr<Sequence>> seqs;
   for (const GenerateRequest& r : requests) {
-    if (r.prompt.empty()) return Status::Error("empty prompt");
-    if (r.max_tokens < 1) return Status::Error("max_tokens must be at least 1");
-    const int64_t need = static_cast<int64_t>(r.prompt.size()) + r.max_tokens;
-    if (need > c.n_ctx_train) {
-      return Status::Error("prompt (" + std::to_string(r.prompt.size()) + " tokens) plus " +
-                           "max_tokens exceeds the context length " + std::to_string(c.n_ctx_train));
-    }
-    seqs.push_back(std::unique_ptr<SeqState>(new SeqState{
-        &r, KvCache(c, static_cast<int>(need)), r.prompt, Transcript(model.id(), r.prompt), {}}));
+    auto s = Sequence::Start(model, r);
+    if (!s.ok()) return s.status();
+    seqs.push_back(std::move(s.value()));
   }
-
+  const int n_vocab = model.config().n_vocab;
   std::vector<float> logits;
-  std::vector<SeqBatch> batch;
-  for (auto& s : seqs) batch.push_back({&s->cache, s->req->prompt, false});
-  for (uint64_t step = 0;; ++step) {
-    DEPINFER_RETURN_IF_ERROR(model.Forward(batch, opt, &logits));
-    // Forward returned one row of logits per batch entry (each wants only its last position).
-    size_t row = 0;
+  for (;;) {
+    std::vector<SeqBatch> batch;
+    std::vector<Sequence*> live;
     for (auto& s : seqs) {
-      if (s->done) continue;
-      const float* l = &logits[row++ * c.n_vocab];
-      const int32_t t = SampleToken(l, c.n_vocab, s->history, step, s->req->sampling);
-      Advance(tok, s.get(), t, l, c.n_vocab);
-    }
-    batch.clear();
-    for (auto& s : seqs) {
-      if (!s->done) batch.push_back({&s->cache, {s->result.tokens.back()}, false});
+      if (s->done()) continue;
+      batch.push_back(s->NextInput());
+      live.push_back(s.get());
     }
     if (batch.empty()) break;
+    DEPINFER_RETURN_IF_ERROR(model.Forward(batch, opt, &logits));
+    // One row of logits per batch entry (each wants only its last position).
+    for (size_t i = 0; i < live.size(); ++i) live[i]->Step(tok, &logits[i * n_vocab]);
   }
   std::vector<GenerateResult> out;
-  for (auto& s : seqs) {
-    s->result.transcript = s->transcript.Hex();
-    out.push_back(std::move(s->result));
-  }
+  for (auto& s : seqs) out.push_back(s->result());
   return out;
 }
 

@@ -26,6 +26,35 @@ struct GenerateResult {
   std::string transcript;       // Transcript::Hex()
 };
 
+// One completion in progress: its cache, the tokens so far and its transcript. GenerateBatch and
+// the provider's continuous-batching engine both drive sequences through these calls.
+class Sequence {
+ public:
+  // Fails if the request is empty or does not fit in the model's context.
+  static Result<std::unique_ptr<Sequence>> Start(const Model& model, const GenerateRequest& req);
+
+  // What to feed the model next: the whole prompt first, then the last chosen token.
+  SeqBatch NextInput();
+  // Chooses the next token from this step's logits, records it and updates done().
+  int32_t Step(const Tokenizer& tok, const float* logits);
+
+  bool done() const { return done_; }
+  const GenerateRequest& request() const { return req_; }
+  const GenerateResult& result() const { return result_; }  // transcript set once done()
+  int prompt_tokens() const { return static_cast<int>(req_.prompt.size()); }
+
+ private:
+  Sequence(const Model& model, const GenerateRequest& req, int capacity);
+  const Model& model_;
+  GenerateRequest req_;
+  KvCache cache_;
+  std::vector<int32_t> history_;
+  Transcript transcript_;
+  GenerateResult result_;
+  bool started_ = false;
+  bool done_ = false;
+};
+
 // Runs the requests together: one prompt-processing pass for all prompts, then one forward
 // step per output token shared by every unfinished sequence. Because the engine is batch
 // invariant, each result equals what the request would get alone.
