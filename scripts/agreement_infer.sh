@@ -10,10 +10,10 @@ venv="${build}/venv"
 if [[ ! -x "${venv}/bin/python" ]]; then
   python3 -m venv "${venv}"
 fi
-if ! "${venv}/bin/python" -c "import llama_cpp, numpy, gguf, tokenizers" 2>/dev/null; then
+if ! "${venv}/bin/python" -c "import llama_cpp, numpy, gguf, tokenizers, openai" 2>/dev/null; then
   CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-2}" nice -n 10 \
-    "${venv}/bin/pip" install --quiet numpy gguf tokenizers llama-cpp-python
+    "${venv}/bin/pip" install --quiet numpy gguf tokenizers llama-cpp-python openai
 fi
 "${repo}/scripts/fetch_model.sh"
 cd "${build}"
-ctest --output-on-failure -R InferLlamaCppAgreement
+ctest --output-on-failure -R "InferLlamaCppAgreement|ApiOpenAiClient"
