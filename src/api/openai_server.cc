@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "api/completion_request.h"
 #include "api/engine.h"
 
 namespace depinfer::api {
@@ -44,13 +45,6 @@ std::string Hex(const unsigned char* p, size_t n) {
   return out;
 }
 
-std::string Blake2bHex(const std::string& s) {
-  unsigned char d[32];
-  crypto_generichash(d, sizeof(d), reinterpret_cast<const unsigned char*>(s.data()), s.size(),
-                     nullptr, 0);
-  return Hex(d, sizeof(d));
-}
-
 std::string RandomId(const char* prefix) {
   unsigned char r[12];
   randombytes_buf(r, sizeof(r));
@@ -66,28 +60,6 @@ size_t Utf8SafePrefix(const std::string& s, size_t n) {
   const auto lead = static_cast<unsigned char>(s[i - 1]);
   const size_t need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
   return (n - (i - 1) >= need) ? n : i - 1;
-}
-
-// --- request fields, typed -------------------------------------------------------------------
-
-template <typename T>
-T Field(const json& j, const char* key, T fallback) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return fallback;
-  try {
-    return it->get<T>();
-  } catch (const json::exception&) {
-    throw HttpError(400, "invalid_request_error", std::string("field '") + key + "' has the wrong type");
-  }
-}
-
-double Number(const json& j, const char* key, double fallback) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return fallback;
-  if (!it->is_number()) {
-    throw HttpError(400, "invalid_request_error", std::string("field '") + key + "' must be a number");
-  }
-  return it->get<double>();
 }
 
 struct LoadedModel {
@@ -110,7 +82,11 @@ struct ProviderServer::Impl {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
   LoadedModel& FindModel(const json& body) {
-    const std::string name = Field<std::string>(body, "model", "");
+    std::string name;
+    if (auto it = body.find("model"); it != body.end() && !it->is_null()) {
+      if (!it->is_string()) throw HttpError(400, "invalid_request_error", "model must be a string");
+      name = it->get<std::string>();
+    }
     if (name.empty() && models.size() == 1) return models.begin()->second;
     for (auto& [n, m] : models) {
       if (n == name || m.model->id() == name) return m;
@@ -118,62 +94,11 @@ struct ProviderServer::Impl {
     throw HttpError(404, "invalid_request_error", "model '" + name + "' does not exist");
   }
 
-  // Sampling parameters and limits shared by both completion endpoints.
-  infer::GenerateRequest Request(const json& body, const LoadedModel& m,
-                                 std::vector<int32_t> prompt) {
-    infer::GenerateRequest r;
-    r.prompt = std::move(prompt);
-    r.max_tokens = Field<int>(body, "max_tokens", Field<int>(body, "max_completion_tokens", 256));
-    if (r.max_tokens < 1 || r.max_tokens > opt.max_tokens) {
-      throw HttpError(400, "invalid_request_error",
-                      "max_tokens must be between 1 and " + std::to_string(opt.max_tokens));
-    }
-    if (static_cast<int64_t>(r.prompt.size()) + r.max_tokens > m.model->config().n_ctx_train) {
-      throw HttpError(400, "invalid_request_error",
-                      "prompt (" + std::to_string(r.prompt.size()) + " tokens) plus max_tokens (" +
-                          std::to_string(r.max_tokens) + ") exceeds the context length " +
-                          std::to_string(m.model->config().n_ctx_train));
-    }
-    r.sampling.temperature = static_cast<float>(Number(body, "temperature", 1.0));
-    r.sampling.top_p = static_cast<float>(Number(body, "top_p", 1.0));
-    r.sampling.min_p = static_cast<float>(Number(body, "min_p", 0.0));
-    r.sampling.top_k = static_cast<int>(Number(body, "top_k", 0));
-    r.sampling.repeat_penalty = static_cast<float>(Number(body, "repeat_penalty", 1.0));
-    const double seed = Number(body, "seed", 0);
-    if (seed < 0 || seed != static_cast<double>(static_cast<uint64_t>(seed))) {
-      throw HttpError(400, "invalid_request_error", "seed must be a non-negative integer");
-    }
-    r.sampling.seed = static_cast<uint64_t>(seed);
-    if (r.sampling.temperature < 0 || r.sampling.top_p <= 0 || r.sampling.top_p > 1 ||
-        r.sampling.min_p < 0 || r.sampling.min_p > 1 || r.sampling.top_k < 0 ||
-        r.sampling.repeat_penalty <= 0) {
-      throw HttpError(400, "invalid_request_error", "sampling parameter out of range");
-    }
-    if (auto it = body.find("stop"); it != body.end() && !it->is_null()) {
-      if (it->is_string()) {
-        r.stop.push_back(it->get<std::string>());
-      } else if (it->is_array() && it->size() <= 4) {
-        for (const json& s : *it) {
-          if (!s.is_string()) throw HttpError(400, "invalid_request_error", "stop must be strings");
-          r.stop.push_back(s.get<std::string>());
-        }
-      } else {
-        throw HttpError(400, "invalid_request_error", "stop must be a string or up to 4 strings");
-      }
-    }
-    if (Field<int>(body, "n", 1) != 1) {
-      throw HttpError(400, "invalid_request_error", "only n = 1 is supported");
-    }
-    if (Field<bool>(body, "logprobs", false) && body["logprobs"].is_boolean()) {
-      throw HttpError(400, "invalid_request_error", "logprobs are not supported yet");
-    }
-    return r;
-  }
-
   json Receipt(const LoadedModel& m, const std::string& body, const infer::GenerateResult& r,
                int tokens_in, uint64_t seed, const std::string& id, int64_t created) {
     json rc = {{"provider_key", pk_hex},       {"model_id", m.model->id()},
                {"request_hash", Blake2bHex(body)}, {"output_hash", Blake2bHex(r.text)},
+               {"output_tokens_hash", TokensHashHex(r.tokens)},
                {"transcript", r.transcript},   {"tokens_in", tokens_in},
                {"tokens_out", r.tokens.size()}, {"seed", seed},
                {"request_id", id},             {"created", created}};
@@ -194,36 +119,9 @@ struct ProviderServer::Impl {
     }
     if (!body.is_object()) throw HttpError(400, "invalid_request_error", "body must be an object");
     LoadedModel& m = FindModel(body);
-    std::string text;
-    if (chat) {
-      auto it = body.find("messages");
-      if (it == body.end() || !it->is_array() || it->empty()) {
-        throw HttpError(400, "invalid_request_error", "messages must be a non-empty array");
-      }
-      std::vector<infer::ChatMessage> msgs;
-      for (const json& msg : *it) {
-        if (!msg.is_object() || !msg.contains("role") || !msg["role"].is_string() ||
-            !msg.contains("content") || !msg["content"].is_string()) {
-          throw HttpError(400, "invalid_request_error",
-                          "each message needs a string role and string content");
-        }
-        msgs.push_back({msg["role"].get<std::string>(), msg["content"].get<std::string>()});
-      }
-      auto t = m.tok->ApplyChatTemplate(msgs, true);
-      if (!t.ok()) throw HttpError(400, "invalid_request_error", t.status().message());
-      text = t.value();
-    } else {
-      auto it = body.find("prompt");
-      if (it == body.end() || !it->is_string()) {
-        throw HttpError(400, "invalid_request_error", "prompt must be a string");
-      }
-      text = it->get<std::string>();
-    }
-    // Chat prompts come from our template, so their special tokens are parsed; raw completion
-    // prompts are plain text.
-    std::vector<int32_t> prompt = m.tok->Encode(text, /*parse_special=*/chat);
-    if (prompt.empty()) throw HttpError(400, "invalid_request_error", "prompt is empty");
-    infer::GenerateRequest gr = Request(body, m, std::move(prompt));
+    auto built = BuildGenerateRequest(body, chat, *m.model, *m.tok, opt.max_tokens);
+    if (!built.ok()) throw HttpError(400, "invalid_request_error", built.status().message());
+    const infer::GenerateRequest& gr = built.value();
     auto job = m.engine->Submit(gr);
     if (!job.ok()) {
       if (job.status().message() == "busy") {
@@ -238,7 +136,12 @@ struct ProviderServer::Impl {
     const int tokens_in = static_cast<int>(gr.prompt.size());
     const uint64_t seed = gr.sampling.seed;
 
-    if (!Field<bool>(body, "stream", false)) {
+    bool stream = false;
+    if (auto it = body.find("stream"); it != body.end() && !it->is_null()) {
+      if (!it->is_boolean()) throw HttpError(400, "invalid_request_error", "stream must be a boolean");
+      stream = it->get<bool>();
+    }
+    if (!stream) {
       infer::GenerateResult r = job.value()->Wait();
       if (!job.value()->error().empty()) throw std::runtime_error(job.value()->error());
       json choice = {{"index", 0}, {"finish_reason", r.finish_reason}, {"logprobs", nullptr}};
@@ -254,6 +157,7 @@ struct ProviderServer::Impl {
                              {"completion_tokens", r.tokens.size()},
                              {"total_tokens", tokens_in + r.tokens.size()}}},
                   {"system_fingerprint", "depinfer-" + m.model->id().substr(0, 16)},
+                  {"output_tokens", r.tokens},
                   {"receipt", Receipt(m, req.body, r, tokens_in, seed, id, created)}};
       res.set_content(out.dump(), "application/json");
       return;
@@ -312,6 +216,7 @@ struct ProviderServer::Impl {
                              {"completion_tokens", r.tokens.size()},
                              {"total_tokens", tokens_in + r.tokens.size()}};
             last["receipt"] = Receipt(*mp, body_copy, r, tokens_in, seed, id, created);
+            last["output_tokens"] = r.tokens;
             event(last);
           }
           const std::string end = "data: [DONE]\n\n";

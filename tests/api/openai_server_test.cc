@@ -1,6 +1,8 @@
 // The provider server end to end over HTTP, on the real model (skipped when it is absent).
 #include "api/openai_server.h"
 
+#include "api/audit.h"
+
 #include <gtest/gtest.h>
 #include <httplib.h>
 
@@ -28,6 +30,7 @@ class Provider : public ::testing::Test {
     o.port = 0;
     o.max_body = 64 << 10;
     o.max_tokens = 64;
+    o.threads = 1;  // results do not depend on it; one thread is robust on a busy machine
     auto s = ProviderServer::Create(o);
     ASSERT_TRUE(s.ok()) << s.status().message();
     server_ = s.value().release();
@@ -189,6 +192,40 @@ TEST_F(Provider, BadInputGetsOpenAiErrors) {
   expect(Post("/v1/chat/completions", std::string(100 << 10, ' ')), 413, "oversized body");
   httplib::Client c("127.0.0.1", server_->port());
   expect(c.Get("/v1/nothing"), 404, "unknown route");
+}
+
+// An auditor with the request bytes and the response re-executes the completion in one pass and
+// finds it identical; any change to the answer is caught.
+TEST_F(Provider, AuditReExecutesTheServedCompletion) {
+  auto model = infer::Model::Load(std::string(DEPINFER_MODEL_DIR) + "/SmolLM2-135M-Instruct.Q4_1.gguf");
+  ASSERT_TRUE(model.ok());
+  auto tok = infer::Tokenizer::FromGguf(model.value()->file());
+  ASSERT_TRUE(tok.ok());
+  const std::string request = json{{"messages", {{{"role", "user"}, {"content", "Tell me a joke."}}}},
+                                   {"max_tokens", 24}, {"temperature", 0.9}, {"top_k", 40},
+                                   {"seed", 1234}, {"stop", "\n\n"}}.dump();
+  auto r = Post("/v1/chat/completions", request);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  auto out = AuditResponse(*model.value(), tok.value(), request, r->body, infer::ForwardOptions());
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  EXPECT_TRUE(out.value().ok()) << out.value().detail;
+  EXPECT_GT(out.value().steps, 0);
+
+  json forged = json::parse(r->body);
+  forged["output_tokens"][1] = forged["output_tokens"][1].get<int>() + 1;
+  auto bad = AuditResponse(*model.value(), tok.value(), request, forged.dump(), infer::ForwardOptions());
+  ASSERT_TRUE(bad.ok());
+  EXPECT_FALSE(bad.value().ok());
+  EXPECT_FALSE(bad.value().output_ok);
+  EXPECT_EQ(bad.value().first_mismatch, 1);
+
+  // Another request than the one the receipt was made for is caught too.
+  std::string other = request;
+  other[other.find("1234")] = '5';
+  auto wrong = AuditResponse(*model.value(), tok.value(), other, r->body, infer::ForwardOptions());
+  ASSERT_TRUE(wrong.ok());
+  EXPECT_FALSE(wrong.value().request_ok);
 }
 
 TEST_F(Provider, MetricsInPrometheusFormat) {
