@@ -1,0 +1,145 @@
+// Matrix-vector kernels per format and ISA, and the whole model's decode and prompt steps.
+//   build-infer/bench/infer/bench_infer --benchmark_filter=Matvec
+#include <benchmark/benchmark.h>
+
+#include <cstring>
+#include <filesystem>
+#include <random>
+
+#include "infer/model.h"
+#include "infer/quant.h"
+
+namespace depinfer::infer {
+namespace {
+
+// A rows x cols matrix of random blocks in `type` (Q4_1 or Q8_0) and one activation vector.
+struct MatvecFixture {
+  std::vector<uint8_t> bytes;
+  WeightMatrix w;
+  std::vector<float> x;
+  ActQ8 q;
+  MatvecFixture(TensorType type, int rows, int cols) {
+    std::mt19937 rng(1);
+    bytes.resize(RowBytes(type, cols) * rows);
+    for (auto& b : bytes) b = static_cast<uint8_t>(rng());
+    const size_t bb = type == TensorType::kQ4_1 ? sizeof(BlockQ4_1) : sizeof(BlockQ8_0);
+    for (size_t off = 0; off < bytes.size(); off += bb) {  // sane f16 scales
+      const uint16_t d = Fp32ToFp16(0.01f), m = Fp32ToFp16(-0.05f);
+      std::memcpy(&bytes[off], &d, 2);
+      if (type == TensorType::kQ4_1) std::memcpy(&bytes[off + 2], &m, 2);
+    }
+    w = WeightMatrix{type, bytes.data(), rows, cols, RowBytes(type, cols)};
+    std::normal_distribution<float> g;
+    x.resize(cols);
+    for (float& v : x) v = g(rng);
+    QuantizeActQ8(x.data(), cols, &q);
+  }
+};
+
+void Matvec(benchmark::State& state, TensorType type, Isa isa) {
+  if (!IsaAvailable(isa)) {
+    state.SkipWithError("ISA not available");
+    return;
+  }
+  const int rows = static_cast<int>(state.range(0)), cols = static_cast<int>(state.range(1));
+  MatvecFixture f(type, rows, cols);
+  const DotFn dot = SelectDot(type, isa);
+  const ActRow a{f.x.data(), &f.q};
+  std::vector<float> y(rows);
+  for (auto _ : state) {
+    for (int r = 0; r < rows; ++r) y[r] = dot(f.w.row(r), a, cols);
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.SetItemsProcessed(state.iterations() * int64_t{rows} * cols);
+  state.SetBytesProcessed(state.iterations() * int64_t(f.bytes.size()));
+}
+
+BENCHMARK_CAPTURE(Matvec, Q4_1_scalar, TensorType::kQ4_1, Isa::kScalar)->Args({1536, 576});
+BENCHMARK_CAPTURE(Matvec, Q4_1_avx2, TensorType::kQ4_1, Isa::kAvx2)
+    ->Args({1536, 576})->Args({576, 1536});
+BENCHMARK_CAPTURE(Matvec, Q8_0_scalar, TensorType::kQ8_0, Isa::kScalar)->Args({4096, 576});
+BENCHMARK_CAPTURE(Matvec, Q8_0_avx2, TensorType::kQ8_0, Isa::kAvx2)->Args({49152, 576});
+
+std::unique_ptr<Model> LoadRealModel() {
+  const std::string path = std::string(DEPINFER_MODEL_DIR) + "/SmolLM2-135M-Instruct.Q4_1.gguf";
+  if (!std::filesystem::exists(path)) return nullptr;
+  auto m = Model::Load(path);
+  return m.ok() ? std::move(m.value()) : nullptr;
+}
+
+// One decode step (batch 1) at position range(1) of the context, range(0) threads.
+void DecodeStep(benchmark::State& state) {
+  static std::unique_ptr<Model> model = LoadRealModel();
+  if (!model) {
+    state.SkipWithError("model missing: run scripts/fetch_model.sh");
+    return;
+  }
+  ForwardOptions opt;
+  opt.threads = static_cast<int>(state.range(0));
+  const int ctx = static_cast<int>(state.range(1));
+  KvCache cache(model->config(), ctx + 1);
+  std::vector<float> logits;
+  std::vector<int32_t> prompt(ctx, 100);
+  (void)model->Forward({SeqBatch{&cache, prompt, false}}, opt, &logits);
+  for (auto _ : state) {
+    cache.Truncate(ctx);
+    (void)model->Forward({SeqBatch{&cache, {42}, false}}, opt, &logits);
+  }
+  state.SetItemsProcessed(state.iterations());  // tokens
+}
+BENCHMARK(DecodeStep)->Args({1, 64})->Args({2, 64})->Unit(benchmark::kMillisecond);
+
+// One decode step for range(1) sequences together (each at context 64), range(0) threads.
+// items/s counts generated tokens across all streams.
+void DecodeBatch(benchmark::State& state) {
+  static std::unique_ptr<Model> model = LoadRealModel();
+  if (!model) {
+    state.SkipWithError("model missing: run scripts/fetch_model.sh");
+    return;
+  }
+  ForwardOptions opt;
+  opt.threads = static_cast<int>(state.range(0));
+  const int streams = static_cast<int>(state.range(1)), ctx = 64;
+  std::vector<std::unique_ptr<KvCache>> caches;
+  std::vector<float> logits;
+  for (int s = 0; s < streams; ++s) {
+    caches.push_back(std::make_unique<KvCache>(model->config(), ctx + 1));
+    std::vector<int32_t> prompt(ctx, 100 + s);
+    (void)model->Forward({SeqBatch{caches.back().get(), prompt, false}}, opt, &logits);
+  }
+  std::vector<SeqBatch> batch;
+  for (int s = 0; s < streams; ++s) batch.push_back({caches[s].get(), {42 + s}, false});
+  for (auto _ : state) {
+    for (auto& c : caches) c->Truncate(ctx);
+    (void)model->Forward(batch, opt, &logits);
+  }
+  state.SetItemsProcessed(state.iterations() * streams);
+}
+BENCHMARK(DecodeBatch)->Args({2, 1})->Args({2, 8})->Unit(benchmark::kMillisecond);
+
+// Prompt processing of range(1) tokens with range(0) threads.
+void Prompt(benchmark::State& state) {
+  static std::unique_ptr<Model> model = LoadRealModel();
+  if (!model) {
+    state.SkipWithError("model missing: run scripts/fetch_model.sh");
+    return;
+  }
+  ForwardOptions opt;
+  opt.threads = static_cast<int>(state.range(0));
+  const int n = static_cast<int>(state.range(1));
+  KvCache cache(model->config(), n);
+  std::vector<float> logits;
+  std::vector<int32_t> prompt(n);
+  for (int i = 0; i < n; ++i) prompt[i] = (i * 131) % 40000 + 20;
+  for (auto _ : state) {
+    cache.Clear();
+    (void)model->Forward({SeqBatch{&cache, prompt, false}}, opt, &logits);
+  }
+  state.SetItemsProcessed(state.iterations() * n);
+}
+BENCHMARK(Prompt)->Args({1, 512})->Args({2, 512})->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace depinfer::infer
+
+BENCHMARK_MAIN();

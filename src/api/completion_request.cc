@@ -1,0 +1,145 @@
+#include "api/completion_request.h"
+
+#include <sodium.h>
+
+namespace depinfer::api {
+namespace {
+
+using json = nlohmann::json;
+using infer::Status;
+
+// Typed optional fields: absent or null gives the fallback, the wrong type an error.
+bool GetNumber(const json& j, const char* key, double fallback, double* out, std::string* err) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) {
+    *out = fallback;
+    return true;
+  }
+  if (!it->is_number()) {
+    *err = std::string("field '") + key + "' must be a number";
+    return false;
+  }
+  *out = it->get<double>();
+  return true;
+}
+
+bool GetInteger(const json& j, const char* key, int64_t fallback, int64_t* out, std::string* err) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) {
+    *out = fallback;
+    return true;
+  }
+  if (!it->is_number_integer()) {
+    *err = std::string("field '") + key + "' must be an integer";
+    return false;
+  }
+  *out = it->get<int64_t>();
+  return true;
+}
+
+}  // namespace
+
+std::string Blake2bHex(const std::string& s) {
+  unsigned char d[32];
+  crypto_generichash(d, sizeof(d), reinterpret_cast<const unsigned char*>(s.data()), s.size(),
+                     nullptr, 0);
+  char hex[65];
+  sodium_bin2hex(hex, sizeof(hex), d, sizeof(d));
+  return hex;
+}
+
+std::string TokensHashHex(const std::vector<int32_t>& tokens) {
+  std::string bytes;
+  for (int32_t t : tokens) {
+    for (int i = 0; i < 4; ++i) bytes.push_back(static_cast<char>((static_cast<uint32_t>(t) >> (8 * i)) & 0xff));
+  }
+  return Blake2bHex(bytes);
+}
+
+infer::Result<infer::GenerateRequest> BuildGenerateRequest(const json& body, bool chat,
+                                                           const infer::Model& model,
+                                                           const infer::Tokenizer& tok,
+                                                           int max_tokens_cap) {
+  if (!body.is_object()) return Status::Error("body must be a JSON object");
+  std::string text;
+  if (chat) {
+    auto it = body.find("messages");
+    if (it == body.end() || !it->is_array() || it->empty()) {
+      return Status::Error("messages must be a non-empty array");
+    }
+    std::vector<infer::ChatMessage> msgs;
+    for (const json& msg : *it) {
+      if (!msg.is_object() || !msg.contains("role") || !msg["role"].is_string() ||
+          !msg.contains("content") || !msg["content"].is_string()) {
+        return Status::Error("each message needs a string role and string content");
+      }
+      msgs.push_back({msg["role"].get<std::string>(), msg["content"].get<std::string>()});
+    }
+    auto t = tok.ApplyChatTemplate(msgs, true);
+    if (!t.ok()) return t.status();
+    text = t.value();
+  } else {
+    auto it = body.find("prompt");
+    if (it == body.end() || !it->is_string()) return Status::Error("prompt must be a string");
+    text = it->get<std::string>();
+  }
+  infer::GenerateRequest r;
+  // Chat prompts come from our template, so their special tokens are parsed; raw completion
+  // prompts are plain text.
+  r.prompt = tok.Encode(text, /*parse_special=*/chat);
+  if (r.prompt.empty()) return Status::Error("prompt is empty");
+
+  std::string err;
+  int64_t max_tokens = 0, n = 1, seed = 0, top_k = 0;
+  double temperature = 1, top_p = 1, min_p = 0, repeat = 1;
+  int64_t alt_max = 256;
+  if (!GetInteger(body, "max_completion_tokens", 256, &alt_max, &err) ||
+      !GetInteger(body, "max_tokens", alt_max, &max_tokens, &err) ||
+      !GetInteger(body, "n", 1, &n, &err) || !GetInteger(body, "seed", 0, &seed, &err) ||
+      !GetInteger(body, "top_k", 0, &top_k, &err) ||
+      !GetNumber(body, "temperature", 1.0, &temperature, &err) ||
+      !GetNumber(body, "top_p", 1.0, &top_p, &err) ||
+      !GetNumber(body, "min_p", 0.0, &min_p, &err) ||
+      !GetNumber(body, "repeat_penalty", 1.0, &repeat, &err)) {
+    return Status::Error(err);
+  }
+  if (max_tokens < 1 || max_tokens > max_tokens_cap) {
+    return Status::Error("max_tokens must be between 1 and " + std::to_string(max_tokens_cap));
+  }
+  if (n != 1) return Status::Error("only n = 1 is supported");
+  if (seed < 0) return Status::Error("seed must be a non-negative integer");
+  if (temperature < 0 || temperature > 100 || top_p <= 0 || top_p > 1 || min_p < 0 || min_p > 1 ||
+      top_k < 0 || top_k > (1 << 20) || repeat <= 0) {
+    return Status::Error("sampling parameter out of range");
+  }
+  if (auto it = body.find("logprobs"); it != body.end() && it->is_boolean() && it->get<bool>()) {
+    return Status::Error("logprobs are not supported yet");
+  }
+  if (static_cast<int64_t>(r.prompt.size()) + max_tokens > model.config().n_ctx_train) {
+    return Status::Error("prompt (" + std::to_string(r.prompt.size()) + " tokens) plus max_tokens (" +
+                         std::to_string(max_tokens) + ") exceeds the context length " +
+                         std::to_string(model.config().n_ctx_train));
+  }
+  r.max_tokens = static_cast<int>(max_tokens);
+  r.sampling.temperature = static_cast<float>(temperature);
+  r.sampling.top_p = static_cast<float>(top_p);
+  r.sampling.min_p = static_cast<float>(min_p);
+  r.sampling.top_k = static_cast<int>(top_k);
+  r.sampling.repeat_penalty = static_cast<float>(repeat);
+  r.sampling.seed = static_cast<uint64_t>(seed);
+  if (auto it = body.find("stop"); it != body.end() && !it->is_null()) {
+    if (it->is_string()) {
+      r.stop.push_back(it->get<std::string>());
+    } else if (it->is_array() && it->size() <= 4) {
+      for (const json& s : *it) {
+        if (!s.is_string()) return Status::Error("stop must be strings");
+        r.stop.push_back(s.get<std::string>());
+      }
+    } else {
+      return Status::Error("stop must be a string or up to 4 strings");
+    }
+  }
+  return r;
+}
+
+}  // namespace depinfer::api

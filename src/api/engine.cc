@@ -1,0 +1,131 @@
+#include "api/engine.h"
+
+namespace depinfer::api {
+
+std::string Job::WaitText(size_t from, std::chrono::milliseconds timeout, bool* done) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait_for(lock, timeout, [&] { return done_ || text_.size() > from; });
+  *done = done_;
+  return text_;
+}
+
+GenerateResult Job::Wait() {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return done_; });
+  return result_;
+}
+
+Engine::Engine(const infer::Model& model, const infer::Tokenizer& tok, EngineOptions opt)
+    : model_(model), tok_(tok), opt_(opt), thread_([this] { Loop(); }) {}
+
+Engine::~Engine() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+infer::Result<std::shared_ptr<Job>> Engine::Submit(const GenerateRequest& req) {
+  auto seq = infer::Sequence::Start(model_, req);
+  if (!seq.ok()) return seq.status();
+  auto job = std::make_shared<Job>();
+  job->seq_ = std::move(seq.value());
+  job->prompt_tokens_ = static_cast<int>(req.prompt.size());
+  job->submitted_ = std::chrono::steady_clock::now();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stop_) return infer::Status::Error("shutting down");
+    if (static_cast<int>(queue_.size()) >= opt_.max_queue) {
+      ++stats_.rejected;
+      return infer::Status::Error("busy");
+    }
+    queue_.push_back(job);
+    ++stats_.requests;
+    stats_.tokens_in += req.prompt.size();
+  }
+  cv_.notify_all();
+  return job;
+}
+
+EngineStats Engine::stats() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stats_;
+}
+
+void Engine::Finish(Job* job, const std::string& error) {
+  std::lock_guard<std::mutex> lock(job->mu_);
+  job->error_ = error;
+  if (job->seq_) {
+    job->result_ = job->seq_->result();
+    job->text_ = job->result_.text;
+  }
+  job->done_ = true;
+  job->cv_.notify_all();
+}
+
+void Engine::Loop() {
+  infer::ForwardOptions fwd;
+  fwd.threads = opt_.threads;
+  const int n_vocab = model_.config().n_vocab;
+  std::vector<float> logits;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [&] { return stop_ || !queue_.empty() || !active_.empty(); });
+      if (stop_) {
+        for (auto& j : queue_) Finish(j.get(), "server shutting down");
+        for (auto& j : active_) Finish(j.get(), "server shutting down");
+        queue_.clear();
+        active_.clear();
+        return;
+      }
+      // New sequences join the running ones, up to max_active.
+      while (!queue_.empty() && static_cast<int>(active_.size()) < opt_.max_active) {
+        active_.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      stats_.queued = queue_.size();
+      stats_.active = active_.size();
+    }
+    std::vector<infer::SeqBatch> batch;
+    for (auto& j : active_) batch.push_back(j->seq_->NextInput());
+    infer::Status s = model_.Forward(batch, fwd, &logits);
+    const auto now = std::chrono::steady_clock::now();
+    uint64_t produced = 0;
+    std::vector<std::shared_ptr<Job>> still;
+    for (size_t i = 0; i < active_.size(); ++i) {
+      Job* j = active_[i].get();
+      if (!s.ok()) {
+        Finish(j, s.message());
+        continue;
+      }
+      const bool first = j->seq_->result().tokens.empty();
+      j->seq_->Step(tok_, &logits[i * n_vocab]);
+      ++produced;
+      if (first) {
+        j->ttft_ = std::chrono::duration<double>(now - j->submitted_).count();
+        std::lock_guard<std::mutex> lock(mu_);
+        stats_.ttft_sum += j->ttft_;
+        ++stats_.ttft_count;
+      }
+      if (j->seq_->done() || j->cancelled_) {
+        Finish(j, j->cancelled_ && !j->seq_->done() ? "cancelled" : "");
+        continue;
+      }
+      {
+        std::lock_guard<std::mutex> lock(j->mu_);
+        j->text_ = j->seq_->result().text;
+      }
+      j->cv_.notify_all();
+      still.push_back(std::move(active_[i]));
+    }
+    active_ = std::move(still);
+    std::lock_guard<std::mutex> lock(mu_);
+    stats_.tokens_out += produced;
+    stats_.active = active_.size();
+  }
+}
+
+}  // namespace depinfer::api

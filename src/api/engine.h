@@ -1,0 +1,96 @@
+// Continuous batching over one model: every request in flight shares each forward step.
+//
+// Requests arrive from HTTP handler threads (Submit); one engine thread runs the steps: new
+// sequences join with their whole prompt, running ones add their last token, and everything
+// goes through a single Model::Forward call. Because the engine is batch invariant
+// (src/infer/model.h), each request still gets exactly the tokens and transcript it would get
+// alone, which is what lets an auditor re-check it.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "infer/generate.h"
+
+namespace depinfer::api {
+
+using infer::GenerateRequest;
+using infer::GenerateResult;
+
+// One request's progress, shared by the engine thread and the handler waiting on it.
+class Job {
+ public:
+  // Waits up to `timeout` for output beyond `from` bytes or for the end. Returns the text
+  // produced so far (cut at a stop sequence once done) and sets *done.
+  std::string WaitText(size_t from, std::chrono::milliseconds timeout, bool* done);
+  // Blocks until the job ends; returns its result (error() says if it failed).
+  GenerateResult Wait();
+  const std::string& error() const { return error_; }  // valid once done
+  void Cancel() { cancelled_ = true; }
+  int prompt_tokens() const { return prompt_tokens_; }
+  double ttft_seconds() const { return ttft_; }
+
+ private:
+  friend class Engine;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::unique_ptr<infer::Sequence> seq_;  // touched only by the engine thread
+  std::string text_;                      // copy of the sequence's text, under mu_
+  GenerateResult result_;                 // set when done_
+  bool done_ = false;
+  std::string error_;
+  std::atomic<bool> cancelled_{false};
+  int prompt_tokens_ = 0;
+  std::chrono::steady_clock::time_point submitted_;
+  double ttft_ = 0;
+};
+
+struct EngineOptions {
+  int threads = 2;      // worker threads per forward step
+  int max_active = 8;   // sequences decoded together
+  int max_queue = 32;   // waiting requests before Submit refuses (back-pressure)
+};
+
+struct EngineStats {
+  uint64_t requests = 0, tokens_out = 0, tokens_in = 0, rejected = 0;
+  size_t queued = 0, active = 0;
+  double ttft_sum = 0;  // seconds, over `requests` that produced a first token
+  uint64_t ttft_count = 0;
+};
+
+class Engine {
+ public:
+  Engine(const infer::Model& model, const infer::Tokenizer& tok, EngineOptions opt);
+  ~Engine();  // finishes the current step, fails waiting jobs, joins the thread
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Queues a request. Fails with "busy" when the queue is full, or with the reason the request
+  // cannot run (too long for the context, ...).
+  infer::Result<std::shared_ptr<Job>> Submit(const GenerateRequest& req);
+  EngineStats stats();
+
+ private:
+  void Loop();
+  void Finish(Job* job, const std::string& error);
+
+  const infer::Model& model_;
+  const infer::Tokenizer& tok_;
+  const EngineOptions opt_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::shared_ptr<Job>> queue_;  // guarded by mu_
+  std::vector<std::shared_ptr<Job>> active_;  // engine thread only
+  EngineStats stats_;  // guarded by mu_
+  bool stop_ = false;  // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace depinfer::api

@@ -1,0 +1,131 @@
+#include "infer/generate.h"
+
+#include <algorithm>
+
+namespace depinfer::infer {
+Sequence::Sequence(const Model& model, const GenerateRequest& req, int capacity)
+    : model_(model), req_(req), cache_(model.config(), capacity), history_(req.prompt),
+      transcript_(model.id(), req.prompt) {}
+
+Result<std::unique_ptr<Sequence>> Sequence::Start(const Model& model, const GenerateRequest& r) {
+  const LlamaConfig& c = model.config();
+  if (r.prompt.empty()) return Status::Error("empty prompt");
+  if (r.max_tokens < 1) return Status::Error("max_tokens must be at least 1");
+  for (int32_t t : r.prompt) {
+    if (t < 0 || t >= c.n_vocab) return Status::Error("token id " + std::to_string(t) + " out of range");
+  }
+  const int64_t need = static_cast<int64_t>(r.prompt.size()) + r.max_tokens;
+  if (need > c.n_ctx_train) {
+    return Status::Error("prompt (" + std::to_string(r.prompt.size()) + " tokens) plus " +
+                         "max_tokens exceeds the context length " + std::to_string(c.n_ctx_train));
+  }
+  return std::unique_ptr<Sequence>(new Sequence(model, r, static_cast<int>(need)));
+}
+
+SeqBatch Sequence::NextInput() {
+  if (!started_) {
+    started_ = true;
+    return {&cache_, req_.prompt, false};
+  }
+  return {&cache_, {result_.tokens.back()}, false};
+}
+
+int32_t Sequence::Step(const Tokenizer& tok, const float* logits) {
+  const int n_vocab = model_.config().n_vocab;
+  const auto step = static_cast<uint64_t>(result_.tokens.size());
+  const int32_t token = SampleToken(logits, n_vocab, history_, step, req_.sampling);
+  transcript_.AddStep(token, logits, n_vocab);
+  result_.tokens.push_back(token);
+  history_.push_back(token);
+  const auto& stops = tok.stop_tokens();
+  if (std::find(stops.begin(), stops.end(), token) != stops.end()) {
+    result_.finish_reason = "stop";
+    done_ = true;
+  } else {
+    result_.text += tok.TokenBytes(token);
+    for (const std::string& stop : req_.stop) {
+      if (stop.empty()) continue;
+      const size_t at = result_.text.find(stop);
+      if (at != std::string::npos) {
+        result_.text.resize(at);
+        result_.finish_reason = "stop";
+        done_ = true;
+        break;
+      }
+    }
+    if (!done_ && static_cast<int>(result_.tokens.size()) >= req_.max_tokens) {
+      result_.finish_reason = "length";
+      done_ = true;
+    }
+  }
+  if (done_) result_.transcript = transcript_.Hex();
+  return token;
+}
+
+Result<std::vector<GenerateResult>> GenerateBatch(const Model& model, const Tokenizer& tok,
+                                                  const std::vector<GenerateRequest>& requests,
+                                                  const ForwardOptions& opt) {
+  std::vector<std::unique_ptr<Sequence>> seqs;
+  for (const GenerateRequest& r : requests) {
+    auto s = Sequence::Start(model, r);
+    if (!s.ok()) return s.status();
+    seqs.push_back(std::move(s.value()));
+  }
+  const int n_vocab = model.config().n_vocab;
+  std::vector<float> logits;
+  for (;;) {
+    std::vector<SeqBatch> batch;
+    std::vector<Sequence*> live;
+    for (auto& s : seqs) {
+      if (s->done()) continue;
+      batch.push_back(s->NextInput());
+      live.push_back(s.get());
+    }
+    if (batch.empty()) break;
+    DEPINFER_RETURN_IF_ERROR(model.Forward(batch, opt, &logits));
+    // One row of logits per batch entry (each wants only its last position).
+    for (size_t i = 0; i < live.size(); ++i) live[i]->Step(tok, &logits[i * n_vocab]);
+  }
+  std::vector<GenerateResult> out;
+  for (auto& s : seqs) out.push_back(s->result());
+  return out;
+}
+
+Result<GenerateResult> Generate(const Model& model, const Tokenizer& tok,
+                                const GenerateRequest& request, const ForwardOptions& opt) {
+  auto r = GenerateBatch(model, tok, {request}, opt);
+  if (!r.ok()) return r.status();
+  return std::move(r.value()[0]);
+}
+
+Result<AuditReport> Audit(const Model& model, const GenerateRequest& request,
+                          const std::vector<int32_t>& output, const ForwardOptions& opt) {
+  const LlamaConfig& c = model.config();
+  if (request.prompt.empty() || output.empty()) return Status::Error("nothing to audit");
+  // Position prompt+i predicts output[i+1]; the last output token is never fed back.
+  std::vector<int32_t> seq = request.prompt;
+  seq.insert(seq.end(), output.begin(), output.end() - 1);
+  if (static_cast<int64_t>(seq.size()) > c.n_ctx_train) {
+    return Status::Error("completion longer than the context length");
+  }
+  KvCache cache(c, static_cast<int>(seq.size()));
+  std::vector<float> logits;
+  DEPINFER_RETURN_IF_ERROR(model.Forward({SeqBatch{&cache, seq, true}}, opt, &logits));
+
+  AuditReport rep;
+  Transcript tr(model.id(), request.prompt);
+  std::vector<int32_t> history = request.prompt;
+  for (size_t i = 0; i < output.size(); ++i) {
+    const float* l = &logits[(request.prompt.size() - 1 + i) * c.n_vocab];
+    const int32_t want = SampleToken(l, c.n_vocab, history, i, request.sampling);
+    if (want != output[i] && rep.first_mismatch < 0) rep.first_mismatch = static_cast<int>(i);
+    tr.AddStep(output[i], l, c.n_vocab);
+    history.push_back(output[i]);
+  }
+  rep.steps = static_cast<int>(output.size());
+  rep.match = rep.first_mismatch < 0;
+  rep.transcript = tr.Hex();
+  return rep;
+}
+
+}  // namespace depinfer::infer

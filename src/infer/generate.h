@@ -1,0 +1,78 @@
+// Completions: generation (one or many sequences in lockstep) and the teacher-forced audit.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "infer/model.h"
+#include "infer/sampler.h"
+#include "infer/status.h"
+#include "infer/tokenizer.h"
+
+namespace depinfer::infer {
+
+struct GenerateRequest {
+  std::vector<int32_t> prompt;  // already tokenised (chat template applied if wanted)
+  SamplingParams sampling;
+  int max_tokens = 128;
+  std::vector<std::string> stop;  // stop sequences, matched on the decoded output text
+};
+
+struct GenerateResult {
+  std::vector<int32_t> tokens;  // output tokens (including a final stop token, if any)
+  std::string text;             // decoded output, cut before a matched stop sequence
+  std::string finish_reason;    // "stop" or "length"
+  std::string transcript;       // Transcript::Hex()
+};
+
+// One completion in progress: its cache, the tokens so far and its transcript. GenerateBatch and
+// the provider's continuous-batching engine both drive sequences through these calls.
+class Sequence {
+ public:
+  // Fails if the request is empty or does not fit in the model's context.
+  static Result<std::unique_ptr<Sequence>> Start(const Model& model, const GenerateRequest& req);
+
+  // What to feed the model next: the whole prompt first, then the last chosen token.
+  SeqBatch NextInput();
+  // Chooses the next token from this step's logits, records it and updates done().
+  int32_t Step(const Tokenizer& tok, const float* logits);
+
+  bool done() const { return done_; }
+  const GenerateRequest& request() const { return req_; }
+  const GenerateResult& result() const { return result_; }  // transcript set once done()
+  int prompt_tokens() const { return static_cast<int>(req_.prompt.size()); }
+
+ private:
+  Sequence(const Model& model, const GenerateRequest& req, int capacity);
+  const Model& model_;
+  GenerateRequest req_;
+  KvCache cache_;
+  std::vector<int32_t> history_;
+  Transcript transcript_;
+  GenerateResult result_;
+  bool started_ = false;
+  bool done_ = false;
+};
+
+// Runs the requests together: one prompt-processing pass for all prompts, then one forward
+// step per output token shared by every unfinished sequence. Because the engine is batch
+// invariant, each result equals what the request would get alone.
+Result<std::vector<GenerateResult>> GenerateBatch(const Model& model, const Tokenizer& tok,
+                                                  const std::vector<GenerateRequest>& requests,
+                                                  const ForwardOptions& opt);
+Result<GenerateResult> Generate(const Model& model, const Tokenizer& tok,
+                                const GenerateRequest& request, const ForwardOptions& opt);
+
+struct AuditReport {
+  bool match = false;
+  int steps = 0;
+  int first_mismatch = -1;  // step whose token the sampler would not choose, or -1
+  std::string transcript;
+};
+// Recomputes a completion in one teacher-forced pass over prompt + output: the logits of every
+// step, the token the sampler picks from them, and the transcript hash.
+Result<AuditReport> Audit(const Model& model, const GenerateRequest& request,
+                          const std::vector<int32_t>& output, const ForwardOptions& opt);
+
+}  // namespace depinfer::infer

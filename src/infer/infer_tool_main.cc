@@ -1,0 +1,89 @@
+// depinfer-infer-tool: plumbing for comparisons with other engines (tests/infer/py).
+//   depinfer-infer-tool tokenize MODEL < lines     each input line is hex UTF-8; prints the ids
+//                                                  (special tokens parsed) one line per input
+//   depinfer-infer-tool logits MODEL OUT.f32 ID... teacher-forced logits of every position,
+//                                                  raw little-endian float32 [n][n_vocab]
+//   depinfer-infer-tool greedy MODEL N ID...       greedy continuation of N tokens; prints ids
+// Options (after the subcommand): --threads N.
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+
+#include "infer/generate.h"
+
+namespace {
+
+using namespace depinfer::infer;
+
+std::string Unhex(const std::string& h) {
+  std::string out;
+  for (size_t i = 0; i + 1 < h.size(); i += 2) {
+    out.push_back(static_cast<char>(std::stoi(h.substr(i, 2), nullptr, 16)));
+  }
+  return out;
+}
+
+int Fail(const std::string& msg) {
+  std::fprintf(stderr, "error: %s\n", msg.c_str());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: depinfer-infer-tool tokenize|logits|greedy MODEL ...\n");
+    return 2;
+  }
+  const std::string cmd = argv[1];
+  ForwardOptions opt;
+  std::vector<std::string> args;
+  for (int i = 3; i < argc; ++i) {
+    if (std::string(argv[i]) == "--threads" && i + 1 < argc) {
+      opt.threads = std::atoi(argv[++i]);
+    } else {
+      args.push_back(argv[i]);
+    }
+  }
+  auto model = Model::Load(argv[2]);
+  if (!model.ok()) return Fail(model.status().message());
+  auto tok = Tokenizer::FromGguf(model.value()->file());
+  if (!tok.ok()) return Fail(tok.status().message());
+
+  if (cmd == "tokenize") {
+    for (std::string line; std::getline(std::cin, line);) {
+      const auto ids = tok.value().Encode(Unhex(line), true);
+      for (size_t i = 0; i < ids.size(); ++i) std::printf(i ? " %d" : "%d", ids[i]);
+      std::printf("\n");
+    }
+    return 0;
+  }
+  if (cmd == "logits" && !args.empty()) {
+    std::vector<int32_t> ids;
+    for (size_t i = 1; i < args.size(); ++i) ids.push_back(std::atoi(args[i].c_str()));
+    KvCache cache(model.value()->config(), static_cast<int>(ids.size()));
+    std::vector<float> logits;
+    Status s = model.value()->Forward({SeqBatch{&cache, ids, true}}, opt, &logits);
+    if (!s.ok()) return Fail(s.message());
+    FILE* f = std::fopen(args[0].c_str(), "wb");
+    if (f == nullptr) return Fail("cannot write " + args[0]);
+    std::fwrite(logits.data(), sizeof(float), logits.size(), f);
+    std::fclose(f);
+    return 0;
+  }
+  if (cmd == "greedy" && !args.empty()) {
+    GenerateRequest req;
+    req.max_tokens = std::atoi(args[0].c_str());
+    for (size_t i = 1; i < args.size(); ++i) req.prompt.push_back(std::atoi(args[i].c_str()));
+    auto r = Generate(*model.value(), tok.value(), req, opt);
+    if (!r.ok()) return Fail(r.status().message());
+    for (size_t i = 0; i < r.value().tokens.size(); ++i) {
+      std::printf(i ? " %d" : "%d", r.value().tokens[i]);
+    }
+    std::printf("\n");
+    return 0;
+  }
+  std::fprintf(stderr, "unknown or incomplete command %s\n", cmd.c_str());
+  return 2;
+}

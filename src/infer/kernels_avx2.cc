@@ -1,0 +1,263 @@
+// AVX2 twins of the reference kernels (kernels_ref.cc). Same specification, same bits:
+//  * the per-block integer dot product is exact, so how it is computed (maddubs/madd, or
+//    AVX-VNNI dpbusd where the build has it) cannot change it;
+//  * eight consecutive blocks are handled together, so SIMD lane j holds the partial sum of
+//    blocks j, j+8, ... exactly as the reference's lanes[b % 8];
+//  * the float formula per block uses separate multiplies and adds in the reference's order;
+//  * a tail of fewer than eight blocks updates only its lanes (blend), as the reference does.
+#include <immintrin.h>
+
+#include <cstddef>
+
+#include "infer/quant.h"
+
+namespace depinfer::infer::avx2 {
+namespace {
+
+// Sum of products of 32 unsigned bytes `u` with 32 signed bytes `s`, as 8 int32 partials.
+// maddubs cannot saturate here: |u| <= 128 and |s| <= 127 (activations never reach -128).
+inline __m256i DotBytes(__m256i u, __m256i s) {
+#if defined(__AVXVNNI__)
+  return _mm256_dpbusd_avx_epi32(_mm256_setzero_si256(), u, s);
+#else
+  return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
+#endif
+}
+
+inline __m256i Q4_1Block(const BlockQ4_1& w, const int8_t* q) {
+  const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w.qs));
+  const __m128i m4 = _mm_set1_epi8(0x0f);
+  const __m256i wq = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(raw, 4), m4),
+                                      _mm_and_si128(raw, m4));
+  return DotBytes(wq, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q)));
+}
+
+inline __m256i Q8_0Block(const BlockQ8_0& w, const int8_t* q) {
+  const __m256i wq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.qs));
+  const __m256i aq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q));
+  // |w| * (q with w's sign): an unsigned-by-signed product equal to w * q.
+  return DotBytes(_mm256_abs_epi8(wq), _mm256_sign_epi8(aq, wq));
+}
+
+// Lane j of the result = sum of the 8 lanes of v[j].
+inline __m256i Transpose8Sum(const __m256i v[8]) {
+  const __m256i s01 = _mm256_hadd_epi32(v[0], v[1]);
+  const __m256i s23 = _mm256_hadd_epi32(v[2], v[3]);
+  const __m256i s45 = _mm256_hadd_epi32(v[4], v[5]);
+  const __m256i s67 = _mm256_hadd_epi32(v[6], v[7]);
+  const __m256i t0 = _mm256_hadd_epi32(s01, s23);  // lo: v0..v3 low halves, hi: high halves
+  const __m256i t1 = _mm256_hadd_epi32(s45, s67);
+  return _mm256_add_epi32(_mm256_permute2x128_si256(t0, t1, 0x20),
+                          _mm256_permute2x128_si256(t0, t1, 0x31));
+}
+
+// f16 field at byte `offset` of `count` (<= 8) consecutive blocks, widened exactly to f32; the
+// missing lanes read as zero. Built with inserts, not a store and a wide reload, which would stall
+// on store forwarding.
+template <typename Block>
+inline __m256 LoadHalves(const Block* blk, size_t offset, int count) {
+  auto h = [&](int k) -> short {
+    if (k >= count) return 0;
+    uint16_t v;
+    __builtin_memcpy(&v, reinterpret_cast<const uint8_t*>(blk + k) + offset, 2);
+    return static_cast<short>(v);
+  };
+  return _mm256_cvtph_ps(_mm_setr_epi16(h(0), h(1), h(2), h(3), h(4), h(5), h(6), h(7)));
+}
+
+// Loads `count` (<= 8) floats, zero in the other lanes.
+inline __m256 LoadPartial(const float* p, int count) {
+  if (count == 8) return _mm256_loadu_ps(p);
+  alignas(32) float tmp[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  for (int k = 0; k < count; ++k) tmp[k] = p[k];
+  return _mm256_load_ps(tmp);
+}
+
+// Lanes [0, count) set.
+inline __m256 LaneMask(int count) {
+  const __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  return _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(count), idx));
+}
+
+// The reference's lane reduction, ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)), in registers.
+inline float Reduce8(__m256 acc) {
+  const __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
+  const __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
+  return _mm_cvtss_f32(_mm_add_ss(s2, _mm_movehdup_ps(s2)));
+}
+
+
+// Blocks [b, b+count) (count <= 8) added to lanes 0..count-1 of `acc`; other lanes untouched
+// (blended, not added to, so even the sign of a zero lane is kept as the reference keeps it).
+inline __m256 Q4_1Group(const BlockQ4_1* w, const ActQ8& a, int b, int count, __m256 acc) {
+  __m256i v[8];
+  for (int k = 0; k < 8; ++k) {
+    v[k] = k < count ? Q4_1Block(w[b + k], a.q.data() + (b + k) * kBlock) : _mm256_setzero_si256();
+  }
+  const __m256 isum = _mm256_cvtepi32_ps(Transpose8Sum(v));
+  const __m256 dw = LoadHalves(w + b, offsetof(BlockQ4_1, d), count);
+  const __m256 mw = LoadHalves(w + b, offsetof(BlockQ4_1, m), count);
+  const __m256 t = _mm256_mul_ps(_mm256_mul_ps(dw, LoadPartial(&a.d[b], count)), isum);
+  const __m256 u = _mm256_mul_ps(mw, LoadPartial(&a.s[b], count));
+  const __m256 sum = _mm256_add_ps(acc, _mm256_add_ps(t, u));
+  return count == 8 ? sum : _mm256_blendv_ps(acc, sum, LaneMask(count));
+}
+
+inline __m256 Q8_0Group(const BlockQ8_0* w, const ActQ8& a, int b, int count, __m256 acc) {
+  __m256i v[8];
+  for (int k = 0; k < 8; ++k) {
+    v[k] = k < count ? Q8_0Block(w[b + k], a.q.data() + (b + k) * kBlock) : _mm256_setzero_si256();
+  }
+  const __m256 isum = _mm256_cvtepi32_ps(Transpose8Sum(v));
+  const __m256 dw = LoadHalves(w + b, offsetof(BlockQ8_0, d), count);
+  const __m256 sum =
+      _mm256_add_ps(acc, _mm256_mul_ps(_mm256_mul_ps(dw, LoadPartial(&a.d[b], count)), isum));
+  return count == 8 ? sum : _mm256_blendv_ps(acc, sum, LaneMask(count));
+}
+
+}  // namespace
+
+float DotQ4_1(const BlockQ4_1* w, const ActQ8& a, int nb) {
+  __m256 acc = _mm256_setzero_ps();
+  int b = 0;
+  for (; b + 8 <= nb; b += 8) acc = Q4_1Group(w, a, b, 8, acc);
+  if (b < nb) acc = Q4_1Group(w, a, b, nb - b, acc);
+  return Reduce8(acc);
+}
+
+float DotQ8_0(const BlockQ8_0* w, const ActQ8& a, int nb) {
+  __m256 acc = _mm256_setzero_ps();
+  int b = 0;
+  for (; b + 8 <= nb; b += 8) acc = Q8_0Group(w, a, b, 8, acc);
+  if (b < nb) acc = Q8_0Group(w, a, b, nb - b, acc);
+  return Reduce8(acc);
+}
+
+namespace {
+
+// Several activation rows against one weight row: each weight block is unpacked once, and each
+// (row, activation) pair goes through exactly the operations of DotQ4_1 / DotQ8_0. kCount is the
+// number of blocks in the group (8 except for the tail), a constant so full groups do not branch.
+template <int kCount>
+inline void Q4_1MultiGroup(const BlockQ4_1* w, const ActQ8* const* a, int n_act, int b,
+                           __m256* acc) {
+  __m256i wq[kCount];
+  const __m128i m4 = _mm_set1_epi8(0x0f);
+  for (int k = 0; k < kCount; ++k) {
+    const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w[b + k].qs));
+    wq[k] = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(raw, 4), m4), _mm_and_si128(raw, m4));
+  }
+  const __m256 dw = LoadHalves(w + b, offsetof(BlockQ4_1, d), kCount);
+  const __m256 mw = LoadHalves(w + b, offsetof(BlockQ4_1, m), kCount);
+  for (int t = 0; t < n_act; ++t) {
+    const int8_t* q = a[t]->q.data() + b * kBlock;
+    __m256i v[8];
+    for (int k = 0; k < 8; ++k) {
+      v[k] = k < kCount
+                 ? DotBytes(wq[k], _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + k * kBlock)))
+                 : _mm256_setzero_si256();
+    }
+    const __m256 isum = _mm256_cvtepi32_ps(Transpose8Sum(v));
+    const __m256 tt = _mm256_mul_ps(_mm256_mul_ps(dw, LoadPartial(&a[t]->d[b], kCount)), isum);
+    const __m256 u = _mm256_mul_ps(mw, LoadPartial(&a[t]->s[b], kCount));
+    const __m256 sum = _mm256_add_ps(acc[t], _mm256_add_ps(tt, u));
+    acc[t] = kCount == 8 ? sum : _mm256_blendv_ps(acc[t], sum, LaneMask(kCount));
+  }
+}
+
+template <int kCount>
+inline void Q8_0MultiGroup(const BlockQ8_0* w, const ActQ8* const* a, int n_act, int b,
+                           __m256* acc) {
+  __m256i wabs[kCount], wq[kCount];
+  for (int k = 0; k < kCount; ++k) {
+    wq[k] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[b + k].qs));
+    wabs[k] = _mm256_abs_epi8(wq[k]);
+  }
+  const __m256 dw = LoadHalves(w + b, offsetof(BlockQ8_0, d), kCount);
+  for (int t = 0; t < n_act; ++t) {
+    const int8_t* q = a[t]->q.data() + b * kBlock;
+    __m256i v[8];
+    for (int k = 0; k < 8; ++k) {
+      v[k] = k < kCount
+                 ? DotBytes(wabs[k], _mm256_sign_epi8(_mm256_loadu_si256(
+                                         reinterpret_cast<const __m256i*>(q + k * kBlock)), wq[k]))
+                 : _mm256_setzero_si256();
+    }
+    const __m256 isum = _mm256_cvtepi32_ps(Transpose8Sum(v));
+    const __m256 sum = _mm256_add_ps(
+        acc[t], _mm256_mul_ps(_mm256_mul_ps(dw, LoadPartial(&a[t]->d[b], kCount)), isum));
+    acc[t] = kCount == 8 ? sum : _mm256_blendv_ps(acc[t], sum, LaneMask(kCount));
+  }
+}
+
+// Runs Group<8> over the full groups and Group<tail> once.
+template <template <int> class G, typename Block>
+void MultiDriver(const Block* w, const ActQ8* const* a, int n_act, int nb, float* out) {
+  __m256 acc[kMaxMulti];
+  for (int t = 0; t < n_act; ++t) acc[t] = _mm256_setzero_ps();
+  int b = 0;
+  for (; b + 8 <= nb; b += 8) G<8>::Run(w, a, n_act, b, acc);
+  switch (nb - b) {
+    case 1: G<1>::Run(w, a, n_act, b, acc); break;
+    case 2: G<2>::Run(w, a, n_act, b, acc); break;
+    case 3: G<3>::Run(w, a, n_act, b, acc); break;
+    case 4: G<4>::Run(w, a, n_act, b, acc); break;
+    case 5: G<5>::Run(w, a, n_act, b, acc); break;
+    case 6: G<6>::Run(w, a, n_act, b, acc); break;
+    case 7: G<7>::Run(w, a, n_act, b, acc); break;
+    default: break;
+  }
+  for (int t = 0; t < n_act; ++t) out[t] = Reduce8(acc[t]);
+}
+
+template <int kCount>
+struct Q4_1G {
+  static void Run(const BlockQ4_1* w, const ActQ8* const* a, int n, int b, __m256* acc) {
+    Q4_1MultiGroup<kCount>(w, a, n, b, acc);
+  }
+};
+template <int kCount>
+struct Q8_0G {
+  static void Run(const BlockQ8_0* w, const ActQ8* const* a, int n, int b, __m256* acc) {
+    Q8_0MultiGroup<kCount>(w, a, n, b, acc);
+  }
+};
+
+}  // namespace
+
+void DotQ4_1Multi(const BlockQ4_1* w, const ActQ8* const* a, int n_act, int nb, float* out) {
+  MultiDriver<Q4_1G>(w, a, n_act, nb, out);
+}
+
+void DotQ8_0Multi(const BlockQ8_0* w, const ActQ8* const* a, int n_act, int nb, float* out) {
+  MultiDriver<Q8_0G>(w, a, n_act, nb, out);
+}
+
+float DotF16(const uint16_t* w, const float* x, int n) {
+  __m256 acc = _mm256_setzero_ps();
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 wv = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + i)));
+    acc = _mm256_add_ps(acc, _mm256_mul_ps(wv, _mm256_loadu_ps(x + i)));
+  }
+  if (i == n) return Reduce8(acc);  // no tail: reduce in registers
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, acc);
+  for (; i < n; ++i) lanes[i % 8] = lanes[i % 8] + Fp16ToFp32(w[i]) * x[i];
+  return ref::Reduce8(lanes);
+}
+
+float DotF32(const float* w, const float* x, int n) {
+  __m256 acc = _mm256_setzero_ps();
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(x + i)));
+  }
+  if (i == n) return Reduce8(acc);  // no tail: reduce in registers
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, acc);
+  for (; i < n; ++i) lanes[i % 8] = lanes[i % 8] + w[i] * x[i];
+  return ref::Reduce8(lanes);
+}
+
+}  // namespace depinfer::infer::avx2

@@ -1,0 +1,229 @@
+#include "infer/quant.h"
+
+#include <cmath>
+#include <cstring>
+
+namespace depinfer::infer {
+
+float Fp16ToFp32(uint16_t h) {
+  const uint32_t sign = static_cast<uint32_t>(h & 0x8000) << 16;
+  const uint32_t exp = (h >> 10) & 0x1f;
+  const uint32_t mant = h & 0x3ff;
+  uint32_t bits;
+  if (exp == 0) {
+    // Zero or subnormal: mant * 2^-24, exact in single precision.
+    float v = static_cast<float>(mant) * 0x1p-24f;
+    std::memcpy(&bits, &v, 4);
+    bits |= sign;
+  } else if (exp == 31) {
+    bits = sign | 0x7f800000u | (mant << 13);  // infinity or NaN
+  } else {
+    bits = sign | ((exp + 112) << 23) | (mant << 13);  // rebias 15 -> 127
+  }
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+uint16_t Fp32ToFp16(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  const uint16_t sign = static_cast<uint16_t>((u >> 16) & 0x8000);
+  u &= 0x7fffffffu;
+  if (u > 0x7f800000u) return sign | 0x7e00;        // NaN
+  if (u >= 0x477ff000u) return sign | 0x7c00;       // rounds to infinity (>= 65520)
+  if (u < 0x38800000u) {                            // below 2^-14: half subnormal
+    float a;
+    std::memcpy(&a, &u, 4);
+    return sign | static_cast<uint16_t>(std::nearbyint(a * 0x1p24f));
+  }
+  uint32_t h = ((((u >> 23) - 127 + 15)) << 10) | ((u >> 13) & 0x3ff);
+  const uint32_t rem = u & 0x1fff;
+  if (rem > 0x1000 || (rem == 0x1000 && (h & 1))) ++h;  // nearest even; may carry into exp
+  return sign | static_cast<uint16_t>(h);
+}
+
+void QuantizeActQ8(const float* x, int n, ActQ8* out) {
+  const int nb = n / kBlock;
+  out->n = n;
+  out->q.resize(n);
+  out->d.resize(nb);
+  out->s.resize(nb);
+  for (int b = 0; b < nb; ++b) {
+    const float* xb = x + b * kBlock;
+    float amax = 0.0f;
+    for (int j = 0; j < kBlock; ++j) amax = std::max(amax, std::fabs(xb[j]));
+    const float d = amax / 127.0f;
+    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    int sum = 0;
+    for (int j = 0; j < kBlock; ++j) {
+      // nearbyint rounds half to even in the default mode: an exact IEEE operation.
+      float v = std::nearbyint(xb[j] * id);
+      v = std::min(127.0f, std::max(-127.0f, v));
+      const int q = static_cast<int>(v);
+      out->q[b * kBlock + j] = static_cast<int8_t>(q);
+      sum += q;
+    }
+    out->d[b] = d;
+    out->s[b] = d * static_cast<float>(sum);
+  }
+}
+
+bool IsaAvailable(Isa isa) {
+  switch (isa) {
+    case Isa::kScalar:
+      return true;
+    case Isa::kAvx2:
+#if defined(__x86_64__) && defined(DEPINFER_HAVE_AVX2_KERNELS)
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
+#else
+      return false;
+#endif
+  }
+  return false;
+}
+
+Isa BestIsa() {
+  static const Isa best = IsaAvailable(Isa::kAvx2) ? Isa::kAvx2 : Isa::kScalar;
+  return best;
+}
+
+const char* IsaName(Isa isa) { return isa == Isa::kAvx2 ? "avx2" : "scalar"; }
+
+bool MatmulSupports(TensorType type) {
+  return type == TensorType::kF32 || type == TensorType::kF16 || type == TensorType::kQ4_1 ||
+         type == TensorType::kQ8_0;
+}
+
+size_t RowBytes(TensorType type, int64_t cols) {
+  const TensorTypeTraits* t = GetTensorTypeTraits(static_cast<uint32_t>(type));
+  return static_cast<size_t>(cols / t->block_elems) * t->block_bytes;
+}
+
+namespace {
+
+template <typename Block, float (*Kernel)(const Block*, const ActQ8&, int)>
+float QuantDot(const uint8_t* row, const ActRow& a, int n) {
+  return Kernel(reinterpret_cast<const Block*>(row), *a.q, n / kBlock);
+}
+template <typename Elem, float (*Kernel)(const Elem*, const float*, int)>
+float FloatDot(const uint8_t* row, const ActRow& a, int n) {
+  return Kernel(reinterpret_cast<const Elem*>(row), a.x, n);
+}
+float Unsupported(const uint8_t*, const ActRow&, int) { return 0.0f; }
+
+}  // namespace
+
+DotFn SelectDot(TensorType type, Isa isa) {
+#if defined(DEPINFER_HAVE_AVX2_KERNELS)
+  if (isa == Isa::kAvx2) {
+    switch (type) {
+      case TensorType::kQ4_1: return QuantDot<BlockQ4_1, avx2::DotQ4_1>;
+      case TensorType::kQ8_0: return QuantDot<BlockQ8_0, avx2::DotQ8_0>;
+      case TensorType::kF16: return FloatDot<uint16_t, avx2::DotF16>;
+      case TensorType::kF32: return FloatDot<float, avx2::DotF32>;
+      default: return Unsupported;
+    }
+  }
+#endif
+  switch (type) {
+    case TensorType::kQ4_1: return QuantDot<BlockQ4_1, ref::DotQ4_1>;
+    case TensorType::kQ8_0: return QuantDot<BlockQ8_0, ref::DotQ8_0>;
+    case TensorType::kF16: return FloatDot<uint16_t, ref::DotF16>;
+    case TensorType::kF32: return FloatDot<float, ref::DotF32>;
+    default: return Unsupported;
+  }
+}
+
+namespace {
+
+// Multi-row dot built from the single-row kernel: the reference, and the float formats' path.
+template <DotFn* Single>
+void MultiFromSingle(const uint8_t* row, const ActRow* a, int n_act, int n, float* out) {
+  for (int t = 0; t < n_act; ++t) out[t] = (*Single)(row, a[t], n);
+}
+
+#if defined(DEPINFER_HAVE_AVX2_KERNELS)
+template <typename Block, void (*Kernel)(const Block*, const ActQ8* const*, int, int, float*)>
+void QuantMulti(const uint8_t* row, const ActRow* a, int n_act, int n, float* out) {
+  const ActQ8* q[kMaxMulti];
+  for (int t = 0; t < n_act; ++t) q[t] = a[t].q;
+  Kernel(reinterpret_cast<const Block*>(row), q, n_act, n / kBlock, out);
+}
+#endif
+
+DotFn g_ref_q4_1, g_ref_q8_0, g_ref_f16, g_ref_f32, g_avx2_f16, g_avx2_f32;
+
+}  // namespace
+
+DotMultiFn SelectDotMulti(TensorType type, Isa isa) {
+  static const bool init = [] {
+    g_ref_q4_1 = SelectDot(TensorType::kQ4_1, Isa::kScalar);
+    g_ref_q8_0 = SelectDot(TensorType::kQ8_0, Isa::kScalar);
+    g_ref_f16 = SelectDot(TensorType::kF16, Isa::kScalar);
+    g_ref_f32 = SelectDot(TensorType::kF32, Isa::kScalar);
+    g_avx2_f16 = SelectDot(TensorType::kF16, Isa::kAvx2);
+    g_avx2_f32 = SelectDot(TensorType::kF32, Isa::kAvx2);
+    return true;
+  }();
+  (void)init;
+#if defined(DEPINFER_HAVE_AVX2_KERNELS)
+  if (isa == Isa::kAvx2) {
+    switch (type) {
+      case TensorType::kQ4_1: return QuantMulti<BlockQ4_1, avx2::DotQ4_1Multi>;
+      case TensorType::kQ8_0: return QuantMulti<BlockQ8_0, avx2::DotQ8_0Multi>;
+      case TensorType::kF16: return MultiFromSingle<&g_avx2_f16>;
+      case TensorType::kF32: return MultiFromSingle<&g_avx2_f32>;
+      default: break;
+    }
+  }
+#endif
+  switch (type) {
+    case TensorType::kQ4_1: return MultiFromSingle<&g_ref_q4_1>;
+    case TensorType::kQ8_0: return MultiFromSingle<&g_ref_q8_0>;
+    case TensorType::kF16: return MultiFromSingle<&g_ref_f16>;
+    default: return MultiFromSingle<&g_ref_f32>;
+  }
+}
+
+float DotRow(const WeightMatrix& w, int64_t r, const ActRow& a, Isa isa) {
+  return SelectDot(w.type, isa)(w.row(r), a, static_cast<int>(w.cols));
+}
+
+void DequantizeRow(const WeightMatrix& w, int64_t r, float* out) {
+  const uint8_t* row = w.row(r);
+  const int64_t n = w.cols;
+  switch (w.type) {
+    case TensorType::kF32:
+      std::memcpy(out, row, n * sizeof(float));
+      return;
+    case TensorType::kF16: {
+      const auto* h = reinterpret_cast<const uint16_t*>(row);
+      for (int64_t j = 0; j < n; ++j) out[j] = Fp16ToFp32(h[j]);
+      return;
+    }
+    case TensorType::kQ4_1: {
+      const auto* blk = reinterpret_cast<const BlockQ4_1*>(row);
+      for (int64_t b = 0; b < n / kBlock; ++b) {
+        const float d = Fp16ToFp32(blk[b].d), m = Fp16ToFp32(blk[b].m);
+        for (int j = 0; j < 16; ++j) {
+          out[b * kBlock + j] = d * static_cast<float>(blk[b].qs[j] & 0x0f) + m;
+          out[b * kBlock + j + 16] = d * static_cast<float>(blk[b].qs[j] >> 4) + m;
+        }
+      }
+      return;
+    }
+    case TensorType::kQ8_0: {
+      const auto* blk = reinterpret_cast<const BlockQ8_0*>(row);
+      for (int64_t b = 0; b < n / kBlock; ++b) {
+        const float d = Fp16ToFp32(blk[b].d);
+        for (int j = 0; j < kBlock; ++j) out[b * kBlock + j] = d * static_cast<float>(blk[b].qs[j]);
+      }
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+}  // namespace depinfer::infer

@@ -1,0 +1,218 @@
+#include "infer/sampler.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <unordered_set>
+
+#include "infer/detmath.h"
+
+namespace depinfer::infer {
+namespace {
+
+void PutLe32(unsigned char* p, uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<unsigned char>(v >> (8 * i));
+}
+void PutLe64(unsigned char* p, uint64_t v) {
+  for (int i = 0; i < 8; ++i) p[i] = static_cast<unsigned char>(v >> (8 * i));
+}
+
+void HashFloats(const float* x, int n, unsigned char out[32]) {
+  crypto_generichash_state st;
+  crypto_generichash_init(&st, nullptr, 0, 32);
+  static_assert(sizeof(float) == 4);
+  // x86 and aarch64 are little-endian: the in-memory bytes are the IEEE bits, LE.
+  crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(x), 4 * static_cast<size_t>(n));
+  crypto_generichash_final(&st, out, 32);
+}
+
+struct Cand {
+  int32_t id;
+  float logit;
+};
+
+}  // namespace
+
+double UniformForStep(uint64_t seed, uint64_t step) {
+  if (sodium_init() < 0) return 0.0;
+  static const char kDomain[] = "depinfer.sampler.v1";
+  unsigned char seed_le[8], key[crypto_stream_chacha20_KEYBYTES];
+  PutLe64(seed_le, seed);
+  crypto_generichash(key, sizeof(key), seed_le, sizeof(seed_le),
+                     reinterpret_cast<const unsigned char*>(kDomain), sizeof(kDomain) - 1);
+  unsigned char nonce[crypto_stream_chacha20_NONCEBYTES] = {0};
+  unsigned char zeros[8] = {0}, block[8];
+  crypto_stream_chacha20_xor_ic(block, zeros, sizeof(zeros), nonce, step, key);
+  uint64_t r = 0;
+  for (int i = 0; i < 8; ++i) r |= static_cast<uint64_t>(block[i]) << (8 * i);
+  return static_cast<double>(r >> 11) * 0x1p-53;
+}
+
+namespace {
+
+// Orders `c` (all candidates, or the top-k ones) by (logit desc, id asc) far enough for the walk
+// below: first only the candidates within kWindow of the best (after temperature), since every
+// token outside that window sorts after every token inside it; the caller asks for the rest
+// only if its walk runs past the window.
+constexpr float kWindow = 20.0f;  // e^-20 ~ 2e-9 of the top probability
+
+}  // namespace
+
+int32_t SampleToken(const float* logits, int n_vocab, const std::vector<int32_t>& history,
+                    uint64_t step, const SamplingParams& p) {
+  std::vector<Cand> c(n_vocab);
+  for (int i = 0; i < n_vocab; ++i) c[i] = {i, logits[i]};
+
+  // Repetition penalty on each distinct recent token (llama.cpp's rule: shrink toward zero).
+  if (p.repeat_penalty != 1.0f && p.repeat_last_n > 0) {
+    std::unordered_set<int32_t> seen;
+    const size_t from = history.size() > static_cast<size_t>(p.repeat_last_n)
+                            ? history.size() - p.repeat_last_n : 0;
+    for (size_t i = from; i < history.size(); ++i) {
+      const int32_t t = history[i];
+      if (t < 0 || t >= n_vocab || !seen.insert(t).second) continue;
+      c[t].logit = c[t].logit > 0 ? c[t].logit / p.repeat_penalty : c[t].logit * p.repeat_penalty;
+    }
+  }
+
+  // Total order: higher logit first, lower id on ties. Every later stage reads this order.
+  auto better = [](const Cand& a, const Cand& b) {
+    return a.logit != b.logit ? a.logit > b.logit : a.id < b.id;
+  };
+  if (p.temperature <= 0.0f) return std::min_element(c.begin(), c.end(), better)->id;
+
+  // Top-k keeps the k best; the survivors stay in id order for the normalising sum.
+  if (p.top_k > 0 && static_cast<size_t>(p.top_k) < c.size()) {
+    std::nth_element(c.begin(), c.begin() + p.top_k, c.end(), better);
+    c.resize(p.top_k);
+    std::sort(c.begin(), c.end(), [](const Cand& a, const Cand& b) { return a.id < b.id; });
+  }
+
+  // Probabilities: softmax of logit / temperature, normalised by a sum in id order (so the
+  // values do not depend on how much of the sorted order we build below).
+  const size_t n = c.size();
+  std::vector<float> prob(n);
+  float mx = -std::numeric_limits<float>::infinity();
+  for (size_t i = 0; i < n; ++i) {
+    prob[i] = c[i].logit / p.temperature;
+    mx = prob[i] > mx ? prob[i] : mx;
+  }
+  float z = 0.0f;
+  for (size_t i = 0; i < n; ++i) {
+    prob[i] = ExpF(prob[i] - mx);
+    z = z + prob[i];
+  }
+  for (size_t i = 0; i < n; ++i) prob[i] = prob[i] / z;
+
+  // Sorted order of candidate indices, built lazily (see kWindow).
+  std::vector<uint32_t> order;
+  order.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (c[i].logit / p.temperature >= mx - kWindow) order.push_back(static_cast<uint32_t>(i));
+  }
+  bool complete = order.size() == n;
+  auto by_rank = [&](uint32_t a, uint32_t b) { return better(c[a], c[b]); };
+  std::sort(order.begin(), order.end(), by_rank);
+  auto complete_order = [&]() {
+    if (complete) return;
+    order.clear();
+    for (size_t i = 0; i < n; ++i) order.push_back(static_cast<uint32_t>(i));
+    std::sort(order.begin(), order.end(), by_rank);
+    complete = true;
+  };
+
+  // Top-p: the shortest prefix whose cumulative probability reaches top_p.
+  size_t keep = n;
+  if (p.top_p < 1.0f) {
+    for (;;) {
+      float cum = 0.0f;
+      size_t k = 0;
+      while (k < order.size()) {
+        cum = cum + prob[order[k++]];
+        if (cum >= p.top_p) break;
+      }
+      if (cum >= p.top_p || complete) {
+        keep = k;
+        break;
+      }
+      complete_order();
+    }
+  }
+  // Min-p: drop candidates below min_p times the best one.
+  if (p.min_p > 0.0f) {
+    const float floor = p.min_p * prob[order[0]];
+    size_t k = 1;
+    while (k < keep && k < order.size() && prob[order[k]] >= floor) ++k;
+    if (k == order.size() && k < keep && !complete) {
+      complete_order();
+      while (k < keep && prob[order[k]] >= floor) ++k;
+    }
+    keep = k;
+  }
+
+  // Draw: u * (kept mass) picks the candidate where the cumulative mass in sorted order passes
+  // it. The kept mass is summed in id order when nothing was cut (no sort needed for it).
+  double total = 0.0;
+  if (keep == n) {
+    for (size_t i = 0; i < n; ++i) total += prob[i];
+  } else {
+    if (keep > order.size()) complete_order();
+    for (size_t i = 0; i < keep; ++i) total += prob[order[i]];
+  }
+  const double target = UniformForStep(p.seed, step) * total;
+  double cum = 0.0;
+  for (size_t i = 0; i < keep; ++i) {
+    if (i == order.size()) complete_order();  // the walk ran past the window: same prefix
+    cum += prob[order[i]];
+    if (target < cum) return c[order[i]].id;
+  }
+  if (keep > order.size()) complete_order();
+  return c[order[keep - 1]].id;
+}
+
+Transcript::Transcript(const std::string& model_id, const std::vector<int32_t>& prompt) {
+  static const char kDomain[] = "depinfer.transcript.v1";
+  crypto_generichash_state st;
+  crypto_generichash_init(&st, nullptr, 0, 32);
+  crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(kDomain), sizeof(kDomain));
+  unsigned char len[8];
+  PutLe64(len, model_id.size());
+  crypto_generichash_update(&st, len, 8);
+  crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(model_id.data()),
+                            model_id.size());
+  PutLe64(len, prompt.size());
+  crypto_generichash_update(&st, len, 8);
+  for (int32_t t : prompt) {
+    unsigned char b[4];
+    PutLe32(b, static_cast<uint32_t>(t));
+    crypto_generichash_update(&st, b, 4);
+  }
+  crypto_generichash_final(&st, h_, 32);
+}
+
+void Transcript::AddStep(int32_t token, const float* logits, int n_vocab) {
+  unsigned char buf[32 + 4 + 32];
+  std::memcpy(buf, h_, 32);
+  PutLe32(buf + 32, static_cast<uint32_t>(token));
+  HashFloats(logits, n_vocab, buf + 36);
+  crypto_generichash(h_, 32, buf, sizeof(buf), nullptr, 0);
+  ++steps_;
+}
+
+std::string Transcript::Hex() const {
+  char hex[65];
+  sodium_bin2hex(hex, sizeof(hex), h_, 32);
+  return hex;
+}
+
+std::string LogitsDigestHex(const float* logits, int n) {
+  unsigned char d[32];
+  HashFloats(logits, n, d);
+  char hex[65];
+  sodium_bin2hex(hex, sizeof(hex), d, 32);
+  return hex;
+}
+
+}  // namespace depinfer::infer

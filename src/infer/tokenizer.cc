@@ -1,0 +1,399 @@
+#include "infer/tokenizer.h"
+
+#include <algorithm>
+#include <queue>
+
+namespace depinfer::infer {
+namespace {
+
+struct CodepointRange {
+  uint32_t lo, hi;
+};
+#include "infer/unicode_ranges.inc"
+
+bool InRanges(const CodepointRange* r, size_t n, uint32_t cp) {
+  const CodepointRange* end = r + n;
+  const CodepointRange* it =
+      std::upper_bound(r, end, cp, [](uint32_t c, const CodepointRange& x) { return c < x.lo; });
+  return it != r && cp <= (it - 1)->hi;
+}
+bool IsLetter(uint32_t cp) {
+  return InRanges(kLetterRanges, std::size(kLetterRanges), cp);
+}
+bool IsNumber(uint32_t cp) {
+  return InRanges(kNumberRanges, std::size(kNumberRanges), cp);
+}
+// The Unicode White_Space property (PropList.txt), which is what \s means in the pre-tokenizer.
+bool IsSpace(uint32_t cp) {
+  return (cp >= 0x09 && cp <= 0x0d) || cp == 0x20 || cp == 0x85 || cp == 0xa0 || cp == 0x1680 ||
+         (cp >= 0x2000 && cp <= 0x200a) || cp == 0x2028 || cp == 0x2029 || cp == 0x202f ||
+         cp == 0x205f || cp == 0x3000;
+}
+
+// A decoded code point and the bytes it came from. Invalid UTF-8 decodes one byte at a time to
+// U+FFFD (an "other" character), keeping its byte for the byte-level encoding.
+struct Cpt {
+  uint32_t cp;
+  size_t pos, len;
+};
+
+std::vector<Cpt> DecodeUtf8(std::string_view s) {
+  std::vector<Cpt> out;
+  out.reserve(s.size());
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto b0 = static_cast<uint8_t>(s[i]);
+    size_t len = b0 < 0x80 ? 1 : (b0 >> 5) == 0x6 ? 2 : (b0 >> 4) == 0xe ? 3 : (b0 >> 3) == 0x1e ? 4 : 0;
+    uint32_t cp = len == 1 ? b0 : len == 2 ? (b0 & 0x1f) : len == 3 ? (b0 & 0x0f) : (b0 & 0x07);
+    bool ok = len != 0 && i + len <= s.size();
+    for (size_t k = 1; ok && k < len; ++k) {
+      const auto b = static_cast<uint8_t>(s[i + k]);
+      ok = (b & 0xc0) == 0x80;
+      cp = (cp << 6) | (b & 0x3f);
+    }
+    if (!ok) {
+      out.push_back({0xfffd, i, 1});
+      ++i;
+    } else {
+      out.push_back({cp, i, len});
+      i += len;
+    }
+  }
+  return out;
+}
+
+void AppendUtf8(uint32_t cp, std::string* out) {
+  if (cp < 0x80) {
+    out->push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out->push_back(static_cast<char>(0xc0 | (cp >> 6)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+  } else if (cp < 0x10000) {
+    out->push_back(static_cast<char>(0xe0 | (cp >> 12)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+  } else {
+    out->push_back(static_cast<char>(0xf0 | (cp >> 18)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+  }
+}
+
+// The GPT-2 pattern (OpenAI's encoder.py, as llama.cpp and Hugging Face use it):
+//   's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
+// applied to cps[begin, end), which is treated as the whole text (lookahead stops at `end`).
+void SplitGpt2(const std::vector<Cpt>& cps, size_t begin, size_t end,
+               std::vector<std::pair<size_t, size_t>>* out) {
+  auto at = [&](size_t i) -> uint32_t { return i < end ? cps[i].cp : 0xffffffffu; };
+  auto is_other = [&](size_t i) {
+    return i < end && !IsSpace(cps[i].cp) && !IsLetter(cps[i].cp) && !IsNumber(cps[i].cp);
+  };
+  size_t i = begin;
+  while (i < end) {
+    const uint32_t c = at(i);
+    size_t j = i;
+    if (c == '\'') {
+      const uint32_t c1 = at(i + 1), c2 = at(i + 2);
+      if (c1 == 's' || c1 == 't' || c1 == 'm' || c1 == 'd') {
+        j = i + 2;
+      } else if ((c1 == 'r' && c2 == 'e') || (c1 == 'v' && c2 == 'e') || (c1 == 'l' && c2 == 'l')) {
+        j = i + 3;
+      }
+    }
+    if (j == i) {
+      const size_t k = (c == ' ' && i + 1 < end) ? i + 1 : i;  // optional leading space
+      if (k < end && IsLetter(cps[k].cp)) {
+        j = k;
+        while (j < end && IsLetter(cps[j].cp)) ++j;
+      } else if (k < end && IsNumber(cps[k].cp)) {
+        j = k;
+        while (j < end && IsNumber(cps[j].cp)) ++j;
+      } else if (is_other(k)) {
+        j = k;
+        while (is_other(j)) ++j;
+      }
+    }
+    if (j == i) {
+      // Whitespace: \s+(?!\S) leaves the last space of a run for the word after it; a lone
+      // whitespace character before a word is matched by the final \s+.
+      while (j < end && IsSpace(cps[j].cp)) ++j;
+      if (j < end && j - i > 1) --j;
+      if (j == i) j = i + 1;  // not reachable for valid classes; keeps progress guaranteed
+    }
+    out->emplace_back(i, j);
+    i = j;
+  }
+}
+
+// GPT-2's reversible map from bytes to printable code points (encoder.py, bytes_to_unicode):
+// printable Latin-1 bytes map to themselves, the other 68 to 256, 257, ... in byte order.
+uint32_t ByteToCodepoint(int b) {
+  if ((b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff)) {
+    return static_cast<uint32_t>(b);
+  }
+  int n = 0;
+  for (int k = 0; k < b; ++k) {
+    if (!((k >= 0x21 && k <= 0x7e) || (k >= 0xa1 && k <= 0xac) || (k >= 0xae && k <= 0xff))) ++n;
+  }
+  return 256 + n;
+}
+
+constexpr int32_t kTypeNormal = 1, kTypeControl = 3, kTypeUserDefined = 4;
+
+}  // namespace
+
+Result<Tokenizer> Tokenizer::FromGguf(const GgufFile& f) {
+  Tokenizer t;
+  auto model = f.GetString("tokenizer.ggml.model");
+  if (!model.ok()) return model.status();
+  if (model.value() != "gpt2") {
+    return Status::Error("tokenizer model '" + model.value() +
+                         "' is not supported (only gpt2 byte-level BPE)");
+  }
+  t.pre_ = f.Find("tokenizer.ggml.pre") ? f.GetString("tokenizer.ggml.pre").value() : "default";
+  // Pre-tokenizer families, from llama.cpp's llama-vocab.cpp: these split every \p{N} out
+  // first and then apply the GPT-2 pattern; the plain GPT-2 family applies only the pattern.
+  static const char* const kDigitsThenGpt2[] = {"smollm", "starcoder", "refact", "command-r",
+                                                "codeshell", "exaone", "minerva"};
+  static const char* const kGpt2[] = {"gpt2", "mpt", "olmo", "jais", "default"};
+  if (std::find(std::begin(kDigitsThenGpt2), std::end(kDigitsThenGpt2), t.pre_) !=
+      std::end(kDigitsThenGpt2)) {
+    t.split_digits_ = true;
+  } else if (std::find(std::begin(kGpt2), std::end(kGpt2), t.pre_) == std::end(kGpt2)) {
+    return Status::Error("pre-tokenizer '" + t.pre_ + "' is not supported");
+  }
+
+  auto tokens = f.GetStringArray("tokenizer.ggml.tokens");
+  if (!tokens.ok()) return tokens.status();
+  t.tokens_ = std::move(tokens.value());
+  const size_t n = t.tokens_.size();
+  if (auto types = f.GetIntArray("tokenizer.ggml.token_type"); types.ok()) {
+    if (types.value().size() != n) return Status::Error("token_type and tokens differ in length");
+    t.token_type_.assign(types.value().begin(), types.value().end());
+  } else {
+    t.token_type_.assign(n, kTypeNormal);
+  }
+  for (size_t i = 0; i < n; ++i) t.token_id_.emplace(t.tokens_[i], static_cast<int32_t>(i));
+
+  auto merges = f.GetStringArray("tokenizer.ggml.merges");
+  if (!merges.ok()) return merges.status();
+  for (size_t r = 0; r < merges.value().size(); ++r) {
+    t.merge_rank_.emplace(merges.value()[r], static_cast<int32_t>(r));
+  }
+  auto get_id = [&](const char* key, int32_t fallback) -> int32_t {
+    auto v = f.GetUint(key);
+    return v.ok() && v.value() < n ? static_cast<int32_t>(v.value()) : fallback;
+  };
+  t.bos_ = get_id("tokenizer.ggml.bos_token_id", -1);
+  t.eos_ = get_id("tokenizer.ggml.eos_token_id", -1);
+  if (auto v = f.GetBool("tokenizer.ggml.add_bos_token"); v.ok()) t.add_bos_ = v.value();
+  if (auto v = f.GetString("tokenizer.chat_template"); v.ok()) t.chat_template_ = v.value();
+
+  for (size_t i = 0; i < n; ++i) {
+    if (t.token_type_[i] == kTypeControl || t.token_type_[i] == kTypeUserDefined) {
+      if (!t.tokens_[i].empty()) t.specials_.push_back(static_cast<int32_t>(i));
+    }
+  }
+  std::stable_sort(t.specials_.begin(), t.specials_.end(), [&](int32_t a, int32_t b) {
+    return t.tokens_[a].size() > t.tokens_[b].size();
+  });
+  if (t.eos_ >= 0) t.stop_tokens_.push_back(t.eos_);
+  if (auto it = t.token_id_.find("<|im_end|>"); it != t.token_id_.end() && it->second != t.eos_) {
+    t.stop_tokens_.push_back(it->second);
+  }
+
+  for (int b = 0; b < 256; ++b) {
+    const uint32_t cp = ByteToCodepoint(b);
+    AppendUtf8(cp, &t.byte_to_char_[b]);
+    t.char_to_byte_[cp] = static_cast<uint8_t>(b);
+  }
+  return t;
+}
+
+bool Tokenizer::IsControl(int32_t id) const {
+  return id >= 0 && id < n_vocab() && token_type_[id] == kTypeControl;
+}
+
+std::vector<std::string_view> Tokenizer::PreTokenize(std::string_view text) const {
+  const std::vector<Cpt> cps = DecodeUtf8(text);
+  // Stage 1: chunks of the code point array (each number alone if split_digits_).
+  std::vector<std::pair<size_t, size_t>> chunks;
+  if (split_digits_) {
+    size_t start = 0;
+    for (size_t i = 0; i < cps.size(); ++i) {
+      if (IsNumber(cps[i].cp)) {
+        if (start < i) chunks.emplace_back(start, i);
+        chunks.emplace_back(i, i + 1);
+        start = i + 1;
+      }
+    }
+    if (start < cps.size()) chunks.emplace_back(start, cps.size());
+  } else if (!cps.empty()) {
+    chunks.emplace_back(0, cps.size());
+  }
+  // Stage 2: the GPT-2 pattern inside each chunk.
+  std::vector<std::pair<size_t, size_t>> pieces;
+  for (auto [b, e] : chunks) SplitGpt2(cps, b, e, &pieces);
+  std::vector<std::string_view> out;
+  out.reserve(pieces.size());
+  for (auto [b, e] : pieces) {
+    const size_t from = cps[b].pos, to = cps[e - 1].pos + cps[e - 1].len;
+    out.push_back(text.substr(from, to - from));
+  }
+  return out;
+}
+
+// Merges the symbols of one piece. Symbols form a linked list; candidate pairs wait in a heap
+// ordered by (rank, position) and are re-checked when popped, since a merge may have consumed
+// one of their halves. O(n log n) in the piece length, so long runs (of spaces, say) stay fast.
+void Tokenizer::Bpe(std::string_view piece, std::vector<int32_t>* out) const {
+  std::string mapped;
+  std::vector<size_t> start;  // byte offset of each symbol in `mapped`
+  for (unsigned char b : piece) {
+    start.push_back(mapped.size());
+    mapped += byte_to_char_[b];
+  }
+  const int n = static_cast<int>(start.size());
+  if (auto it = token_id_.find(mapped); it != token_id_.end() && n > 0) {
+    out->push_back(it->second);  // the whole piece is a token: the merges would reach it
+    return;
+  }
+  std::vector<size_t> len(n);
+  std::vector<int> prev(n), next(n);
+  for (int i = 0; i < n; ++i) {
+    len[i] = (i + 1 < n ? start[i + 1] : mapped.size()) - start[i];
+    prev[i] = i - 1;
+    next[i] = i + 1 < n ? i + 1 : -1;
+  }
+  struct Cand {
+    int32_t rank;
+    int left;
+    size_t left_len, right_len;
+    bool operator>(const Cand& o) const {
+      return rank != o.rank ? rank > o.rank : left > o.left;
+    }
+  };
+  std::priority_queue<Cand, std::vector<Cand>, std::greater<Cand>> heap;
+  std::string key;
+  auto push = [&](int l) {
+    const int r = next[l];
+    if (l < 0 || r < 0) return;
+    key.assign(mapped, start[l], len[l]);
+    key.push_back(' ');
+    key.append(mapped, start[r], len[r]);
+    if (auto it = merge_rank_.find(key); it != merge_rank_.end()) {
+      heap.push({it->second, l, len[l], len[r]});
+    }
+  };
+  for (int i = 0; i + 1 < n; ++i) push(i);
+  while (!heap.empty()) {
+    const Cand c = heap.top();
+    heap.pop();
+    const int r = next[c.left];
+    if (len[c.left] != c.left_len || r < 0 || len[r] != c.right_len) continue;  // stale
+    len[c.left] += len[r];
+    len[r] = 0;
+    next[c.left] = next[r];
+    if (next[r] >= 0) prev[next[r]] = c.left;
+    if (prev[c.left] >= 0) push(prev[c.left]);
+    push(c.left);
+  }
+  for (int i = 0; i >= 0 && i < n; i = next[i]) {
+    const std::string sym = mapped.substr(start[i], len[i]);
+    if (auto it = token_id_.find(sym); it != token_id_.end()) {
+      out->push_back(it->second);
+      continue;
+    }
+    // No token for the merged symbol: fall back to its bytes (one symbol each).
+    for (const Cpt& cp : DecodeUtf8(sym)) {
+      auto b = token_id_.find(sym.substr(cp.pos, cp.len));
+      if (b != token_id_.end()) out->push_back(b->second);
+    }
+  }
+}
+
+void Tokenizer::EncodeText(std::string_view text, std::vector<int32_t>* out) const {
+  for (std::string_view piece : PreTokenize(text)) Bpe(piece, out);
+}
+
+std::vector<int32_t> Tokenizer::Encode(std::string_view text, bool parse_special,
+                                       bool add_bos) const {
+  std::vector<int32_t> out;
+  if (add_bos && add_bos_ && bos_ >= 0) out.push_back(bos_);
+  if (!parse_special) {
+    EncodeText(text, &out);
+    return out;
+  }
+  size_t plain = 0, i = 0;
+  while (i < text.size()) {
+    int32_t hit = -1;
+    for (int32_t id : specials_) {
+      if (text.compare(i, tokens_[id].size(), tokens_[id]) == 0) {
+        hit = id;
+        break;  // specials_ is longest first
+      }
+    }
+    if (hit < 0) {
+      ++i;
+      continue;
+    }
+    EncodeText(text.substr(plain, i - plain), &out);
+    out.push_back(hit);
+    i += tokens_[hit].size();
+    plain = i;
+  }
+  EncodeText(text.substr(plain), &out);
+  return out;
+}
+
+std::string Tokenizer::TokenBytes(int32_t id, bool render_special) const {
+  if (id < 0 || id >= n_vocab()) return std::string();
+  const std::string& s = tokens_[id];
+  if (token_type_[id] == kTypeControl) return render_special ? s : std::string();
+  if (token_type_[id] == kTypeUserDefined) return s;
+  std::string out;
+  for (const Cpt& cp : DecodeUtf8(s)) {
+    auto it = char_to_byte_.find(cp.cp);
+    if (it != char_to_byte_.end()) {
+      out.push_back(static_cast<char>(it->second));
+    } else {
+      out.append(s, cp.pos, cp.len);
+    }
+  }
+  return out;
+}
+
+std::string Tokenizer::Decode(const std::vector<int32_t>& ids, bool render_special) const {
+  std::string out;
+  for (int32_t id : ids) out += TokenBytes(id, render_special);
+  return out;
+}
+
+Result<std::string> Tokenizer::ApplyChatTemplate(const std::vector<ChatMessage>& messages,
+                                                 bool add_generation_prompt) const {
+  if (chat_template_.find("<|im_start|>") == std::string::npos) {
+    return Status::Error("the model's chat template is not ChatML; it is not supported yet");
+  }
+  // A ChatML template may write a default system message for conversations without one
+  // (SmolLM2's does); take it from the template text.
+  std::string default_system;
+  const std::string open = "<|im_start|>system\n";
+  if (size_t a = chat_template_.find(open); a != std::string::npos &&
+      chat_template_.find("!= 'system'") != std::string::npos) {
+    const size_t from = a + open.size();
+    const size_t to = chat_template_.find("<|im_end|>", from);
+    if (to != std::string::npos) default_system = chat_template_.substr(from, to - from);
+  }
+  std::string out;
+  if (!default_system.empty() && !messages.empty() && messages[0].role != "system") {
+    out += open + default_system + "<|im_end|>\n";
+  }
+  for (const ChatMessage& m : messages) {
+    out += "<|im_start|>" + m.role + "\n" + m.content + "<|im_end|>\n";
+  }
+  if (add_generation_prompt) out += "<|im_start|>assistant\n";
+  return out;
+}
+
+}  // namespace depinfer::infer

@@ -1,0 +1,76 @@
+// Byte-level BPE tokenizer (GPT-2 family) built from a GGUF file's tokenizer.* metadata.
+//
+// Encoding: (1) if asked, split out special tokens (control and user-defined ones) written
+// literally in the text; (2) split the rest with the model's pre-tokenizer; (3) map each piece's
+// bytes to GPT-2's printable byte alphabet; (4) merge adjacent symbols by merge rank, lowest
+// first (leftmost on ties); (5) look each symbol up, falling back to its single bytes.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "infer/gguf.h"
+#include "infer/status.h"
+
+namespace depinfer::infer {
+
+struct ChatMessage {
+  std::string role;
+  std::string content;
+};
+
+class Tokenizer {
+ public:
+  // Reads tokenizer.ggml.{model,pre,tokens,token_type,merges,bos/eos ids} and the chat template.
+  // Only the "gpt2" model (byte-level BPE) is supported.
+  static Result<Tokenizer> FromGguf(const GgufFile& file);
+
+  // Token ids for `text`. With `parse_special`, literal special-token strings in the text become
+  // those tokens; without it they are encoded as ordinary text. `add_bos` prepends BOS if the
+  // model asks for it (tokenizer.ggml.add_bos_token).
+  std::vector<int32_t> Encode(std::string_view text, bool parse_special, bool add_bos = true) const;
+
+  // The bytes token `id` stands for. Control tokens render as their text only if
+  // `render_special`. Bytes of one token may be an incomplete UTF-8 sequence.
+  std::string TokenBytes(int32_t id, bool render_special = false) const;
+  std::string Decode(const std::vector<int32_t>& ids, bool render_special = false) const;
+
+  // The prompt for `messages` in the model's chat template (ChatML templates are supported;
+  // the default system message written in the template is used when none is given).
+  Result<std::string> ApplyChatTemplate(const std::vector<ChatMessage>& messages,
+                                        bool add_generation_prompt) const;
+
+  int32_t bos() const { return bos_; }
+  int32_t eos() const { return eos_; }
+  int n_vocab() const { return static_cast<int>(tokens_.size()); }
+  bool IsControl(int32_t id) const;
+  // Token ids that end a generation (EOS and the chat template's end-of-turn token).
+  const std::vector<int32_t>& stop_tokens() const { return stop_tokens_; }
+  const std::string& pre() const { return pre_; }
+
+  // The pre-tokenizer's split of `text` (exposed for tests).
+  std::vector<std::string_view> PreTokenize(std::string_view text) const;
+
+ private:
+  void Bpe(std::string_view piece, std::vector<int32_t>* out) const;
+  void EncodeText(std::string_view text, std::vector<int32_t>* out) const;
+
+  std::vector<std::string> tokens_;  // in GPT-2's byte alphabet
+  std::vector<int32_t> token_type_;
+  std::unordered_map<std::string, int32_t> token_id_;
+  std::unordered_map<std::string, int32_t> merge_rank_;  // "left right" -> rank
+  std::vector<int32_t> specials_;  // control + user-defined, longest text first
+  std::vector<int32_t> stop_tokens_;
+  std::string pre_;
+  bool split_digits_ = false;  // pre-tokenizer isolates each \p{N} first
+  int32_t bos_ = -1, eos_ = -1;
+  bool add_bos_ = false;
+  std::string chat_template_;
+  std::string byte_to_char_[256];  // byte -> UTF-8 of its GPT-2 code point
+  std::unordered_map<uint32_t, uint8_t> char_to_byte_;
+};
+
+}  // namespace depinfer::infer

@@ -1,0 +1,242 @@
+// The provider server end to end over HTTP, on the real model (skipped when it is absent).
+#include "api/openai_server.h"
+
+#include "api/audit.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <filesystem>
+#include <future>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "infer/generate.h"
+
+namespace depinfer::api {
+namespace {
+
+using json = nlohmann::json;
+
+class Provider : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (!std::filesystem::exists(std::string(DEPINFER_MODEL_DIR) +
+                                 "/SmolLM2-135M-Instruct.Q4_1.gguf")) {
+      return;
+    }
+    ServerOptions o;
+    o.models_dir = DEPINFER_MODEL_DIR;
+    o.port = 0;
+    o.max_body = 64 << 10;
+    o.max_tokens = 64;
+    o.threads = 1;  // results do not depend on it; one thread is robust on a busy machine
+    auto s = ProviderServer::Create(o);
+    ASSERT_TRUE(s.ok()) << s.status().message();
+    server_ = s.value().release();
+    thread_ = new std::thread([] { server_->Run(); });
+    // Wait until the server accepts connections.
+    for (int i = 0; i < 100; ++i) {
+      httplib::Client c("127.0.0.1", server_->port());
+      if (c.Get("/v1/models")) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  static void TearDownTestSuite() {
+    if (server_ == nullptr) return;
+    server_->Stop();
+    thread_->join();
+    delete thread_;
+    delete server_;
+    server_ = nullptr;
+  }
+  void SetUp() override {
+    if (server_ == nullptr) GTEST_SKIP() << "model not found; run scripts/fetch_model.sh";
+  }
+  static httplib::Result Post(const std::string& path, const std::string& body) {
+    httplib::Client c("127.0.0.1", server_->port());
+    c.set_read_timeout(120, 0);
+    return c.Post(path.c_str(), body, "application/json");
+  }
+  static json Chat(const std::string& content, uint64_t seed, int max_tokens = 16) {
+    json req = {{"model", "SmolLM2-135M-Instruct.Q4_1"},
+                {"messages", {{{"role", "user"}, {"content", content}}}},
+                {"max_tokens", max_tokens}, {"temperature", 0.8}, {"top_p", 0.95},
+                {"seed", seed}};
+    auto r = Post("/v1/chat/completions", req.dump());
+    EXPECT_TRUE(r);
+    EXPECT_EQ(r->status, 200) << r->body;
+    return json::parse(r->body);
+  }
+  static ProviderServer* server_;
+  static std::thread* thread_;
+};
+ProviderServer* Provider::server_ = nullptr;
+std::thread* Provider::thread_ = nullptr;
+
+TEST_F(Provider, ListsModels) {
+  httplib::Client c("127.0.0.1", server_->port());
+  auto r = c.Get("/v1/models");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200);
+  const json j = json::parse(r->body);
+  ASSERT_EQ(j["data"].size(), 1u);
+  EXPECT_EQ(j["data"][0]["id"], "SmolLM2-135M-Instruct.Q4_1");
+  EXPECT_EQ(j["data"][0]["model_sha256"],
+            "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53");
+}
+
+TEST_F(Provider, ChatCompletionCarriesUsageAndASignedReceipt) {
+  const json j = Chat("Name a colour.", 5);
+  EXPECT_EQ(j["object"], "chat.completion");
+  EXPECT_EQ(j["choices"][0]["message"]["role"], "assistant");
+  const int out = j["usage"]["completion_tokens"];
+  EXPECT_GT(out, 0);
+  EXPECT_EQ(j["usage"]["total_tokens"], j["usage"]["prompt_tokens"].get<int>() + out);
+  const json& rc = j["receipt"];
+  EXPECT_EQ(rc["provider_key"], server_->public_key_hex());
+  EXPECT_EQ(rc["tokens_out"], out);
+  std::string why;
+  EXPECT_TRUE(VerifyReceipt(rc.dump(), &why)) << why;
+  json forged = rc;
+  forged["tokens_out"] = out + 1;
+  EXPECT_FALSE(VerifyReceipt(forged.dump(), &why));
+}
+
+TEST_F(Provider, SameSeedSameTextAndAuditableTranscript) {
+  const json a = Chat("Write one line about rain.", 77), b = Chat("Write one line about rain.", 77);
+  EXPECT_EQ(a["choices"][0]["message"]["content"], b["choices"][0]["message"]["content"]);
+  EXPECT_EQ(a["receipt"]["transcript"], b["receipt"]["transcript"]);
+  const json c = Chat("Write one line about rain.", 78);
+  EXPECT_NE(a["receipt"]["transcript"], c["receipt"]["transcript"]);
+}
+
+// Concurrent requests share decode steps, yet each gets the transcript it gets alone.
+TEST_F(Provider, ConcurrentRequestsEqualSoloRuns) {
+  std::vector<json> solo;
+  for (int i = 0; i < 4; ++i) solo.push_back(Chat("Count to " + std::to_string(i + 3), i, 12 + i));
+  std::vector<std::future<json>> futs;
+  for (int i = 0; i < 4; ++i) {
+    futs.push_back(std::async(std::launch::async,
+                              [i] { return Chat("Count to " + std::to_string(i + 3), i, 12 + i); }));
+  }
+  for (int i = 0; i < 4; ++i) {
+    const json j = futs[i].get();
+    EXPECT_EQ(j["receipt"]["transcript"], solo[i]["receipt"]["transcript"]) << i;
+  }
+}
+
+TEST_F(Provider, StreamingMatchesTheNonStreamedText) {
+  json req = {{"messages", {{{"role", "user"}, {"content", "Name two fruits."}}}},
+              {"max_tokens", 16}, {"temperature", 0.8}, {"seed", 9}};
+  const json whole = json::parse(Post("/v1/chat/completions", req.dump())->body);
+  req["stream"] = true;
+  auto r = Post("/v1/chat/completions", req.dump());
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200);
+  std::string text, last;
+  size_t pos = 0;
+  bool done = false;
+  json final_chunk;
+  while ((pos = r->body.find("data: ", pos)) != std::string::npos) {
+    const size_t end = r->body.find("\n\n", pos);
+    const std::string data = r->body.substr(pos + 6, end - pos - 6);
+    pos = end;
+    if (data == "[DONE]") {
+      done = true;
+      break;
+    }
+    const json chunk = json::parse(data);
+    EXPECT_EQ(chunk["object"], "chat.completion.chunk");
+    text += chunk["choices"][0]["delta"].value("content", "");
+    final_chunk = chunk;
+  }
+  EXPECT_TRUE(done);
+  EXPECT_EQ(text, whole["choices"][0]["message"]["content"]);
+  EXPECT_EQ(final_chunk["receipt"]["transcript"], whole["receipt"]["transcript"]);
+  EXPECT_FALSE(final_chunk["choices"][0]["finish_reason"].is_null());
+}
+
+TEST_F(Provider, TextCompletions) {
+  auto r = Post("/v1/completions",
+                R"({"prompt":"The capital of France is","max_tokens":5,"temperature":0})");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json j = json::parse(r->body);
+  EXPECT_EQ(j["object"], "text_completion");
+  EXPECT_TRUE(j["choices"][0]["text"].is_string());
+}
+
+TEST_F(Provider, BadInputGetsOpenAiErrors) {
+  auto expect = [](const httplib::Result& r, int status, const char* what) {
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, status) << what << ": " << r->body;
+    const json j = json::parse(r->body);
+    EXPECT_TRUE(j["error"]["message"].is_string()) << what;
+    EXPECT_TRUE(j["error"]["type"].is_string()) << what;
+  };
+  expect(Post("/v1/chat/completions", "{not json"), 400, "malformed JSON");
+  expect(Post("/v1/chat/completions", R"({"messages":"hi"})"), 400, "messages not an array");
+  expect(Post("/v1/chat/completions", R"({"messages":[{"role":"user","content":"x"}],"max_tokens":"9"})"),
+         400, "wrong type");
+  expect(Post("/v1/chat/completions", R"({"messages":[{"role":"user","content":"x"}],"n":2})"),
+         400, "n=2");
+  expect(Post("/v1/chat/completions", R"({"model":"gpt-9","messages":[{"role":"user","content":"x"}]})"),
+         404, "unknown model");
+  expect(Post("/v1/chat/completions", R"({"messages":[{"role":"user","content":"x"}],"max_tokens":100000})"),
+         400, "max_tokens over the cap");
+  std::string words;
+  for (int i = 0; i < 3000; ++i) words += "tok" + std::to_string(i) + " ";
+  expect(Post("/v1/completions", json{{"prompt", words}, {"max_tokens", 60}}.dump()), 400,
+         "prompt over the context");
+  expect(Post("/v1/chat/completions", std::string(100 << 10, ' ')), 413, "oversized body");
+  httplib::Client c("127.0.0.1", server_->port());
+  expect(c.Get("/v1/nothing"), 404, "unknown route");
+}
+
+// An auditor with the request bytes and the response re-executes the completion in one pass and
+// finds it identical; any change to the answer is caught.
+TEST_F(Provider, AuditReExecutesTheServedCompletion) {
+  auto model = infer::Model::Load(std::string(DEPINFER_MODEL_DIR) + "/SmolLM2-135M-Instruct.Q4_1.gguf");
+  ASSERT_TRUE(model.ok());
+  auto tok = infer::Tokenizer::FromGguf(model.value()->file());
+  ASSERT_TRUE(tok.ok());
+  const std::string request = json{{"messages", {{{"role", "user"}, {"content", "Tell me a joke."}}}},
+                                   {"max_tokens", 24}, {"temperature", 0.9}, {"top_k", 40},
+                                   {"seed", 1234}, {"stop", "\n\n"}}.dump();
+  auto r = Post("/v1/chat/completions", request);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  auto out = AuditResponse(*model.value(), tok.value(), request, r->body, infer::ForwardOptions());
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  EXPECT_TRUE(out.value().ok()) << out.value().detail;
+  EXPECT_GT(out.value().steps, 0);
+
+  json forged = json::parse(r->body);
+  forged["output_tokens"][1] = forged["output_tokens"][1].get<int>() + 1;
+  auto bad = AuditResponse(*model.value(), tok.value(), request, forged.dump(), infer::ForwardOptions());
+  ASSERT_TRUE(bad.ok());
+  EXPECT_FALSE(bad.value().ok());
+  EXPECT_FALSE(bad.value().output_ok);
+  EXPECT_EQ(bad.value().first_mismatch, 1);
+
+  // Another request than the one the receipt was made for is caught too.
+  std::string other = request;
+  other[other.find("1234")] = '5';
+  auto wrong = AuditResponse(*model.value(), tok.value(), other, r->body, infer::ForwardOptions());
+  ASSERT_TRUE(wrong.ok());
+  EXPECT_FALSE(wrong.value().request_ok);
+}
+
+TEST_F(Provider, MetricsInPrometheusFormat) {
+  Chat("hi", 1, 2);
+  httplib::Client c("127.0.0.1", server_->port());
+  auto r = c.Get("/metrics");
+  ASSERT_TRUE(r);
+  EXPECT_NE(r->body.find("depinfer_tokens_generated_total{model=\"SmolLM2-135M-Instruct.Q4_1\"}"),
+            std::string::npos);
+  EXPECT_NE(r->body.find("# TYPE depinfer_queue_depth gauge"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace depinfer::api

@@ -1,0 +1,168 @@
+#include "infer/quant.h"
+
+#include <gtest/gtest.h>
+#include <immintrin.h>
+
+#include <bit>
+#include <cmath>
+#include <random>
+
+namespace depinfer::infer {
+namespace {
+
+uint32_t Bits(float f) { return std::bit_cast<uint32_t>(f); }
+
+TEST(Fp16, EveryHalfRoundTripsExactly) {
+  for (uint32_t h = 0; h < 65536; ++h) {
+    const float f = Fp16ToFp32(static_cast<uint16_t>(h));
+    if (std::isnan(f)) continue;
+    ASSERT_EQ(Fp32ToFp16(f), h) << "half 0x" << std::hex << h;
+#if defined(__F16C__)
+    ASSERT_EQ(Bits(f), Bits(_cvtsh_ss(static_cast<uint16_t>(h)))) << std::hex << h;
+#endif
+  }
+}
+
+TEST(Fp16, RoundsToNearestEven) {
+  EXPECT_EQ(Fp32ToFp16(1.0f + 0x1p-11f), Fp32ToFp16(1.0f));          // tie, even stays
+  EXPECT_EQ(Fp32ToFp16(1.0f + 3 * 0x1p-11f), Fp32ToFp16(1.0f) + 2);  // tie, odd rounds up
+  EXPECT_EQ(Fp32ToFp16(70000.0f), 0x7c00);
+  EXPECT_EQ(Fp32ToFp16(-0.0f), 0x8000);
+}
+
+TEST(ActQ8, QuantisesPerBlock) {
+  std::vector<float> x(64);
+  for (int i = 0; i < 64; ++i) x[i] = (i < 32) ? (i - 16) * 0.5f : 0.0f;
+  ActQ8 a;
+  QuantizeActQ8(x.data(), 64, &a);
+  EXPECT_EQ(a.d[0], 8.0f / 127.0f);
+  EXPECT_EQ(a.q[0], -127);  // -8 is the block's largest magnitude
+  EXPECT_EQ(a.d[1], 0.0f);
+  EXPECT_EQ(a.s[1], 0.0f);
+  for (int i = 32; i < 64; ++i) EXPECT_EQ(a.q[i], 0);
+}
+
+// Random weights in each format, including extreme codes (-128 in Q8_0, 0 and 15 in Q4_1).
+struct Fixture {
+  std::mt19937 rng{12345};
+  std::vector<uint8_t> Q4_1(int nb) {
+    std::vector<uint8_t> out(nb * sizeof(BlockQ4_1));
+    auto* blk = reinterpret_cast<BlockQ4_1*>(out.data());
+    std::uniform_real_distribution<float> scale(-0.05f, 0.05f);
+    for (int b = 0; b < nb; ++b) {
+      blk[b].d = Fp32ToFp16(std::fabs(scale(rng)));
+      blk[b].m = Fp32ToFp16(scale(rng) * 8);
+      for (auto& q : blk[b].qs) q = static_cast<uint8_t>(rng());
+    }
+    return out;
+  }
+  std::vector<uint8_t> Q8_0(int nb) {
+    std::vector<uint8_t> out(nb * sizeof(BlockQ8_0));
+    auto* blk = reinterpret_cast<BlockQ8_0*>(out.data());
+    std::uniform_real_distribution<float> scale(0.0f, 0.02f);
+    for (int b = 0; b < nb; ++b) {
+      blk[b].d = Fp32ToFp16(scale(rng));
+      for (auto& q : blk[b].qs) q = static_cast<int8_t>(rng());
+    }
+    return out;
+  }
+  std::vector<float> Act(int n) {
+    std::vector<float> x(n);
+    std::normal_distribution<float> g(0.0f, 1.0f);
+    for (int i = 0; i < n; ++i) x[i] = g(rng) * ((i / 32) % 3 == 0 ? 100.0f : 1.0f);
+    if (n >= 64) std::fill(x.begin() + 32, x.begin() + 64, 0.0f);  // an all-zero block
+    return x;
+  }
+};
+
+float ExactDot(const std::vector<float>& w, const std::vector<float>& x) {
+  double s = 0;
+  for (size_t i = 0; i < w.size(); ++i) s += static_cast<double>(w[i]) * x[i];
+  return static_cast<float>(s);
+}
+
+class KernelTwins : public ::testing::TestWithParam<TensorType> {};
+
+// The AVX2 kernel equals the reference to the bit for every length, including tails of 1..7
+// blocks, and both are close to the float dot product of the dequantised row.
+TEST_P(KernelTwins, Avx2EqualsReferenceBitForBit) {
+  if (!IsaAvailable(Isa::kAvx2)) GTEST_SKIP() << "this CPU or build has no AVX2 kernels";
+  const TensorType type = GetParam();
+  Fixture fx;
+  for (int nb = 1; nb <= 70; ++nb) {
+    const int n = nb * kBlock;
+    std::vector<uint8_t> wbytes;
+    std::vector<uint16_t> wf16;
+    std::vector<float> wf32;
+    switch (type) {
+      case TensorType::kQ4_1: wbytes = fx.Q4_1(nb); break;
+      case TensorType::kQ8_0: wbytes = fx.Q8_0(nb); break;
+      case TensorType::kF16:
+        for (float v : fx.Act(n)) wf16.push_back(Fp32ToFp16(v * 0.01f));
+        wbytes.assign(reinterpret_cast<uint8_t*>(wf16.data()),
+                      reinterpret_cast<uint8_t*>(wf16.data() + n));
+        break;
+      default:
+        wf32 = fx.Act(n);
+        wbytes.assign(reinterpret_cast<uint8_t*>(wf32.data()),
+                      reinterpret_cast<uint8_t*>(wf32.data() + n));
+        break;
+    }
+    WeightMatrix w{type, wbytes.data(), 1, n, RowBytes(type, n)};
+    std::vector<float> x = fx.Act(n);
+    ActQ8 q;
+    QuantizeActQ8(x.data(), n, &q);
+    ActRow a{x.data(), &q};
+    const float r = DotRow(w, 0, a, Isa::kScalar);
+    const float s = DotRow(w, 0, a, Isa::kAvx2);
+    ASSERT_EQ(Bits(r), Bits(s)) << "nb=" << nb << " ref=" << r << " avx2=" << s;
+
+    // The multi-activation kernels give each activation the single kernel's bits.
+    std::vector<std::vector<float>> xs;
+    std::vector<ActQ8> qs(kMaxMulti);
+    std::vector<ActRow> rows(kMaxMulti);
+    for (int t = 0; t < kMaxMulti; ++t) xs.push_back(fx.Act(n));
+    for (int t = 0; t < kMaxMulti; ++t) {
+      QuantizeActQ8(xs[t].data(), n, &qs[t]);
+      rows[t] = ActRow{xs[t].data(), &qs[t]};
+    }
+    for (Isa isa : {Isa::kScalar, Isa::kAvx2}) {
+      for (int m = 1; m <= kMaxMulti; ++m) {
+        float out[kMaxMulti];
+        SelectDotMulti(type, isa)(wbytes.data(), rows.data(), m, n, out);
+        for (int t = 0; t < m; ++t) {
+          ASSERT_EQ(Bits(out[t]), Bits(DotRow(w, 0, rows[t], Isa::kScalar)))
+              << IsaName(isa) << " nb=" << nb << " m=" << m << " t=" << t;
+        }
+      }
+    }
+
+    std::vector<float> deq(n);
+    DequantizeRow(w, 0, deq.data());
+    const float exact = ExactDot(deq, x);
+    double mag = 0;
+    for (int i = 0; i < n; ++i) mag += std::fabs(deq[i] * x[i]);
+    EXPECT_NEAR(r, exact, 0.02 * mag + 1e-4) << "nb=" << nb;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Formats, KernelTwins,
+                         ::testing::Values(TensorType::kQ4_1, TensorType::kQ8_0, TensorType::kF16,
+                                           TensorType::kF32),
+                         [](const auto& param_info) {
+                           return std::string(GetTensorTypeTraits(
+                               static_cast<uint32_t>(param_info.param))->name);
+                         });
+
+// Odd float lengths exercise the element tail of the F32/F16 kernels.
+TEST(KernelTwinsFloat, OddLengths) {
+  if (!IsaAvailable(Isa::kAvx2)) GTEST_SKIP() << "no AVX2 kernels";
+  Fixture fx;
+  for (int n = 1; n < 100; ++n) {
+    std::vector<float> w = fx.Act(n), x = fx.Act(n);
+    ASSERT_EQ(Bits(ref::DotF32(w.data(), x.data(), n)), Bits(avx2::DotF32(w.data(), x.data(), n)));
+  }
+}
+
+}  // namespace
+}  // namespace depinfer::infer

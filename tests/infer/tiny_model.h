@@ -1,0 +1,117 @@
+// A small random llama model written as GGUF by the tests, so the forward pass and its
+// determinism can be tested without downloading the real model. Weight types rotate through
+// every supported format so each kernel takes part.
+#pragma once
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "gguf_builder.h"
+#include "infer/quant.h"
+
+namespace depinfer::infer::testing {
+
+struct TinySpec {
+  int n_vocab = 96, n_embd = 64, n_layer = 2, n_head = 4, n_head_kv = 2, n_ff = 96;
+  bool tied = true;
+  std::vector<uint32_t> types = {3 /*Q4_1*/, 8 /*Q8_0*/, 1 /*F16*/, 0 /*F32*/};
+};
+
+inline std::vector<uint8_t> RandomMatrix(std::mt19937& rng, uint32_t type, int cols, int rows,
+                                         float scale) {
+  std::normal_distribution<float> g(0.0f, scale);
+  std::vector<float> v(static_cast<size_t>(cols) * rows);
+  for (float& x : v) x = g(rng);
+  std::vector<uint8_t> out;
+  auto put = [&](const void* p, size_t n) {
+    const auto* b = static_cast<const uint8_t*>(p);
+    out.insert(out.end(), b, b + n);
+  };
+  if (type == 0) {
+    put(v.data(), v.size() * 4);
+  } else if (type == 1) {
+    for (float x : v) {
+      uint16_t h = Fp32ToFp16(x);
+      put(&h, 2);
+    }
+  } else {
+    for (size_t b = 0; b < v.size() / kBlock; ++b) {
+      const float* x = &v[b * kBlock];
+      if (type == 8) {
+        float amax = 0;
+        for (int j = 0; j < kBlock; ++j) amax = std::max(amax, std::fabs(x[j]));
+        BlockQ8_0 blk{};
+        const float d = amax / 127.0f;
+        blk.d = Fp32ToFp16(d);
+        for (int j = 0; j < kBlock; ++j) {
+          blk.qs[j] = static_cast<int8_t>(d == 0 ? 0 : std::nearbyint(x[j] / d));
+        }
+        put(&blk, sizeof(blk));
+      } else {  // Q4_1
+        float lo = x[0], hi = x[0];
+        for (int j = 0; j < kBlock; ++j) lo = std::min(lo, x[j]), hi = std::max(hi, x[j]);
+        const float d = (hi - lo) / 15.0f;
+        BlockQ4_1 blk{};
+        blk.d = Fp32ToFp16(d);
+        blk.m = Fp32ToFp16(lo);
+        for (int j = 0; j < 16; ++j) {
+          auto q = [&](float f) {
+            return static_cast<uint8_t>(std::min(15.0f, std::max(0.0f, std::nearbyint((f - lo) / d))));
+          };
+          blk.qs[j] = static_cast<uint8_t>(q(x[j]) | (q(x[j + 16]) << 4));
+        }
+        put(&blk, sizeof(blk));
+      }
+    }
+  }
+  return out;
+}
+
+inline std::string TinyLlama(const TinySpec& s = TinySpec(), uint32_t seed = 7) {
+  std::mt19937 rng(seed);
+  GgufBuilder b;
+  b.KvString("general.architecture", "llama");
+  b.KvU32("llama.embedding_length", s.n_embd);
+  b.KvU32("llama.block_count", s.n_layer);
+  b.KvU32("llama.attention.head_count", s.n_head);
+  b.KvU32("llama.attention.head_count_kv", s.n_head_kv);
+  b.KvU32("llama.feed_forward_length", s.n_ff);
+  b.KvU32("llama.context_length", 256);
+  b.KvF32("llama.rope.freq_base", 10000.0f);
+  b.KvF32("llama.attention.layer_norm_rms_epsilon", 1e-5f);
+  const int hd = s.n_embd / s.n_head, kv = hd * s.n_head_kv;
+  size_t k = 0;
+  auto next_type = [&]() { return s.types[k++ % s.types.size()]; };
+  auto vec = [&](const std::string& name) {
+    std::vector<float> w(s.n_embd);
+    std::uniform_real_distribution<float> u(0.5f, 1.5f);
+    for (float& x : w) x = u(rng);
+    std::vector<uint8_t> bytes(reinterpret_cast<uint8_t*>(w.data()),
+                               reinterpret_cast<uint8_t*>(w.data() + w.size()));
+    b.Tensor(name, {static_cast<uint64_t>(s.n_embd)}, 0, bytes);
+  };
+  auto mat = [&](const std::string& name, int cols, int rows, float scale) {
+    const uint32_t t = next_type();
+    b.Tensor(name, {static_cast<uint64_t>(cols), static_cast<uint64_t>(rows)}, t,
+             RandomMatrix(rng, t, cols, rows, scale));
+  };
+  mat("token_embd.weight", s.n_embd, s.n_vocab, 1.0f);
+  vec("output_norm.weight");
+  if (!s.tied) mat("output.weight", s.n_embd, s.n_vocab, 0.2f);
+  for (int l = 0; l < s.n_layer; ++l) {
+    const std::string p = "blk." + std::to_string(l) + ".";
+    vec(p + "attn_norm.weight");
+    vec(p + "ffn_norm.weight");
+    mat(p + "attn_q.weight", s.n_embd, s.n_embd, 0.3f);
+    mat(p + "attn_k.weight", s.n_embd, kv, 0.3f);
+    mat(p + "attn_v.weight", s.n_embd, kv, 0.3f);
+    mat(p + "attn_output.weight", s.n_embd, s.n_embd, 0.1f);
+    mat(p + "ffn_gate.weight", s.n_embd, s.n_ff, 0.2f);
+    mat(p + "ffn_up.weight", s.n_embd, s.n_ff, 0.2f);
+    mat(p + "ffn_down.weight", s.n_ff, s.n_embd, 0.1f);
+  }
+  return b.Build();
+}
+
+}  // namespace depinfer::infer::testing

@@ -1,0 +1,155 @@
+#include "infer/tokenizer.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "gguf_builder.h"
+
+namespace depinfer::infer {
+namespace {
+
+std::string RealModelPath() {
+  return std::string(DEPINFER_MODEL_DIR) + "/SmolLM2-135M-Instruct.Q4_1.gguf";
+}
+
+// A toy GPT-2 vocabulary: the byte alphabet for a few letters, space as "Ġ", and merges.
+Tokenizer ToyTokenizer(const std::string& pre = "smollm") {
+  testing::GgufBuilder b;
+  b.KvString("tokenizer.ggml.model", "gpt2");
+  b.KvString("tokenizer.ggml.pre", pre);
+  b.KvStringArray("tokenizer.ggml.tokens",
+                  {"<|end|>", "a", "b", "c", "Ġ", "1", "2", "ab", "abc", "Ġa", "Ġab", "Ġabc", "Ċ",
+                   "'", "s", "'s", "ĠĠ", "12"});
+  b.KvI32Array("tokenizer.ggml.token_type",
+               {3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1});
+  b.KvStringArray("tokenizer.ggml.merges", {"a b", "ab c", "Ġ a", "Ġa b", "Ġab c", "' s", "Ġ Ġ",
+                                            "1 2"});
+  b.KvU32("tokenizer.ggml.eos_token_id", 0);
+  auto f = GgufFile::FromBytes(b.Build());
+  EXPECT_TRUE(f.ok());
+  auto t = Tokenizer::FromGguf(*f.value());
+  EXPECT_TRUE(t.ok()) << t.status().message();
+  return std::move(t.value());
+}
+
+std::vector<std::string> Split(const Tokenizer& t, std::string_view s) {
+  std::vector<std::string> out;
+  for (auto p : t.PreTokenize(s)) out.emplace_back(p);
+  return out;
+}
+
+TEST(Tokenizer, PreTokenizerFollowsGpt2Pattern) {
+  Tokenizer t = ToyTokenizer();
+  using V = std::vector<std::string>;
+  EXPECT_EQ(Split(t, "Hello world"), (V{"Hello", " world"}));
+  EXPECT_EQ(Split(t, "Hello   world  "), (V{"Hello", "  ", " world", "  "}));
+  EXPECT_EQ(Split(t, "he's ok"), (V{"he", "'s", " ok"}));
+  EXPECT_EQ(Split(t, "a\nb"), (V{"a", "\n", "b"}));
+  EXPECT_EQ(Split(t, "x  \n\ny"), (V{"x", "  \n", "\n", "y"}));
+  EXPECT_EQ(Split(t, "hi!!! ?"), (V{"hi", "!!!", " ?"}));
+  EXPECT_EQ(Split(t, "café 東京"), (V{"café", " 東京"}));
+}
+
+TEST(Tokenizer, SmollmSplitsEveryDigit) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(Split(ToyTokenizer("smollm"), "ab 123x"), (V{"ab", " ", "1", "2", "3", "x"}));
+  EXPECT_EQ(Split(ToyTokenizer("gpt2"), "ab 123x"), (V{"ab", " 123", "x"}));
+}
+
+TEST(Tokenizer, BpeMergesByRank) {
+  Tokenizer t = ToyTokenizer();
+  EXPECT_EQ(t.Encode("abc", false), (std::vector<int32_t>{8}));
+  EXPECT_EQ(t.Encode("abc abc", false), (std::vector<int32_t>{8, 11}));
+  EXPECT_EQ(t.Encode("cab", false), (std::vector<int32_t>{3, 7}));
+  EXPECT_EQ(t.Encode("a's", false), (std::vector<int32_t>{1, 15}));
+  EXPECT_EQ(t.Decode({8, 11, 12}), "abc abc\n");
+}
+
+TEST(Tokenizer, SpecialTokensOnlyWhenAsked) {
+  Tokenizer t = ToyTokenizer();
+  EXPECT_EQ(t.Encode("a<|end|>b", true), (std::vector<int32_t>{1, 0, 2}));
+  std::vector<int32_t> plain = t.Encode("a<|end|>b", false);
+  EXPECT_EQ(std::find(plain.begin(), plain.end(), 0), plain.end());
+  EXPECT_EQ(t.Decode({1, 0, 2}), "ab");
+  EXPECT_EQ(t.Decode({1, 0, 2}, true), "a<|end|>b");
+}
+
+TEST(Tokenizer, RejectsUnsupportedModels) {
+  testing::GgufBuilder b;
+  b.KvString("tokenizer.ggml.model", "llama");
+  auto f = GgufFile::FromBytes(b.Build());
+  auto t = Tokenizer::FromGguf(*f.value());
+  ASSERT_FALSE(t.ok());
+  EXPECT_NE(t.status().message().find("not supported"), std::string::npos);
+}
+
+TEST(Tokenizer, LongWhitespaceRunIsFast) {
+  Tokenizer t = ToyTokenizer();
+  std::string s(200000, ' ');
+  auto ids = t.Encode(s, false);
+  EXPECT_EQ(ids.size(), 100000u);  // "ĠĠ" pairs
+}
+
+class RealTokenizer : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!std::filesystem::exists(RealModelPath())) {
+      GTEST_SKIP() << "model not found at " << RealModelPath() << "; run scripts/fetch_model.sh";
+    }
+    file_ = std::move(GgufFile::Open(RealModelPath()).value());
+    auto t = Tokenizer::FromGguf(*file_);
+    ASSERT_TRUE(t.ok()) << t.status().message();
+    tok_ = std::make_unique<Tokenizer>(std::move(t.value()));
+  }
+  std::unique_ptr<GgufFile> file_;
+  std::unique_ptr<Tokenizer> tok_;
+};
+
+std::string Unhex(const std::string& h) {
+  std::string out;
+  for (size_t i = 0; i + 1 < h.size(); i += 2) {
+    out.push_back(static_cast<char>(std::stoi(h.substr(i, 2), nullptr, 16)));
+  }
+  return out;
+}
+
+// 260 strings (Unicode, whitespace runs, digits, code, chat special tokens) tokenised by
+// Hugging Face `tokenizers` (tests/infer/py/make_tokenizer_golden.py): we must agree on all.
+TEST_F(RealTokenizer, AgreesWithHuggingFaceOnCorpus) {
+  std::ifstream in(std::string(DEPINFER_TEST_DATA_DIR) + "/tokenizer_golden.tsv");
+  ASSERT_TRUE(in.good());
+  std::string line;
+  int cases = 0, failures = 0;
+  while (std::getline(in, line)) {
+    const size_t tab = line.find('\t');
+    ASSERT_NE(tab, std::string::npos);
+    const std::string text = Unhex(line.substr(0, tab));
+    std::vector<int32_t> want;
+    std::istringstream ids(line.substr(tab + 1));
+    for (int32_t id; ids >> id;) want.push_back(id);
+    const std::vector<int32_t> got = tok_->Encode(text, true);
+    ++cases;
+    if (got != want && ++failures <= 10) ADD_FAILURE() << "text: [" << text << "]";
+    EXPECT_EQ(tok_->Decode(got, true), text);
+  }
+  EXPECT_GE(cases, 200);
+  EXPECT_EQ(failures, 0);
+}
+
+TEST_F(RealTokenizer, ChatTemplateIsChatMl) {
+  auto p = tok_->ApplyChatTemplate({{"user", "Hi"}}, true);
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p.value(),
+            "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging "
+            "Face<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n");
+  auto q = tok_->ApplyChatTemplate({{"system", "Be brief."}, {"user", "Hi"}}, false);
+  EXPECT_EQ(q.value(), "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n");
+  EXPECT_EQ(tok_->stop_tokens(), (std::vector<int32_t>{2}));  // <|im_end|> is also EOS here
+  EXPECT_EQ(tok_->Encode(p.value(), true).front(), 1);
+}
+
+}  // namespace
+}  // namespace depinfer::infer
