@@ -10,6 +10,7 @@ scripts/setup.sh
 
 echo "== release build and tests"
 scripts/build.sh release
+scripts/python_venv.sh build/release
 ctest --test-dir build/release --output-on-failure -j "$(nproc)" --timeout 900
 
 echo "== ASan + UBSan build and tests"
