@@ -1,0 +1,303 @@
+// Each gadget: values on satisfiable instances (edge values included), exact constraint
+// counts, and an unsatisfiable instance (a tampered wire) reported in the gadget's scope.
+#include "snark/gadgets.h"
+
+#include <gtest/gtest.h>
+
+#include "snark_test_util.h"
+
+namespace depinfer::snark {
+namespace {
+
+using testing::ExpectUnsatisfiedAfter;
+using testing::LastInternal;
+using testing::PMinus1;
+using testing::Pow2;
+
+const Fr k0 = Fr::Zero();
+const Fr k1 = Fr::One();
+
+TEST(Boolean, ZeroAndOneSatisfy) {
+  for (const Fr& v : {k0, k1}) {
+    ConstraintSystem cs;
+    Variable x = cs.PrivateInput("x", v);
+    ConstraintSystem::Scope s(cs, "bool");
+    AssertBoolean(cs, x);
+    EXPECT_EQ(cs.num_constraints(), 1u);
+    EXPECT_SATISFIED(cs);
+  }
+}
+
+TEST(Boolean, OtherValuesFail) {
+  for (const Fr& v : {Fr::FromU64(2), PMinus1()}) {
+    ConstraintSystem cs;
+    Variable x = cs.PrivateInput("x", k0);
+    {
+      ConstraintSystem::Scope s(cs, "bool");
+      AssertBoolean(cs, x);
+    }
+    ExpectUnsatisfiedAfter(cs, x, v, "bool");
+  }
+}
+
+TEST(Boolean, LogicTruthTables) {
+  for (int a = 0; a < 2; ++a) {
+    for (int b = 0; b < 2; ++b) {
+      ConstraintSystem cs;
+      Variable x = cs.PrivateInput("a", Fr::FromU64(a));
+      Variable y = cs.PrivateInput("b", Fr::FromU64(b));
+      EXPECT_EQ(cs.Value(And(cs, x, y)), Fr::FromU64(a & b));
+      EXPECT_EQ(cs.Value(Or(cs, x, y)), Fr::FromU64(a | b));
+      EXPECT_EQ(cs.Value(Xor(cs, x, y)), Fr::FromU64(a ^ b));
+      EXPECT_EQ(cs.Value(Not(x)), Fr::FromU64(1 - a));
+      EXPECT_EQ(cs.num_constraints(), 3u);
+      EXPECT_SATISFIED(cs);
+    }
+  }
+}
+
+TEST(Equality, EqualSatisfiesUnequalFails) {
+  ConstraintSystem cs;
+  Variable a = cs.PrivateInput("a", PMinus1());
+  Variable b = cs.PublicInput("b", PMinus1());
+  {
+    ConstraintSystem::Scope s(cs, "eq");
+    AssertEqual(cs, a, b);
+  }
+  EXPECT_EQ(cs.num_constraints(), 1u);
+  EXPECT_SATISFIED(cs);
+  ExpectUnsatisfiedAfter(cs, b, k0, "eq");
+}
+
+TEST(Equality, NonZeroAndNotEqual) {
+  for (const Fr& v : {k1, Fr::FromU64(2), PMinus1()}) {
+    ConstraintSystem cs;
+    Variable x = cs.PrivateInput("x", v);
+    AssertNonZero(cs, x);
+    AssertNotEqual(cs, x, Fr::FromU64(5));
+    EXPECT_EQ(cs.num_constraints(), 2u);
+    EXPECT_SATISFIED(cs);
+  }
+  ConstraintSystem cs;
+  Variable x = cs.PrivateInput("x", k0);
+  {
+    ConstraintSystem::Scope s(cs, "nonzero");
+    AssertNonZero(cs, x);  // no inverse exists: the hint gives 0 and 0 * 0 != 1
+  }
+  UnsatisfiedConstraint u;
+  EXPECT_FALSE(cs.IsSatisfied(&u).ok());
+  EXPECT_EQ(u.scope_path, "nonzero");
+}
+
+TEST(IsZero, ValuesAndCost) {
+  for (const Fr& v : {k0, k1, PMinus1(), Pow2(200)}) {
+    ConstraintSystem cs;
+    Variable x = cs.PrivateInput("x", v);
+    LC z = IsZero(cs, x);
+    LC e = IsEqual(cs, x, Fr::FromU64(1));
+    EXPECT_EQ(cs.Value(z), v.IsZero() ? k1 : k0);
+    EXPECT_EQ(cs.Value(e), v == k1 ? k1 : k0);
+    EXPECT_EQ(cs.num_constraints(), 4u);
+    EXPECT_SATISFIED(cs);
+  }
+  ConstraintSystem cs;
+  EXPECT_EQ(cs.Value(IsZero(cs, LC())), k1);
+  EXPECT_EQ(cs.Value(IsZero(cs, Fr::FromU64(3))), k0);
+  EXPECT_EQ(cs.num_constraints(), 0u);
+}
+
+TEST(IsZero, ClaimingZeroForNonzeroFails) {
+  ConstraintSystem cs;
+  Variable x = cs.PrivateInput("x", Fr::FromU64(5));
+  {
+    ConstraintSystem::Scope s(cs, "is_zero");
+    IsZero(cs, x);
+  }
+  // Wires: inv (hint), m = x * inv; out = 1 - m. A cheat sets inv = m = 0 to claim out = 1.
+  Variable inv = LastInternal(cs, 1), m = LastInternal(cs);
+  ASSERT_TRUE(cs.TEST_SetValue(inv, k0).ok());
+  UnsatisfiedConstraint u = ExpectUnsatisfiedAfter(cs, m, k0, "is_zero");
+  EXPECT_EQ(u.index_in_scope, 1u);  // x * out = 0 catches it
+}
+
+TEST(IsZero, ClaimingNonzeroForZeroFails) {
+  ConstraintSystem cs;
+  Variable x = cs.PrivateInput("x", k0);
+  {
+    ConstraintSystem::Scope s(cs, "is_zero");
+    IsZero(cs, x);
+  }
+  UnsatisfiedConstraint u = ExpectUnsatisfiedAfter(cs, LastInternal(cs), k1, "is_zero");
+  EXPECT_EQ(u.index_in_scope, 0u);  // x * inv = m cannot give 1
+}
+
+TEST(Select, PicksAndCosts) {
+  for (int c = 0; c < 2; ++c) {
+    ConstraintSystem cs;
+    Variable cond = cs.PrivateInput("c", Fr::FromU64(c));
+    Variable a = cs.PrivateInput("a", Fr::FromU64(10));
+    Variable b = cs.PrivateInput("b", PMinus1());
+    LC out;
+    {
+      ConstraintSystem::Scope s(cs, "select");
+      out = Select(cs, cond, a, b);
+    }
+    EXPECT_EQ(cs.Value(out), c ? Fr::FromU64(10) : PMinus1());
+    EXPECT_EQ(cs.num_constraints(), 1u);
+    EXPECT_SATISFIED(cs);
+    ExpectUnsatisfiedAfter(cs, LastInternal(cs), Fr::FromU64(3), "select");
+  }
+  ConstraintSystem cs;
+  Variable cond = cs.PrivateInput("c", k1);
+  Select(cs, cond, Fr::FromU64(4), Fr::FromU64(9));  // constants: linear in cond
+  EXPECT_EQ(cs.num_constraints(), 0u);
+}
+
+TEST(Mux, EveryIndexOverVariablesAndConstants) {
+  for (std::size_t index = 0; index < 8; ++index) {
+    ConstraintSystem cs;
+    std::vector<LC> bits, vars, consts;
+    for (std::size_t i = 0; i < 3; ++i) {
+      bits.push_back(cs.PrivateInput("s", Fr::FromU64((index >> i) & 1)));
+    }
+    for (std::size_t k = 0; k < 8; ++k) {
+      vars.push_back(cs.PrivateInput("v", Fr::FromU64(100 + k)));
+      consts.push_back(Fr::FromU64(200 + k * k));  // not affine in k
+    }
+    LC from_vars;
+    {
+      ConstraintSystem::Scope s(cs, "mux_vars");
+      from_vars = Mux(cs, bits, vars);
+    }
+    EXPECT_EQ(cs.num_constraints(), 7u);
+    LC from_consts = Mux(cs, bits, consts);
+    EXPECT_EQ(cs.num_constraints(), 7u + 3u);
+    EXPECT_EQ(cs.Value(from_vars), Fr::FromU64(100 + index));
+    EXPECT_EQ(cs.Value(from_consts), Fr::FromU64(200 + index * index));
+    EXPECT_SATISFIED(cs);
+    if (index == 5) ExpectUnsatisfiedAfter(cs, LastInternal(cs, 3), k0, "mux_vars");
+  }
+  ConstraintSystem cs;
+  std::vector<LC> two_bits = {cs.PrivateInput("s0", k1), cs.PrivateInput("s1", k0)};
+  std::vector<LC> four = {Fr::FromU64(1), Fr::FromU64(2), Fr::FromU64(4), Fr::FromU64(8)};
+  EXPECT_EQ(cs.Value(Mux(cs, two_bits, four)), Fr::FromU64(2));
+  EXPECT_EQ(cs.num_constraints(), 1u);  // circomlib Mux2: 1 after --O2 as well
+}
+
+TEST(ConditionalSwap, BothWays) {
+  for (int swap = 0; swap < 2; ++swap) {
+    ConstraintSystem cs;
+    Variable s = cs.PrivateInput("s", Fr::FromU64(swap));
+    Variable a = cs.PrivateInput("a", Fr::FromU64(1));
+    Variable b = cs.PrivateInput("b", PMinus1());
+    std::pair<LC, LC> out;
+    {
+      ConstraintSystem::Scope scope(cs, "swap");
+      out = ConditionalSwap(cs, s, a, b);
+    }
+    EXPECT_EQ(cs.Value(out.first), swap ? PMinus1() : k1);
+    EXPECT_EQ(cs.Value(out.second), swap ? k1 : PMinus1());
+    EXPECT_EQ(cs.num_constraints(), 1u);
+    EXPECT_SATISFIED(cs);
+    ExpectUnsatisfiedAfter(cs, LastInternal(cs), Fr::FromU64(7), "swap");
+  }
+}
+
+TEST(ToBits, EdgeValuesFit) {
+  for (std::size_t n : {1u, 8u, 64u, 128u, 253u}) {
+    for (const Fr& v : {k0, k1, Pow2(n) - k1}) {
+      ConstraintSystem cs;
+      Variable x = cs.PrivateInput("x", v);
+      std::vector<Variable> bits = ToBits(cs, x, n);
+      ASSERT_EQ(bits.size(), n);
+      EXPECT_EQ(cs.num_constraints(), n + 1);
+      EXPECT_EQ(cs.Value(FromBits(bits)), v);
+      for (std::size_t i = 0; i < n; ++i) {
+        EXPECT_EQ(cs.Value(bits[i]), v.ToInt().Bit(i) ? k1 : k0);
+      }
+      EXPECT_SATISFIED(cs);
+    }
+  }
+}
+
+TEST(ToBits, ValuesThatDoNotFitFail) {
+  for (std::size_t n : {1u, 8u, 64u, 253u}) {
+    for (const Fr& v : {Pow2(n), PMinus1()}) {
+      ConstraintSystem cs;
+      Variable x = cs.PrivateInput("x", v);
+      {
+        ConstraintSystem::Scope s(cs, "range");
+        AssertInRange(cs, x, n);
+      }
+      UnsatisfiedConstraint u;
+      EXPECT_FALSE(cs.IsSatisfied(&u).ok()) << "n=" << n;
+      EXPECT_EQ(u.scope_path, "range");
+      EXPECT_EQ(u.index_in_scope, n);  // the bits are boolean; their sum is not x
+    }
+  }
+}
+
+TEST(ToBits, NonBooleanBitFails) {
+  // A cheat: bit 0 = 3 and bit 1 = 0 still add up to x = 3, so only booleanity catches it.
+  ConstraintSystem cs;
+  Variable x = cs.PrivateInput("x", Fr::FromU64(3));
+  std::vector<Variable> bits;
+  {
+    ConstraintSystem::Scope s(cs, "bits");
+    bits = ToBits(cs, x, 4);
+  }
+  ASSERT_TRUE(cs.TEST_SetValue(bits[1], k0).ok());
+  UnsatisfiedConstraint u = ExpectUnsatisfiedAfter(cs, bits[0], Fr::FromU64(3), "bits");
+  EXPECT_EQ(u.index_in_scope, 0u);
+}
+
+TEST(LessThan, EdgeValues) {
+  const std::size_t n = 64;
+  const Fr top = Pow2(n) - k1;
+  struct Case {
+    Fr a, b;
+    bool lt;
+  };
+  const Case cases[] = {{k0, k0, false},  {k0, k1, true},   {k1, k0, false},
+                        {top, top, false}, {k0, top, true}, {top, k0, false},
+                        {top - k1, top, true}};
+  for (const Case& c : cases) {
+    ConstraintSystem cs;
+    Variable a = cs.PrivateInput("a", c.a);
+    Variable b = cs.PrivateInput("b", c.b);
+    LC lt = LessThan(cs, a, b, n);
+    LC le = LessOrEqual(cs, a, b, n);
+    EXPECT_EQ(cs.num_constraints(), 2 * (n + 2));
+    EXPECT_EQ(cs.Value(lt), c.lt ? k1 : k0);
+    EXPECT_EQ(cs.Value(le), (c.lt || c.a == c.b) ? k1 : k0);
+    EXPECT_SATISFIED(cs);
+  }
+}
+
+TEST(LessThan, FlippedAnswerFails) {
+  ConstraintSystem cs;
+  Variable a = cs.PrivateInput("a", Fr::FromU64(5));
+  Variable b = cs.PrivateInput("b", Fr::FromU64(9));
+  LC lt;
+  {
+    ConstraintSystem::Scope s(cs, "lt");
+    lt = LessThan(cs, a, b, 8);
+  }
+  EXPECT_EQ(cs.Value(lt), k1);
+  // The answer is 1 - (top bit); setting the top bit claims a >= b.
+  UnsatisfiedConstraint u = ExpectUnsatisfiedAfter(cs, LastInternal(cs), k1, "lt");
+  EXPECT_EQ(u.index_in_scope, 9u);  // the sum constraint after 9 booleanity checks
+}
+
+TEST(GadgetsDeathTest, BadWidthsAbort) {
+  ConstraintSystem cs;
+  Variable x = cs.PrivateInput("x", k0);
+  EXPECT_DEATH(ToBits(cs, x, 0), "1 to 253 bits");
+  EXPECT_DEATH(ToBits(cs, x, 254), "1 to 253 bits");
+  EXPECT_DEATH(LessThan(cs, x, x, 253), "1 to 252 bits");
+  std::vector<LC> bits(2, LC(x)), three(3, LC(x));
+  EXPECT_DEATH(Mux(cs, bits, three), "2\\^bits options");
+}
+
+}  // namespace
+}  // namespace depinfer::snark
