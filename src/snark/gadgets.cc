@@ -82,15 +82,22 @@ std::pair<LC, LC> ConditionalSwap(ConstraintSystem& cs, const LC& swap, const LC
 
 // ---- bits and ranges -----------------------------------------------------------------------
 
-std::vector<Variable> ToBits(ConstraintSystem& cs, const LC& x, std::size_t n) {
+std::vector<LC> ToBits(ConstraintSystem& cs, const LC& x, std::size_t n) {
   DEPINFER_SNARK_CHECK(n >= 1 && n <= kMaxBits, "ToBits takes 1 to 253 bits");
-  std::vector<Variable> bits =
-      cs.Hint(std::span<const LC>(&x, 1), n, [n](std::span<const Fr> in, std::span<Fr> out) {
+  // Bits 1..n-1 from a hint; bit 0 is what remains of x.
+  std::vector<Variable> high =
+      cs.Hint(std::span<const LC>(&x, 1), n - 1, [](std::span<const Fr> in, std::span<Fr> out) {
         math::BigInt<4> v = in[0].ToInt();
-        for (std::size_t i = 0; i < n; ++i) out[i] = v.Bit(i) ? Fr::One() : Fr::Zero();
+        for (std::size_t i = 0; i < out.size(); ++i) out[i] = v.Bit(i + 1) ? Fr::One() : Fr::Zero();
       });
-  for (Variable b : bits) AssertBoolean(cs, b);
-  cs.AssertEqual(FromBits(bits), x);
+  std::vector<LC> bits(n);
+  bits[0] = x;
+  for (std::size_t i = 1; i < n; ++i) {
+    bits[i] = high[i - 1];
+    bits[0].AddScaled(-PowerOfTwo(i), bits[i]);
+  }
+  for (std::size_t i = 1; i < n; ++i) AssertBoolean(cs, bits[i]);
+  AssertBoolean(cs, bits[0]);
   return bits;
 }
 
@@ -111,7 +118,7 @@ void AssertInRange(ConstraintSystem& cs, const LC& x, std::size_t n) { ToBits(cs
 LC LessThan(ConstraintSystem& cs, const LC& a, const LC& b, std::size_t n) {
   DEPINFER_SNARK_CHECK(n >= 1 && n <= kMaxBits - 1, "LessThan takes 1 to 252 bits");
   // a + 2^n - b is in [1, 2^(n+1)); its bit n is set exactly when a >= b.
-  std::vector<Variable> bits = ToBits(cs, a + PowerOfTwo(n) - b, n + 1);
+  std::vector<LC> bits = ToBits(cs, a + PowerOfTwo(n) - b, n + 1);
   return Not(bits[n]);
 }
 

@@ -58,21 +58,24 @@ std::pair<LC, LC> ConditionalSwap(ConstraintSystem& cs, const LC& swap, const LC
 
 // ---- bits and ranges -----------------------------------------------------------------------
 
-// The n low bits of x as new boolean wires, and the constraint that they add up to x, so x
-// is proven to lie in [0, 2^n). 1 <= n <= 253 (below the field size, so the representation
-// is unique). n + 1 constraints (circomlib Num2Bits(n): n + 1). When x does not fit, the
-// witness gets x's low bits and the sum constraint fails.
-std::vector<Variable> ToBits(ConstraintSystem& cs, const LC& x, std::size_t n);
+// The n low bits of x, constrained boolean and adding up to x, so x is proven to lie in
+// [0, 2^n). 1 <= n <= 253 (below the field size, so the representation is unique).
+// n constraints: bits 1..n-1 are new wires from a hint, bit 0 is the combination
+// x - sum_{i>=1} bits[i] 2^i, so the sum needs no constraint of its own and only the n
+// booleanity checks remain (circomlib Num2Bits(n): n + 1, or n after circom --O2 substitutes
+// the linear sum). When x does not fit, bit 0 comes out non-boolean and its check fails.
+std::vector<LC> ToBits(ConstraintSystem& cs, const LC& x, std::size_t n);
 // sum bits[i] 2^i: free. At most 253 bits.
 LC FromBits(std::span<const LC> bits);
 LC FromBits(std::span<const Variable> bits);
-// x in [0, 2^n), 1 <= n <= 253. n + 1 constraints.
+// x in [0, 2^n), 1 <= n <= 253. n constraints.
 void AssertInRange(ConstraintSystem& cs, const LC& x, std::size_t n);
 // 1 if a < b else 0, for a and b already known to lie in [0, 2^n); 1 <= n <= 252. The
-// top bit of a + 2^n - b in n + 1 bits. n + 2 constraints (circomlib LessThan(n): n + 2).
+// top bit of a + 2^n - b in n + 1 bits. n + 1 constraints (circomlib LessThan(n): n + 2,
+// n + 1 after circom --O2).
 // The caller range-checks a and b (AssertInRange) unless they are known to be small.
 LC LessThan(ConstraintSystem& cs, const LC& a, const LC& b, std::size_t n);
-// a <= b under the same conditions: n + 2 constraints.
+// a <= b under the same conditions: n + 1 constraints.
 LC LessOrEqual(ConstraintSystem& cs, const LC& a, const LC& b, std::size_t n);
 
 }  // namespace depinfer::snark

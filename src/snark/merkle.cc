@@ -1,5 +1,7 @@
 #include "snark/merkle.h"
 
+#include <vector>
+
 #include "snark/check.h"
 #include "snark/gadgets.h"
 #include "snark/poseidon_gadget.h"
@@ -18,19 +20,40 @@ Fr MerkleRoot(const Fr& leaf, std::uint64_t index, std::span<const Fr> siblings)
   return node;
 }
 
-LC MerkleRootGadget(ConstraintSystem& cs, const LC& leaf, std::span<const LC> index_bits,
-                    std::span<const LC> siblings) {
+namespace {
+
+// The path from leaf to root; booleanity of the index bits is checked per level when
+// check_bits is set (the caller has proven them boolean otherwise).
+LC MerkleRootFromBits(ConstraintSystem& cs, const LC& leaf, std::span<const LC> index_bits,
+                      std::span<const LC> siblings, bool check_bits) {
   DEPINFER_SNARK_CHECK(index_bits.size() == siblings.size(), "one index bit per sibling");
   ConstraintSystem::Scope scope(cs, "merkle");
   LC node = leaf;
   for (std::size_t level = 0; level < siblings.size(); ++level) {
     ConstraintSystem::Scope level_scope(cs, "level", level);
-    AssertBoolean(cs, index_bits[level]);
+    if (check_bits) AssertBoolean(cs, index_bits[level]);
     auto [left, right] = ConditionalSwap(cs, index_bits[level], node, siblings[level]);
     const LC pair[2] = {left, right};
     node = PoseidonGadget(cs, pair);
   }
   return node;
+}
+
+}  // namespace
+
+LC MerkleRootGadget(ConstraintSystem& cs, const LC& leaf, std::span<const LC> index_bits,
+                    std::span<const LC> siblings) {
+  return MerkleRootFromBits(cs, leaf, index_bits, siblings, /*check_bits=*/true);
+}
+
+LC MerkleRootFromIndexGadget(ConstraintSystem& cs, const LC& leaf, const LC& index,
+                             std::span<const LC> siblings) {
+  std::vector<LC> bits;
+  {
+    ConstraintSystem::Scope scope(cs, "merkle_index");
+    bits = ToBits(cs, index, siblings.size());
+  }
+  return MerkleRootFromBits(cs, leaf, bits, siblings, /*check_bits=*/false);
 }
 
 void AssertMerkleMembership(ConstraintSystem& cs, const LC& leaf, std::span<const LC> index_bits,

@@ -23,6 +23,12 @@ Fr MerkleRoot(const Fr& leaf, std::uint64_t index, std::span<const Fr> siblings)
 LC MerkleRootGadget(ConstraintSystem& cs, const LC& leaf, std::span<const LC> index_bits,
                     std::span<const LC> siblings);
 
+// The same with the position given as one number, decomposed into depth bits by ToBits
+// (which also proves index < 2^depth), so no separate boolean checks are needed: the same
+// 242 * depth constraints. depth <= 253.
+LC MerkleRootFromIndexGadget(ConstraintSystem& cs, const LC& leaf, const LC& index,
+                             std::span<const LC> siblings);
+
 // Membership: the leaf is in the tree with `root`. 242 * depth + 1 constraints.
 void AssertMerkleMembership(ConstraintSystem& cs, const LC& leaf, std::span<const LC> index_bits,
                             std::span<const LC> siblings, const LC& root);

@@ -199,7 +199,7 @@ void SmallCircuit(ConstraintSystem& cs, std::optional<Fr> a, std::optional<Fr> b
   Variable x = cs.PublicInput("a", a);
   Variable y = cs.PrivateInput("b", b);
   LC eq = IsEqual(cs, x, y);
-  std::vector<Variable> bits = ToBits(cs, y, 8);
+  std::vector<LC> bits = ToBits(cs, y, 8);
   LC lt = LessThan(cs, x, y, 16);
   cs.PublicOutput("out", Select(cs, eq, lt, FromBits(bits)));
 }

@@ -208,9 +208,9 @@ TEST(ToBits, EdgeValuesFit) {
     for (const Fr& v : {k0, k1, Pow2(n) - k1}) {
       ConstraintSystem cs;
       Variable x = cs.PrivateInput("x", v);
-      std::vector<Variable> bits = ToBits(cs, x, n);
+      std::vector<LC> bits = ToBits(cs, x, n);
       ASSERT_EQ(bits.size(), n);
-      EXPECT_EQ(cs.num_constraints(), n + 1);
+      EXPECT_EQ(cs.num_constraints(), n);
       EXPECT_EQ(cs.Value(FromBits(bits)), v);
       for (std::size_t i = 0; i < n; ++i) {
         EXPECT_EQ(cs.Value(bits[i]), v.ToInt().Bit(i) ? k1 : k0);
@@ -232,23 +232,31 @@ TEST(ToBits, ValuesThatDoNotFitFail) {
       UnsatisfiedConstraint u;
       EXPECT_FALSE(cs.IsSatisfied(&u).ok()) << "n=" << n;
       EXPECT_EQ(u.scope_path, "range");
-      EXPECT_EQ(u.index_in_scope, n);  // the bits are boolean; their sum is not x
+      EXPECT_EQ(u.index_in_scope, n - 1);  // bits 1..n-1 are boolean; bit 0 = x - rest is not
     }
   }
 }
 
 TEST(ToBits, NonBooleanBitFails) {
-  // A cheat: bit 0 = 3 and bit 1 = 0 still add up to x = 3, so only booleanity catches it.
+  // A cheat: bit 1 = 2 (not a bit) and bit 2 = 0 leave bit 0 = 5 - 4 = 1 and the sum right,
+  // so only the booleanity of bit 1 catches it.
   ConstraintSystem cs;
-  Variable x = cs.PrivateInput("x", Fr::FromU64(3));
-  std::vector<Variable> bits;
+  Variable x = cs.PrivateInput("x", Fr::FromU64(5));
+  std::vector<LC> bits;
   {
     ConstraintSystem::Scope s(cs, "bits");
     bits = ToBits(cs, x, 4);
   }
-  ASSERT_TRUE(cs.TEST_SetValue(bits[1], k0).ok());
-  UnsatisfiedConstraint u = ExpectUnsatisfiedAfter(cs, bits[0], Fr::FromU64(3), "bits");
+  EXPECT_SATISFIED(cs);
+  Variable b1, b2;
+  ASSERT_TRUE(bits[1].AsVariable(&b1));
+  ASSERT_TRUE(bits[2].AsVariable(&b2));
+  ASSERT_TRUE(cs.TEST_SetValue(b2, k0).ok());
+  UnsatisfiedConstraint u = ExpectUnsatisfiedAfter(cs, b1, Fr::FromU64(2), "bits");
   EXPECT_EQ(u.index_in_scope, 0u);
+  // Restoring bit 1 but not bit 2 leaves bit 0 = 5 - 2 = 3: its check (the last) fails.
+  u = ExpectUnsatisfiedAfter(cs, b1, k0, "bits");
+  EXPECT_EQ(u.index_in_scope, 3u);
 }
 
 TEST(LessThan, EdgeValues) {
@@ -267,7 +275,7 @@ TEST(LessThan, EdgeValues) {
     Variable b = cs.PrivateInput("b", c.b);
     LC lt = LessThan(cs, a, b, n);
     LC le = LessOrEqual(cs, a, b, n);
-    EXPECT_EQ(cs.num_constraints(), 2 * (n + 2));
+    EXPECT_EQ(cs.num_constraints(), 2 * (n + 1));
     EXPECT_EQ(cs.Value(lt), c.lt ? k1 : k0);
     EXPECT_EQ(cs.Value(le), (c.lt || c.a == c.b) ? k1 : k0);
     EXPECT_SATISFIED(cs);
@@ -286,7 +294,7 @@ TEST(LessThan, FlippedAnswerFails) {
   EXPECT_EQ(cs.Value(lt), k1);
   // The answer is 1 - (top bit); setting the top bit claims a >= b.
   UnsatisfiedConstraint u = ExpectUnsatisfiedAfter(cs, LastInternal(cs), k1, "lt");
-  EXPECT_EQ(u.index_in_scope, 9u);  // the sum constraint after 9 booleanity checks
+  EXPECT_EQ(u.index_in_scope, 8u);  // bit 0, derived from the rest, is no longer a bit
 }
 
 TEST(GadgetsDeathTest, BadWidthsAbort) {

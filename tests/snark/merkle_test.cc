@@ -74,12 +74,16 @@ TEST(MerkleGadget, RootEqualsNative) {
   Path p = RandomPath(kDepth, 123456789);
   ConstraintSystem cs;
   Variable leaf = cs.PrivateInput("leaf", p.leaf);
-  std::vector<Variable> bits = ToBits(cs, cs.PrivateInput("index", Fr::FromU64(p.index)), kDepth);
-  std::vector<LC> bit_lcs(bits.begin(), bits.end()), siblings;
+  Variable index = cs.PrivateInput("index", Fr::FromU64(p.index));
+  std::vector<LC> siblings;
   for (const Fr& s : p.siblings) siblings.push_back(cs.PrivateInput("sibling", s));
-  LC root = MerkleRootGadget(cs, leaf, bit_lcs, siblings);
+  LC root = MerkleRootFromIndexGadget(cs, leaf, index, siblings);
   EXPECT_EQ(cs.Value(root), p.root);
+  EXPECT_EQ(cs.num_constraints(), 242 * kDepth);
   EXPECT_SATISFIED(cs);
+  // An index of depth + 1 bits does not fit.
+  UnsatisfiedConstraint u = ExpectUnsatisfiedAfter(cs, index, Fr::FromU64(1) + testing::Pow2(kDepth), "merkle_index");
+  EXPECT_EQ(u.index_in_scope, kDepth - 1);
 }
 
 TEST(MerkleGadget, WrongSiblingFailsAtTheRoot) {
