@@ -81,6 +81,33 @@ const std::string& ConstraintSystem::Name(Variable v) const {
   return v.index() < names.size() ? names[v.index()] : kNone;
 }
 
+R1cs ConstraintSystem::ToR1cs() const {
+  DEPINFER_SNARK_CHECK(num_wires() <= UINT32_MAX, "too many wires for 32-bit indices");
+  std::size_t offset[Variable::kNumKinds] = {0};
+  for (int k = 1; k < Variable::kNumKinds; ++k) offset[k] = offset[k - 1] + counts_[k - 1];
+  // Terms are sorted by wire order already, so columns come out ascending.
+  auto append = [&offset](const LinearCombination& lc, SparseMatrix& m) {
+    for (const Term& t : lc.terms()) {
+      m.column.push_back(
+          static_cast<std::uint32_t>(offset[KindIndex(t.var.kind())] + t.var.index()));
+      m.value.push_back(t.coeff);
+    }
+    m.row_start.push_back(m.column.size());
+  };
+  R1cs r;
+  r.num_wires = num_wires();
+  r.num_public_outputs = num_public_outputs();
+  r.num_public_inputs = num_public_inputs();
+  r.num_private_inputs = num_private_inputs();
+  for (SparseMatrix* m : {&r.a, &r.b, &r.c}) m->row_start.reserve(constraints_.size() + 1);
+  for (const Constraint& c : constraints_) {
+    append(c.a, r.a);
+    append(c.b, r.b);
+    append(c.c, r.c);
+  }
+  return r;
+}
+
 // ---- constraints ----------------------------------------------------------------------
 
 void ConstraintSystem::Enforce(const LinearCombination& a, const LinearCombination& b,

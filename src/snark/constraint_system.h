@@ -35,6 +35,7 @@
 #include "base/status.h"
 #include "math/bn254.h"
 #include "snark/linear_combination.h"
+#include "snark/r1cs.h"
 
 namespace depinfer::snark {
 
@@ -146,6 +147,8 @@ class ConstraintSystem {
   // more variables of an earlier kind shifts the later ones).
   std::size_t WireIndex(Variable v) const;
   const std::vector<Constraint>& constraints() const { return constraints_; }
+  // The constraints as sparse matrices over wire indices (call once the circuit is complete).
+  R1cs ToR1cs() const;
   // The label given to an input or output wire ("" for internal wires).
   const std::string& Name(Variable v) const;
 

@@ -222,3 +222,35 @@ TEST(ConstraintSystem, SameConstraintsWithAndWithoutValues) {
 
 }  // namespace
 }  // namespace depinfer::snark
+
+namespace depinfer::snark {
+namespace {
+
+TEST(R1cs, MatricesMatchTheConstraintsAndWitness) {
+  ConstraintSystem cs;
+  SmallCircuit(cs, Fr::FromU64(7), Fr::FromU64(100));
+  R1cs r = cs.ToR1cs();
+  EXPECT_EQ(r.num_constraints(), cs.num_constraints());
+  EXPECT_EQ(r.num_wires, cs.num_wires());
+  EXPECT_EQ(r.num_public(), 2u);
+  EXPECT_EQ(r.num_private_inputs, 1u);
+  for (const SparseMatrix* m : {&r.a, &r.b, &r.c}) {
+    for (std::size_t i = 0; i < m->rows(); ++i) {
+      for (std::size_t k = m->row_start[i] + 1; k < m->row_start[i + 1]; ++k) {
+        EXPECT_LT(m->column[k - 1], m->column[k]);
+      }
+    }
+  }
+  std::vector<Fr> w = cs.Witness();
+  EXPECT_TRUE(CheckWitness(r, w).ok());
+  // The public output is wire 1; a different one breaks the last constraint (PublicOutput's).
+  w[1] += Fr::One();
+  std::size_t first = 0;
+  EXPECT_FALSE(CheckWitness(r, w, &first).ok());
+  EXPECT_EQ(first, r.num_constraints() - 1);
+  w.pop_back();
+  EXPECT_FALSE(CheckWitness(r, w).ok());
+}
+
+}  // namespace
+}  // namespace depinfer::snark
