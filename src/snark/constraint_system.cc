@@ -130,6 +130,13 @@ LinearCombination ConstraintSystem::Mul(const LinearCombination& a, const Linear
   return p;
 }
 
+Variable ConstraintSystem::MulWithValue(const LinearCombination& a, const LinearCombination& b,
+                                        std::optional<Fr> product) {
+  Variable p = NewVariable(Kind::kInternal, "", product);
+  Enforce(a, b, p);
+  return p;
+}
+
 Variable ConstraintSystem::Materialize(const LinearCombination& lc) {
   std::optional<Fr> v;
   if (has_values_) v = Value(lc);

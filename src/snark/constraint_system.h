@@ -87,6 +87,12 @@ class ConstraintSystem {
   // a * b. Free when a or b is constant (a scaled copy of the other); otherwise a new internal
   // wire p with value a*b and one constraint a * b = p.
   LinearCombination Mul(const LinearCombination& a, const LinearCombination& b);
+  // Mul for a caller that already knows the product's value (a gadget tracking its values,
+  // such as Poseidon's, saves evaluating a and b): adds a new internal wire p and a * b = p,
+  // always, even for constant operands. `product` is p's value; ignored without values. A
+  // wrong value is caught by IsSatisfied like any other.
+  Variable MulWithValue(const LinearCombination& a, const LinearCombination& b,
+                        std::optional<Fr> product);
   // A new internal wire equal to lc, one constraint. Caps the size of a combination that
   // would otherwise grow through many rounds (and so the R1CS density), at one constraint.
   Variable Materialize(const LinearCombination& lc);

@@ -2,12 +2,24 @@
 
 #include <utility>
 
+#include "snark/check.h"
+
 namespace depinfer::snark {
 
 LinearCombination::LinearCombination(Variable v) { terms_.push_back({v, Fr::One()}); }
 
 LinearCombination::LinearCombination(const Fr& constant) {
   if (!constant.IsZero()) terms_.push_back({Variable::One(), constant});
+}
+
+LinearCombination LinearCombination::FromSortedTerms(std::vector<Term> terms) {
+  for (std::size_t i = 0; i < terms.size(); ++i) {
+    DEPINFER_SNARK_CHECK(!terms[i].coeff.IsZero(), "zero coefficient");
+    DEPINFER_SNARK_CHECK(i == 0 || terms[i - 1].var < terms[i].var, "terms not sorted and distinct");
+  }
+  LinearCombination lc;
+  lc.terms_ = std::move(terms);
+  return lc;
 }
 
 Fr LinearCombination::ConstantTerm() const {

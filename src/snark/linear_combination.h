@@ -69,6 +69,9 @@ class LinearCombination {
   LinearCombination(Variable v);  // NOLINT(google-explicit-constructor)
   LinearCombination(const Fr& constant);  // NOLINT(google-explicit-constructor)
   static LinearCombination Constant(std::uint64_t c) { return LinearCombination(Fr::FromU64(c)); }
+  // Takes terms already in canonical form: sorted by wire order, distinct variables, no zero
+  // coefficient (for gadgets that assemble combinations in bulk). Aborts otherwise.
+  static LinearCombination FromSortedTerms(std::vector<Term> terms);
 
   // Sorted by wire order, distinct variables, nonzero coefficients.
   const std::vector<Term>& terms() const { return terms_; }
