@@ -6,6 +6,7 @@
 
 #include "snark/check.h"
 #include "snark/grain.h"
+#include "snark/poseidon_fast.h"
 
 namespace depinfer::snark {
 namespace {
@@ -134,11 +135,11 @@ void PoseidonPermute(const PoseidonParams& params, std::span<Fr> state) {
 Fr Poseidon(std::span<const Fr> inputs) {
   DEPINFER_SNARK_CHECK(!inputs.empty() && inputs.size() <= kPoseidonMaxInputs,
                        "Poseidon takes 1 to 16 inputs");
-  const PoseidonParams& params = CircomPoseidonParams(inputs.size() + 1);
+  const PoseidonFastParams& params = CircomPoseidonFastParams(inputs.size() + 1);
   std::array<Fr, kPoseidonMaxWidth> buf{};
   std::span<Fr> state(buf.data(), params.width);
   for (std::size_t i = 0; i < inputs.size(); ++i) state[i + 1] = inputs[i];
-  PoseidonPermute(params, state);
+  PoseidonPermuteFast(params, state);
   return state[0];
 }
 

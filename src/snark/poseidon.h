@@ -66,11 +66,13 @@ Status GeneratePoseidonParams(std::size_t width, std::size_t full_rounds,
 // kept for the life of the process. Aborts on another width.
 const PoseidonParams& CircomPoseidonParams(std::size_t width);
 
-// Applies the Poseidon permutation to state in place. state.size() must equal params.width.
+// Applies the Poseidon permutation to state in place, round by round as the paper writes it:
+// the reference that the fast form (snark/poseidon_fast.h) is tested against.
+// state.size() must equal params.width.
 void PoseidonPermute(const PoseidonParams& params, std::span<Fr> state);
 
-// Poseidon(inputs) as circomlib: 1 to 16 inputs (aborts otherwise). Constant time in the
-// input values.
+// Poseidon(inputs) as circomlib: 1 to 16 inputs (aborts otherwise). Computed with the fast
+// permutation (PoseidonPermuteFast). Constant time in the input values.
 Fr Poseidon(std::span<const Fr> inputs);
 inline Fr Poseidon(std::initializer_list<Fr> inputs) {
   return Poseidon(std::span<const Fr>(inputs.begin(), inputs.size()));

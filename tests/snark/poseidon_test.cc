@@ -4,11 +4,13 @@
 // essentials checked when node is not installed.
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 #include <vector>
 
 #include "snark/grain.h"
 #include "snark/poseidon.h"
+#include "snark/poseidon_fast.h"
 
 namespace depinfer::snark {
 namespace {
@@ -120,6 +122,44 @@ TEST(PoseidonDeathTest, WrongInputCountAborts) {
   EXPECT_DEATH(Poseidon(none), "1 to 16 inputs");
   std::vector<Fr> many(17);
   EXPECT_DEATH(Poseidon(many), "1 to 16 inputs");
+}
+
+}  // namespace
+}  // namespace depinfer::snark
+
+namespace depinfer::snark {
+namespace {
+
+// The fast permutation is the plain one, bit for bit, for every width and random states
+// (not only the [0, inputs] states Poseidon() uses).
+TEST(PoseidonFast, EqualsThePlainPermutation) {
+  std::mt19937_64 rng(42);
+  for (std::size_t t = kPoseidonMinWidth; t <= kPoseidonMaxWidth; ++t) {
+    for (int trial = 0; trial < 5; ++trial) {
+      std::vector<Fr> a(t);
+      for (Fr& x : a) x = trial == 0 ? Fr::Zero() : Fr::Random(rng);
+      std::vector<Fr> b = a;
+      PoseidonPermute(CircomPoseidonParams(t), a);
+      PoseidonPermuteFast(CircomPoseidonFastParams(t), b);
+      ASSERT_EQ(a, b) << "t=" << t << " trial " << trial;
+    }
+  }
+}
+
+TEST(PoseidonFast, WorksForOtherRoundCounts) {
+  std::mt19937_64 rng(7);
+  for (std::size_t rp : {0u, 1u, 5u}) {
+    PoseidonParams p;
+    ASSERT_TRUE(GeneratePoseidonParams(4, 6, rp, &p).ok());
+    PoseidonFastParams f;
+    ASSERT_TRUE(DerivePoseidonFastParams(p, &f).ok());
+    std::vector<Fr> a(4);
+    for (Fr& x : a) x = Fr::Random(rng);
+    std::vector<Fr> b = a;
+    PoseidonPermute(p, a);
+    PoseidonPermuteFast(f, b);
+    EXPECT_EQ(a, b) << "R_P=" << rp;
+  }
 }
 
 }  // namespace
