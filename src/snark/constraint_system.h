@@ -67,6 +67,9 @@ class ConstraintSystem {
   explicit ConstraintSystem(Mode mode = Mode::kWithValues);
   ConstraintSystem(const ConstraintSystem&) = delete;
   ConstraintSystem& operator=(const ConstraintSystem&) = delete;
+  // Movable once no Scope is open on it (a Scope keeps a reference).
+  ConstraintSystem(ConstraintSystem&&) = default;
+  ConstraintSystem& operator=(ConstraintSystem&&) = default;
 
   bool has_values() const { return has_values_; }
 

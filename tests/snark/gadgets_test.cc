@@ -297,6 +297,23 @@ TEST(LessThan, FlippedAnswerFails) {
   EXPECT_EQ(u.index_in_scope, 8u);  // bit 0, derived from the rest, is no longer a bit
 }
 
+TEST(LessThan, OperandsOutsideTheRangeNeedTheCallersCheck) {
+  // LessThan assumes a, b < 2^n: with a = p - 1 it would answer "p - 1 < 0" (a + 2^n - b
+  // wraps to 2^n - 1). The range check the contract asks for rejects such a witness.
+  ConstraintSystem cs;
+  Variable a = cs.PrivateInput("a", PMinus1());
+  Variable b = cs.PrivateInput("b", k0);
+  {
+    ConstraintSystem::Scope s(cs, "range_a");
+    AssertInRange(cs, a, 64);
+  }
+  AssertInRange(cs, b, 64);
+  LessThan(cs, a, b, 64);
+  UnsatisfiedConstraint u;
+  EXPECT_FALSE(cs.IsSatisfied(&u).ok());
+  EXPECT_EQ(u.scope_path, "range_a");
+}
+
 TEST(GadgetsDeathTest, BadWidthsAbort) {
   ConstraintSystem cs;
   Variable x = cs.PrivateInput("x", k0);
