@@ -36,6 +36,10 @@ LC Xor(ConstraintSystem& cs, const LC& a, const LC& b) {
 
 void AssertEqual(ConstraintSystem& cs, const LC& a, const LC& b) { cs.AssertEqual(a, b); }
 
+void AssertEqualIf(ConstraintSystem& cs, const LC& cond, const LC& a, const LC& b) {
+  cs.Enforce(cond, a - b, LC());
+}
+
 void AssertNonZero(ConstraintSystem& cs, const LC& x) {
   Variable inv = cs.Hint(x, [](const Fr& v) { return v.InverseVartime(); });
   cs.Enforce(x, inv, kOne);

@@ -34,6 +34,9 @@ LC Xor(ConstraintSystem& cs, const LC& a, const LC& b);
 
 // a = b: 1 constraint (also ConstraintSystem::AssertEqual).
 void AssertEqual(ConstraintSystem& cs, const LC& a, const LC& b);
+// a = b when cond = 1, nothing when cond = 0, for a boolean cond: cond * (a - b) = 0.
+// 1 constraint (the join-split's "checked only for inputs with a nonzero amount").
+void AssertEqualIf(ConstraintSystem& cs, const LC& cond, const LC& a, const LC& b);
 // x != 0: an inverse hint and x * inv = 1. 1 constraint.
 void AssertNonZero(ConstraintSystem& cs, const LC& x);
 // a != b: 1 constraint.

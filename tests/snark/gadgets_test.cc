@@ -69,6 +69,30 @@ TEST(Equality, EqualSatisfiesUnequalFails) {
   ExpectUnsatisfiedAfter(cs, b, k0, "eq");
 }
 
+TEST(Equality, ConditionalEquality) {
+  struct Case {
+    int cond;
+    std::uint64_t a, b;
+    bool holds;
+  };
+  for (const Case& c : {Case{1, 5, 5, true}, Case{0, 5, 6, true}, Case{1, 5, 6, false}}) {
+    ConstraintSystem cs;
+    Variable cond = cs.PrivateInput("cond", Fr::FromU64(c.cond));
+    Variable a = cs.PrivateInput("a", Fr::FromU64(c.a));
+    Variable b = cs.PrivateInput("b", Fr::FromU64(c.b));
+    {
+      ConstraintSystem::Scope s(cs, "eq_if");
+      AssertEqualIf(cs, cond, a, b);
+    }
+    EXPECT_EQ(cs.num_constraints(), 1u);
+    UnsatisfiedConstraint u;
+    EXPECT_EQ(cs.IsSatisfied(&u).ok(), c.holds);
+    if (!c.holds) {
+      EXPECT_EQ(u.scope_path, "eq_if");
+    }
+  }
+}
+
 TEST(Equality, NonZeroAndNotEqual) {
   for (const Fr& v : {k1, Fr::FromU64(2), PMinus1()}) {
     ConstraintSystem cs;
