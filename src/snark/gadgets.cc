@@ -86,9 +86,11 @@ std::pair<LC, LC> ConditionalSwap(ConstraintSystem& cs, const LC& swap, const LC
 
 // ---- bits and ranges -----------------------------------------------------------------------
 
-std::vector<LC> ToBits(ConstraintSystem& cs, const LC& x, std::size_t n) {
-  DEPINFER_SNARK_CHECK(n >= 1 && n <= kMaxBits, "ToBits takes 1 to 253 bits");
-  // Bits 1..n-1 from a hint; bit 0 is what remains of x.
+namespace {
+
+// Bits of x: bits 1..n-1 new wires from a hint, bit 0 = x - sum_{i>=1} 2^i bits[i]. No
+// constraint: the caller checks every bit.
+std::vector<LC> HintBits(ConstraintSystem& cs, const LC& x, std::size_t n) {
   std::vector<Variable> high =
       cs.Hint(std::span<const LC>(&x, 1), n - 1, [](std::span<const Fr> in, std::span<Fr> out) {
         math::BigInt<4> v = in[0].ToInt();
@@ -100,6 +102,72 @@ std::vector<LC> ToBits(ConstraintSystem& cs, const LC& x, std::size_t n) {
     bits[i] = high[i - 1];
     bits[0].AddScaled(-PowerOfTwo(i), bits[i]);
   }
+  return bits;
+}
+
+// AND of booleans: a chain of products (size - 1 constraints, constants free) or, when that
+// is longer, IsZero(k - sum) (2 constraints).
+LC AndAll(ConstraintSystem& cs, std::span<const LC> xs) {
+  std::vector<LC> vars;
+  Fr constant = Fr::One();
+  for (const LC& x : xs) {
+    if (x.IsConstant()) {
+      constant *= x.ConstantTerm();
+    } else {
+      vars.push_back(x);
+    }
+  }
+  if (vars.empty()) return LC(constant);
+  LC out;
+  if (vars.size() - 1 <= 2) {
+    out = vars[0];
+    for (std::size_t i = 1; i < vars.size(); ++i) out = cs.Mul(out, vars[i]);
+  } else {
+    LC missing = LC::Constant(vars.size());
+    for (const LC& v : vars) missing -= v;
+    out = IsZero(cs, missing);
+  }
+  return out * constant;
+}
+
+}  // namespace
+
+std::vector<LC> ToBitsStrict(ConstraintSystem& cs, const LC& x) {
+  std::vector<LC> bits = HintBits(cs, x, Fr::kBits);
+  AssertCanonicalBits(cs, bits);
+  return bits;
+}
+
+void AssertCanonicalBits(ConstraintSystem& cs, std::span<const LC> bits) {
+  constexpr std::size_t n = Fr::kBits;  // 254
+  DEPINFER_SNARK_CHECK(bits.size() == n, "AssertCanonicalBits takes 254 bits");
+  math::BigInt<4> max = Fr::kModulus;  // r - 1
+  math::BigInt<4>::Sub(max, max, math::BigInt<4>(1));
+  // From the top bit down: prefix_equal is 1 while the bits seen equal those of r - 1. At a
+  // 1 of r - 1 the bit is only boolean (it cannot exceed 1); at a 0 of r - 1 it must be 0
+  // while the prefix is equal and is boolean otherwise: (1 - prefix_equal - b) * b = 0.
+  // prefix_equal changes only at the 1s (the 0s are forced), so it is the AND of the bits at
+  // the 1s above, updated once per run of 1s.
+  LC prefix_equal = LC::Constant(1);
+  std::vector<LC> run;
+  for (std::size_t i = n; i-- > 0;) {
+    if (max.Bit(i)) {
+      AssertBoolean(cs, bits[i]);
+      run.push_back(bits[i]);
+      continue;
+    }
+    if (!run.empty()) {
+      run.push_back(prefix_equal);
+      prefix_equal = AndAll(cs, run);
+      run.clear();
+    }
+    cs.Enforce(Not(prefix_equal) - bits[i], bits[i], LC());
+  }
+}
+
+std::vector<LC> ToBits(ConstraintSystem& cs, const LC& x, std::size_t n) {
+  DEPINFER_SNARK_CHECK(n >= 1 && n <= kMaxBits, "ToBits takes 1 to 253 bits");
+  std::vector<LC> bits = HintBits(cs, x, n);
   for (std::size_t i = 1; i < n; ++i) AssertBoolean(cs, bits[i]);
   AssertBoolean(cs, bits[0]);
   return bits;

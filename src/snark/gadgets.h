@@ -68,6 +68,14 @@ std::pair<LC, LC> ConditionalSwap(ConstraintSystem& cs, const LC& swap, const LC
 // booleanity checks remain (circomlib Num2Bits(n): n + 1, or n after circom --O2 substitutes
 // the linear sum). When x does not fit, bit 0 comes out non-boolean and its check fails.
 std::vector<LC> ToBits(ConstraintSystem& cs, const LC& x, std::size_t n);
+// All 254 bits of x, the canonical (below r) representation: the integer the bits spell is
+// checked against r - 1 from the top bit down, so the other representation x + r (when it
+// fits in 254 bits) is rejected. 254 constraints + 2 per run of ones in r - 1 at most
+// (331 in all; circomlib Num2Bits_strict compiled by circom: see circom_counts_test).
+std::vector<LC> ToBitsStrict(ConstraintSystem& cs, const LC& x);
+// The comparison inside ToBitsStrict: bits (254 of them, little-endian) are boolean and
+// spell an integer below r. 254 + 77 = 331 constraints.
+void AssertCanonicalBits(ConstraintSystem& cs, std::span<const LC> bits);
 // sum bits[i] 2^i: free. At most 253 bits.
 LC FromBits(std::span<const LC> bits);
 LC FromBits(std::span<const Variable> bits);

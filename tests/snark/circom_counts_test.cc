@@ -51,6 +51,7 @@ std::map<std::string, std::function<void(ConstraintSystem&)>> OurCircuits() {
       ToBits(cs, Inputs(cs, 1)[0], n);
     };
   }
+  m["Num2Bits_strict()"] = [](ConstraintSystem& cs) { ToBitsStrict(cs, Inputs(cs, 1)[0]); };
   for (std::size_t n : {64, 252}) {
     m["LessThan(" + std::to_string(n) + ")"] = [n](ConstraintSystem& cs) {
       auto in = Inputs(cs, 2);

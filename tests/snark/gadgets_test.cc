@@ -283,6 +283,63 @@ TEST(ToBits, NonBooleanBitFails) {
   EXPECT_EQ(u.index_in_scope, 3u);
 }
 
+TEST(ToBitsStrict, CanonicalBitsOfEdgeValues) {
+  for (const Fr& v : {k0, k1, PMinus1(), Pow2(253), Pow2(253) - k1, Fr::Random(testing::Rng())}) {
+    ConstraintSystem cs;
+    Variable x = cs.PrivateInput("x", v);
+    std::vector<LC> bits = ToBitsStrict(cs, x);
+    ASSERT_EQ(bits.size(), 254u);
+    EXPECT_EQ(cs.num_constraints(), 331u);
+    for (std::size_t i = 0; i < 254; ++i) {
+      EXPECT_EQ(cs.Value(bits[i]), v.ToInt().Bit(i) ? k1 : k0) << i;
+    }
+    EXPECT_SATISFIED(cs);
+  }
+}
+
+TEST(ToBitsStrict, OnlyIntegersBelowRPass) {
+  // The bits are private inputs here, so every wire of the comparison is computed from them
+  // honestly: a failure comes from the comparison itself. 5 + r is the alias a cheat would
+  // use for x = 5 (it fits in 254 bits and equals 5 mod r).
+  auto with_int = [](const math::BigInt<4>& v, bool below_r) {
+    ConstraintSystem cs;
+    std::vector<LC> bits;
+    for (std::size_t i = 0; i < 254; ++i) bits.push_back(cs.PrivateInput("b", v.Bit(i) ? k1 : k0));
+    {
+      ConstraintSystem::Scope s(cs, "canonical");
+      AssertCanonicalBits(cs, bits);
+    }
+    EXPECT_EQ(cs.num_constraints(), 331u);
+    UnsatisfiedConstraint u;
+    EXPECT_EQ(cs.IsSatisfied(&u).ok(), below_r) << v.ToDecimal();
+    if (!below_r) {
+      EXPECT_EQ(u.scope_path, "canonical");
+    }
+  };
+  using Int = math::BigInt<4>;
+  Int r = Fr::kModulus, r_minus_1, r_plus_5, all_ones;
+  Int::Sub(r_minus_1, r, Int(1));
+  Int::Add(r_plus_5, r, Int(5));
+  for (std::size_t i = 0; i < 254; ++i) all_ones.limb[i / 64] |= math::u64{1} << (i % 64);
+  with_int(Int(0), true);
+  with_int(Int(5), true);
+  with_int(r_minus_1, true);
+  with_int(Fr::Random(testing::Rng()).ToInt(), true);
+  with_int(r, false);
+  with_int(r_plus_5, false);
+  with_int(all_ones, false);
+  // Just above r - 1 at a single low zero of r - 1.
+  Int r_minus_1_plus_bit = r_minus_1;
+  r_minus_1_plus_bit.limb[0] |= 1u << 3;
+  with_int(r_minus_1_plus_bit, false);
+  // A non-boolean bit at a 1 of r - 1 is caught as well.
+  ConstraintSystem cs;
+  std::vector<LC> bits;
+  for (std::size_t i = 0; i < 254; ++i) bits.push_back(cs.PrivateInput("b", i == 253 ? Fr::FromU64(2) : k0));
+  AssertCanonicalBits(cs, bits);
+  EXPECT_FALSE(cs.IsSatisfied().ok());
+}
+
 TEST(LessThan, EdgeValues) {
   const std::size_t n = 64;
   const Fr top = Pow2(n) - k1;

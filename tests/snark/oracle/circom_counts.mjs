@@ -30,6 +30,7 @@ if (!OUT) {
 const cases = {};
 for (let n = 1; n <= 6; n++) cases[`Poseidon(${n})`] = ["poseidon.circom", `Poseidon(${n})`, ["O1", "O2"]];
 for (const n of [8, 64, 253]) cases[`Num2Bits(${n})`] = ["bitify.circom", `Num2Bits(${n})`, ["O1", "O2"]];
+cases["Num2Bits_strict()"] = ["bitify.circom", "Num2Bits_strict()", ["O1", "O2"]];
 for (const n of [64, 252]) cases[`LessThan(${n})`] = ["comparators.circom", `LessThan(${n})`, ["O1", "O2"]];
 cases["IsZero()"] = ["comparators.circom", "IsZero()", ["O1", "O2"]];
 cases["IsEqual()"] = ["comparators.circom", "IsEqual()", ["O1", "O2"]];
