@@ -67,6 +67,12 @@ std::map<std::string, std::function<void(ConstraintSystem&)>> OurCircuits() {
     auto in = Inputs(cs, 3);
     Select(cs, in[2], in[1], in[0]);
   };
+  for (std::size_t n : {2, 3, 4}) {
+    m["Mux" + std::to_string(n) + "()"] = [n](ConstraintSystem& cs) {
+      auto bits = Inputs(cs, n), options = Inputs(cs, std::size_t{1} << n);
+      Mux(cs, bits, options);
+    };
+  }
   m["Switcher()"] = [](ConstraintSystem& cs) {
     auto in = Inputs(cs, 3);
     ConditionalSwap(cs, in[0], in[1], in[2]);

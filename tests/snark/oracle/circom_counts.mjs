@@ -35,6 +35,7 @@ for (const n of [64, 252]) cases[`LessThan(${n})`] = ["comparators.circom", `Les
 cases["IsZero()"] = ["comparators.circom", "IsZero()", ["O1", "O2"]];
 cases["IsEqual()"] = ["comparators.circom", "IsEqual()", ["O1", "O2"]];
 cases["Mux1()"] = ["mux1.circom", "Mux1()", ["O1", "O2"]];
+for (const n of [2, 3, 4]) cases[`Mux${n}()`] = [`mux${n}.circom`, `Mux${n}()`, ["O1", "O2"]];
 cases["Switcher()"] = ["switcher.circom", "Switcher()", ["O1", "O2"]];
 cases["MerkleRootFromPath(32)"] = ["merkle_poseidon.circom", "MerkleRootFromPath(32)", ["O1", "O2"]];
 
