@@ -8,8 +8,8 @@
 //   section 2, constraints:  nConstraints times A, B, C, each a linear combination
 //                            nTerms u32, then nTerms times (wireId u32, coefficient n8 bytes)
 //   section 3, wire to label: nWires times label id u64
-//   sections 4, 5:           PLONK custom gates (circom's --O... "custom templates"); rejected
-//                            here, since Groth16 cannot use them.
+//   sections 4, 5:           PLONK custom gates (circuits with `pragma custom_templates`);
+//                            rejected here, since Groth16 cannot use them.
 // Wire 0 is the constant 1; then the public outputs, the public inputs, the private inputs, and
 // the internal wires: the order a witness (.wtns) follows.
 //
