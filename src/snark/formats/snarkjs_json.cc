@@ -214,9 +214,10 @@ Status ParseVerificationKeyJson(std::string_view text, SnarkjsVerificationKey* o
   DEPINFER_RETURN_IF_ERROR(ParseG2(*m, "vk_delta_2", &vk.delta2));
   DEPINFER_RETURN_IF_ERROR(Member(j, "IC", root, &m));
   if (!m->is_array()) return Bad("IC", "must be an array");
-  if (m->size() != n_public + 1) {
+  // (Compared as size - 1 so that nPublic = 2^64 - 1 cannot wrap around to an empty IC.)
+  if (m->empty() || m->size() - 1 != n_public) {
     return Bad("IC", "has " + std::to_string(m->size()) + " points, expected nPublic + 1 = " +
-                         std::to_string(n_public + 1));
+                         std::to_string(n_public) + " + 1");
   }
   vk.ic.resize(m->size());
   for (std::size_t i = 0; i < vk.ic.size(); ++i) {

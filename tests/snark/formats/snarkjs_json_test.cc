@@ -219,8 +219,9 @@ TEST(SnarkjsJsonMalformed, VerificationKey) {
   EXPECT_ERROR_CONTAINS(MutVk([](json& j) { j["nPublic"] = -1; }), "non-negative integer");
   EXPECT_ERROR_CONTAINS(MutVk([](json& j) { j["nPublic"] = 3.5; }), "non-negative integer");
   EXPECT_ERROR_CONTAINS(MutVk([](json& j) { j["nPublic"] = "3"; }), "non-negative integer");
-  EXPECT_ERROR_CONTAINS(MutVk([](json& j) { j["nPublic"] = 2; }), "expected nPublic + 1 = 3");
+  EXPECT_ERROR_CONTAINS(MutVk([](json& j) { j["nPublic"] = 2; }), "expected nPublic + 1 = 2 + 1");
   EXPECT_ERROR_CONTAINS(MutVk([](json& j) { j["nPublic"] = ~std::uint64_t{0}; }), "IC");
+  EXPECT_ERROR_CONTAINS(MutVk([](json& j) { j["nPublic"] = ~std::uint64_t{0}; j["IC"] = json::array(); }), "IC: has 0 points");
   EXPECT_ERROR_CONTAINS(MutVk([](json& j) { j["IC"].erase(3); }), "expected nPublic + 1");
   EXPECT_ERROR_CONTAINS(MutVk([](json& j) { j["IC"] = json::object(); }), "IC: must be an array");
   EXPECT_ERROR_CONTAINS(MutVk([](json& j) { j["IC"][2][0] = "3"; }), "IC[2]: G1 point is not on the curve");
