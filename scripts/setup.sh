@@ -22,14 +22,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# npm test oracles (ffjavascript), pinned by tests/oracle/package-lock.json.
-if [ ! -f tests/oracle/node_modules/.package-lock.json ] ||
-   [ tests/oracle/package-lock.json -nt tests/oracle/node_modules/.package-lock.json ]; then
-  echo "setup: installing the npm test oracles"
-  (cd tests/oracle && npm ci --no-audit --no-fund --loglevel=error)
-fi
-
-# Further setup steps of other parts (models, Go tools, Python test clients).
+# Further steps, in order: the model, the npm test oracles (scripts/setup.d/*.sh).
 for step in scripts/setup.d/*.sh; do
   [ -e "$step" ] || continue
   bash "$step"

@@ -20,8 +20,12 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 
 echo "== fuzzing the decoders"
 scripts/build.sh fuzz
-mkdir -p build/fuzz/corpus/decode
-build/fuzz/tests/fuzz/decode_fuzz -max_total_time="${DEPINFER_FUZZ_SECONDS:-30}" -print_final_stats=1 \
+seconds=${DEPINFER_FUZZ_SECONDS:-30}
+mkdir -p build/fuzz/corpus/decode build/fuzz/corpus/formats
+build/fuzz/tests/fuzz/decode_fuzz -max_total_time="$seconds" -print_final_stats=1 \
   build/fuzz/corpus/decode 2>&1 | tail -n 3
+tests/snark/formats/make_fuzz_seeds.sh build/fuzz/corpus/formats >/dev/null
+build/fuzz/tests/snark/formats/fuzz_formats -max_total_time="$seconds" -print_final_stats=1 \
+  build/fuzz/corpus/formats 2>&1 | tail -n 3
 
 echo "== all tests passed in $(( $(date +%s) - start )) s"
