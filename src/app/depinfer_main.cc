@@ -2,8 +2,10 @@
 // --help; exit codes: 0 success, 1 failure of the operation, 2 bad usage.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <functional>
 
 #include "app/core_bench.h"
+#include "app/zk_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"depinfer: private payments and verifiable AI inference"};
@@ -18,6 +20,9 @@ int main(int argc, char** argv) {
   core->add_option("--repeats", bench.repeats, "Runs per figure (the median is shown)")
       ->check(CLI::Range(1, 100))->capture_default_str();
 
+  std::function<int()> run;
+  depinfer::app::AddZkCommands(app, &run);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -25,5 +30,6 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : 2;
   }
   if (*core) return depinfer::app::RunCoreBench(bench);
+  if (run) return run();
   return 2;
 }
