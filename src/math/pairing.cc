@@ -166,6 +166,28 @@ Fp12 MultiPairing(std::span<const G1Affine> ps, std::span<const G2Affine> qs) {
   return FinalExponentiation(MillerLoop(ps, ptrs));
 }
 
+Fp12 ToFfjavascriptPairing(const Fp12& e) {
+  auto pow = [](const Fp12& f, const BigInt<4>& k) {
+    Fp12 r = Fp12::One();
+    for (std::size_t i = k.BitLength(); i-- > 0;) {
+      r = r.Square();
+      if (k.Bit(i)) r *= f;
+    }
+    return r;
+  };
+  // m = 2x(6x^2 + 3x + 1), applied as ((e^(6x^2 + 3x + 1))^x)^2.
+  const u128 x = kX;
+  const u128 x2 = x * x;  // < 2^126
+  BigInt<4> inner;
+  inner.limb = {static_cast<u64>(x2), static_cast<u64>(x2 >> 64), 0, 0};
+  inner.MulSmall(6);
+  BigInt<4> three_x(kX);
+  three_x.MulSmall(3);
+  BigInt<4>::Add(inner, inner, three_x);
+  inner.AddSmall(1);
+  return pow(pow(e, inner), BigInt<4>(kX)).Square();
+}
+
 bool PairingProductIsOne(std::span<const G1Affine> ps, std::span<const G2Affine> qs) {
   return MultiPairing(ps, qs).IsOne();
 }

@@ -49,6 +49,11 @@ Fp12 FinalExponentiationHard(const Fp12& f);
 Fp12 Pairing(const G1Affine& p, const G2Affine& q);
 // prod_i e(P_i, Q_i) with one shared final exponentiation.
 Fp12 MultiPairing(std::span<const G1Affine> ps, std::span<const G2Affine> qs);
+// ffjavascript's pairing() (and so snarkjs's vk_alphabeta_12) is e^m with m = 2x(6x^2 + 3x + 1):
+// its final exponentiation (after Fuentes-Castaneda, Knapp and Rodriguez-Henriquez) computes
+// that multiple of the hard part. This maps our reduced pairing value to theirs.
+Fp12 ToFfjavascriptPairing(const Fp12& e);
+
 // True when prod_i e(P_i, Q_i) = 1 (the form every Groth16 check takes).
 bool PairingProductIsOne(std::span<const G1Affine> ps, std::span<const G2Affine> qs);
 

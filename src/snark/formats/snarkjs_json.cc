@@ -169,26 +169,7 @@ std::string Dump(const Json& j) { return j.dump(1); }
 }  // namespace
 
 Fp12 SnarkjsAlphaBeta(const G1Affine& alpha, const G2Affine& beta) {
-  auto pow = [](const Fp12& f, const BigInt<4>& k) {
-    Fp12 r = Fp12::One();
-    for (std::size_t i = k.BitLength(); i-- > 0;) {
-      r = r.Square();
-      if (k.Bit(i)) r *= f;
-    }
-    return r;
-  };
-  // m = 2x(6x^2 + 3x + 1), applied as ((e^(6x^2 + 3x + 1))^x)^2.
-  const math::u128 x = math::bn254::kX;
-  const math::u128 x2 = x * x;  // < 2^126
-  BigInt<4> inner;
-  inner.limb = {static_cast<u64>(x2), static_cast<u64>(x2 >> 64), 0, 0};
-  inner.MulSmall(6);
-  BigInt<4> three_x(static_cast<u64>(x));
-  three_x.MulSmall(3);
-  BigInt<4>::Add(inner, inner, three_x);
-  inner.AddSmall(1);
-  Fp12 e = math::bn254::Pairing(alpha, beta);
-  return pow(pow(e, inner), BigInt<4>(static_cast<u64>(x))).Square();
+  return math::bn254::ToFfjavascriptPairing(math::bn254::Pairing(alpha, beta));
 }
 
 Status ParseVerificationKeyJson(std::string_view text, SnarkjsVerificationKey* out) {
