@@ -8,6 +8,24 @@ Fr Evaluate(const LinearCombination& lc, const std::vector<Fr>& w) {
   return acc;
 }
 
+R1cs FromCircuit(const snark::R1cs& circuit) {
+  R1cs out;
+  out.num_wires = static_cast<std::uint32_t>(circuit.num_wires);
+  out.num_public = static_cast<std::uint32_t>(circuit.num_public());
+  auto rows = [](const snark::SparseMatrix& m, std::vector<LinearCombination>* dst) {
+    dst->resize(m.rows());
+    for (std::size_t i = 0; i < m.rows(); ++i) {
+      for (std::size_t k = m.row_start[i]; k < m.row_start[i + 1]; ++k) {
+        (*dst)[i].push_back(Term{m.column[k], m.value[k]});
+      }
+    }
+  };
+  rows(circuit.a, &out.a);
+  rows(circuit.b, &out.b);
+  rows(circuit.c, &out.c);
+  return out;
+}
+
 Status R1cs::Validate() const {
   if (num_wires == 0 || num_public >= num_wires) {
     return Status::InvalidArgument("R1CS needs the constant wire and fewer public inputs than wires");

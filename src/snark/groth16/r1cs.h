@@ -9,6 +9,7 @@
 
 #include "base/status.h"
 #include "math/bn254.h"
+#include "snark/r1cs.h"
 
 namespace depinfer::snark::groth16 {
 
@@ -32,6 +33,10 @@ struct R1cs {
   // <A_k,w><B_k,w> = <C_k,w> for every k; the message names the first failing constraint.
   Status IsSatisfied(const std::vector<Fr>& witness) const;
 };
+
+// The constraint system a circuit built with snark/constraint_system.h produces (same wire
+// order).
+R1cs FromCircuit(const snark::R1cs& circuit);
 
 // <lc, w>
 Fr Evaluate(const LinearCombination& lc, const std::vector<Fr>& w);

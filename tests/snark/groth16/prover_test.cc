@@ -2,7 +2,9 @@
 
 #include <random>
 
+#include "snark/constraint_system.h"
 #include "snark/groth16/prover.h"
+#include "snark/merkle.h"
 
 namespace depinfer::snark::groth16 {
 namespace {
@@ -96,6 +98,46 @@ TEST(Groth16ProverTest, BadInputsAreErrors) {
   R1cs broken = c.r1cs;
   broken.a[0].push_back({999, Fr::One()});
   EXPECT_FALSE(groth16::Setup(broken, &pk, kSeed).ok());
+}
+
+// Circuits built with the gadget library go through the same prover: a depth-8 Poseidon
+// Merkle membership proof (the shape of the shielded pool's spend statement).
+
+TEST(Groth16ProverTest, GadgetCircuitsProveAndVerify) {
+  struct Rng {
+    std::mt19937_64 g{5};
+    std::uint64_t operator()() { return g(); }
+  } rng;
+  const std::size_t depth = 8;
+  Fr leaf = Fr::Random(rng);
+  std::vector<Fr> siblings(depth);
+  for (auto& s : siblings) s = Fr::Random(rng);
+  const std::uint64_t index = 0xa5;
+  const Fr root = snark::MerkleRoot(leaf, index, siblings);
+
+  snark::ConstraintSystem cs;
+  snark::LC root_in = cs.PublicInput("root", root);
+  snark::LC leaf_in = cs.PrivateInput("leaf", leaf);
+  std::vector<snark::LC> bits, sibs;
+  for (std::size_t i = 0; i < depth; ++i) {
+    bits.push_back(cs.PrivateInput("bit", Fr::FromU64((index >> i) & 1)));
+    sibs.push_back(cs.PrivateInput("sibling", siblings[i]));
+  }
+  snark::AssertMerkleMembership(cs, leaf_in, bits, sibs, root_in);
+  ASSERT_TRUE(cs.IsSatisfied().ok());
+  R1cs r1cs = FromCircuit(cs.ToR1cs());
+  std::vector<Fr> witness = cs.Witness();
+  ASSERT_TRUE(r1cs.IsSatisfied(witness).ok());
+  ProvingKey pk;
+  ASSERT_TRUE(groth16::Setup(r1cs, &pk, kSeed).ok());
+  PreparedVerifyingKey pvk;
+  ASSERT_TRUE(PreparedVerifyingKey::Prepare(pk.vk, &pvk).ok());
+  Proof proof;
+  ASSERT_TRUE(Prove(pk, witness, &proof).ok());
+  std::vector<Fr> pub = {root};
+  EXPECT_TRUE(pvk.Verify(pub, proof).ok());
+  pub[0] += Fr::One();  // another root
+  EXPECT_FALSE(pvk.Verify(pub, proof).ok());
 }
 
 }  // namespace
