@@ -4,8 +4,8 @@
 //   node circom_counts.mjs <seed (unused)> <out.json>
 //
 // For every case, compiles `component main = <template>;` with --O2 (linear constraints
-// substituted away: circom's smallest output) and, for Poseidon, also --O1 (circom's default),
-// and records the non-linear and linear counts circom prints.
+// substituted away: circom's smallest output) and --O1 (circom's default), and records the
+// non-linear and linear counts circom prints.
 
 import { execFile, execFileSync } from "node:child_process";
 import { promisify } from "node:util";
