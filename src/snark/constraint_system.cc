@@ -99,7 +99,18 @@ R1cs ConstraintSystem::ToR1cs() const {
   r.num_public_outputs = num_public_outputs();
   r.num_public_inputs = num_public_inputs();
   r.num_private_inputs = num_private_inputs();
-  for (SparseMatrix* m : {&r.a, &r.b, &r.c}) m->row_start.reserve(constraints_.size() + 1);
+  std::size_t nnz[3] = {0, 0, 0};
+  for (const Constraint& c : constraints_) {
+    nnz[0] += c.a.size();
+    nnz[1] += c.b.size();
+    nnz[2] += c.c.size();
+  }
+  SparseMatrix* matrices[3] = {&r.a, &r.b, &r.c};
+  for (int k = 0; k < 3; ++k) {
+    matrices[k]->row_start.reserve(constraints_.size() + 1);
+    matrices[k]->column.reserve(nnz[k]);
+    matrices[k]->value.reserve(nnz[k]);
+  }
   for (const Constraint& c : constraints_) {
     append(c.a, r.a);
     append(c.b, r.b);
