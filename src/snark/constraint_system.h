@@ -22,6 +22,15 @@
 // of the circuit costs.
 //
 // Not thread safe: one thread builds one system.
+//
+// Example (membership of a leaf in a Poseidon Merkle tree, snark/merkle.h):
+//   ConstraintSystem cs;                                  // Mode::kWithoutValues for setup
+//   Variable root = cs.PublicInput("root", root_value);   // std::nullopt without values
+//   Variable leaf = cs.PrivateInput("leaf", leaf_value);
+//   ... siblings and index bits likewise ...
+//   AssertMerkleMembership(cs, leaf, index_bits, siblings, root);
+//   Status st = cs.IsSatisfied();          // names the first failing row by scope
+//   R1cs r1cs = cs.ToR1cs();               // or TakeR1cs(); the witness: cs.Witness()
 #pragma once
 
 #include <cstdint>
