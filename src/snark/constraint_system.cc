@@ -1,7 +1,6 @@
 #include "snark/constraint_system.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <unordered_map>
 #include <utility>
 
@@ -367,13 +366,18 @@ std::vector<ScopeCost> ConstraintSystem::ScopeReport() const {
 }
 
 std::string ConstraintSystem::ScopeReportText() const {
-  std::string out = "scope                                              instances  constraints  per instance\n";
-  char line[256];
-  for (const ScopeCost& row : ScopeReport()) {
-    std::string label = row.path.empty() ? "(circuit)" : row.path;
-    std::snprintf(line, sizeof line, "%-50s %9zu %12zu %13zu\n", label.c_str(), row.instances,
-                  row.constraints, row.constraints / row.instances);
-    out += line;
+  std::vector<ScopeCost> rows = ScopeReport();
+  std::size_t width = 9;  // "(circuit)"
+  for (const ScopeCost& row : rows) width = std::max(width, row.path.size());
+  auto pad_left = [](std::string s, std::size_t w) { return std::string(w > s.size() ? w - s.size() : 0, ' ') + s; };
+  auto pad_right = [](std::string s, std::size_t w) { return s + std::string(w > s.size() ? w - s.size() : 0, ' '); };
+  std::string out = pad_right("scope", width) + "  instances  constraints  per instance\n";
+  for (const ScopeCost& row : rows) {
+    out += pad_right(row.path.empty() ? "(circuit)" : row.path, width);
+    out += pad_left(std::to_string(row.instances), 11);
+    out += pad_left(std::to_string(row.constraints), 13);
+    out += pad_left(std::to_string(row.constraints / row.instances), 14);
+    out += '\n';
   }
   return out;
 }
