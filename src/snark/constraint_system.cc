@@ -126,6 +126,22 @@ R1cs ConstraintSystem::TakeR1cs() {
   return r;
 }
 
+ConstraintSystem::Shape ConstraintSystem::shape() const {
+  Shape s;
+  s.constraints = num_constraints();
+  for (int k = 0; k < 3; ++k) s.nonzeros[k] = rows_[k].vars.size();
+  return s;
+}
+
+void ConstraintSystem::Reserve(const Shape& shape) {
+  scope_of_constraint_.reserve(shape.constraints);
+  for (int k = 0; k < 3; ++k) {
+    rows_[k].start.reserve(shape.constraints + 1);
+    rows_[k].vars.reserve(shape.nonzeros[k]);
+    rows_[k].coeffs.reserve(shape.nonzeros[k]);
+  }
+}
+
 void ConstraintSystem::SymbolicMatrix::Append(const LinearCombination& lc) {
   for (const Term& t : lc.terms()) {
     vars.push_back(t.var);

@@ -92,6 +92,17 @@ class ConstraintSystem {
 
   bool has_values() const { return has_values_; }
 
+  // ---- capacity ----------------------------------------------------------------------
+  // The storage a circuit needs. A prover that rebuilds the same circuit for every proof
+  // passes the shape of an earlier build to Reserve, so the flat arrays are allocated once
+  // at their final size instead of growing (and being copied) while the circuit is built.
+  struct Shape {
+    std::size_t constraints = 0;
+    std::size_t nonzeros[3] = {0, 0, 0};  // in A, B, C
+  };
+  Shape shape() const;
+  void Reserve(const Shape& shape);
+
   // ---- inputs and outputs ------------------------------------------------------------
   // Declare an input wire. With values, `value` must be present (a missing one is recorded
   // in status() and counts as 0); without values it is ignored. Names label the wire in

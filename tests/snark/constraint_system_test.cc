@@ -273,3 +273,23 @@ TEST(R1cs, TakeEqualsToR1csAndEmptiesTheSystem) {
 
 }  // namespace
 }  // namespace depinfer::snark
+
+namespace depinfer::snark {
+namespace {
+
+TEST(ConstraintSystem, ReserveFromAnEarlierShape) {
+  ConstraintSystem first(ConstraintSystem::Mode::kWithoutValues);
+  SmallCircuit(first, std::nullopt, std::nullopt);
+  ConstraintSystem::Shape shape = first.shape();
+  EXPECT_EQ(shape.constraints, first.num_constraints());
+  ConstraintSystem second;
+  second.Reserve(shape);
+  SmallCircuit(second, Fr::FromU64(1), Fr::FromU64(2));
+  ConstraintSystem::Shape again = second.shape();
+  EXPECT_EQ(again.constraints, shape.constraints);
+  for (int k = 0; k < 3; ++k) EXPECT_EQ(again.nonzeros[k], shape.nonzeros[k]);
+  EXPECT_SATISFIED(second);
+}
+
+}  // namespace
+}  // namespace depinfer::snark
