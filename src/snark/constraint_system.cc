@@ -341,10 +341,11 @@ Status ConstraintSystem::IsSatisfied(UnsatisfiedConstraint* first) const {
     u.scope_path = ScopePath(c.scope);
     for (std::size_t j = 0; j < i; ++j) u.index_in_scope += scope_of_constraint_[j] == c.scope;
     std::string where = u.scope_path.empty() ? "the top level" : "scope '" + u.scope_path + "'";
-    Status st = Status::InvalidArgument(
-        "constraint " + std::to_string(i) + " (#" + std::to_string(u.index_in_scope) + " in " +
-        where + ") is not satisfied: A*B = " + (a * b).ToDecimal() + " but C = " +
-        out.ToDecimal());
+    // The values stay out of the message: they derive from secrets (keys, amounts) and
+    // messages end up in logs.
+    Status st = Status::InvalidArgument("constraint " + std::to_string(i) + " (#" +
+                                        std::to_string(u.index_in_scope) + " in " + where +
+                                        ") is not satisfied");
     if (first != nullptr) *first = std::move(u);
     return st;
   }
