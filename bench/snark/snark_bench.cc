@@ -42,9 +42,16 @@ void BuildChain(ConstraintSystem& cs, int n) {
 void BM_BuildPoseidonChain(benchmark::State& state) {
   const auto mode = state.range(1) ? ConstraintSystem::Mode::kWithValues
                                    : ConstraintSystem::Mode::kWithoutValues;
+  ConstraintSystem::Shape shape;
+  if (state.range(2)) {  // reserve from the setup build, as a prover would
+    ConstraintSystem setup(ConstraintSystem::Mode::kWithoutValues);
+    BuildChain(setup, static_cast<int>(state.range(0)));
+    shape = setup.shape();
+  }
   std::size_t constraints = 0;
   for (auto _ : state) {
     ConstraintSystem cs(mode);
+    cs.Reserve(shape);
     BuildChain(cs, static_cast<int>(state.range(0)));
     constraints = cs.num_constraints();
     benchmark::DoNotOptimize(cs);
@@ -54,9 +61,10 @@ void BM_BuildPoseidonChain(benchmark::State& state) {
 }
 BENCHMARK(BM_BuildPoseidonChain)
     ->Name("build/poseidon_chain")
-    ->ArgNames({"hashes", "values"})
-    ->Args({137, 1})
-    ->Args({137, 0})
+    ->ArgNames({"hashes", "values", "reserved"})
+    ->Args({137, 1, 0})
+    ->Args({137, 1, 1})
+    ->Args({137, 0, 0})
     ->Unit(benchmark::kMillisecond);
 
 void BM_ToR1cs(benchmark::State& state) {

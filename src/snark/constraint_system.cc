@@ -1,7 +1,6 @@
 #include "snark/constraint_system.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <unordered_map>
 #include <utility>
 
@@ -81,38 +80,110 @@ const std::string& ConstraintSystem::Name(Variable v) const {
   return v.index() < names.size() ? names[v.index()] : kNone;
 }
 
-R1cs ConstraintSystem::ToR1cs() const {
+R1cs ConstraintSystem::R1csShape() const {
   DEPINFER_SNARK_CHECK(num_wires() <= UINT32_MAX, "too many wires for 32-bit indices");
-  std::size_t offset[Variable::kNumKinds] = {0};
-  for (int k = 1; k < Variable::kNumKinds; ++k) offset[k] = offset[k - 1] + counts_[k - 1];
-  // Terms are sorted by wire order already, so columns come out ascending.
-  auto append = [&offset](const LinearCombination& lc, SparseMatrix& m) {
-    for (const Term& t : lc.terms()) {
-      m.column.push_back(
-          static_cast<std::uint32_t>(offset[KindIndex(t.var.kind())] + t.var.index()));
-      m.value.push_back(t.coeff);
-    }
-    m.row_start.push_back(m.column.size());
-  };
   R1cs r;
   r.num_wires = num_wires();
   r.num_public_outputs = num_public_outputs();
   r.num_public_inputs = num_public_inputs();
   r.num_private_inputs = num_private_inputs();
-  for (SparseMatrix* m : {&r.a, &r.b, &r.c}) m->row_start.reserve(constraints_.size() + 1);
-  for (const Constraint& c : constraints_) {
-    append(c.a, r.a);
-    append(c.b, r.b);
-    append(c.c, r.c);
+  return r;
+}
+
+std::vector<std::uint32_t> ConstraintSystem::WireColumns(const SymbolicMatrix& m) const {
+  std::size_t offset[Variable::kNumKinds] = {0};
+  for (int k = 1; k < Variable::kNumKinds; ++k) offset[k] = offset[k - 1] + counts_[k - 1];
+  // Variables are sorted by wire order within a row, so the columns come out ascending.
+  std::vector<std::uint32_t> columns(m.vars.size());
+  for (std::size_t j = 0; j < m.vars.size(); ++j) {
+    const Variable v = m.vars[j];
+    columns[j] = static_cast<std::uint32_t>(offset[KindIndex(v.kind())] + v.index());
+  }
+  return columns;
+}
+
+R1cs ConstraintSystem::ToR1cs() const {
+  R1cs r = R1csShape();
+  SparseMatrix* out[3] = {&r.a, &r.b, &r.c};
+  for (int k = 0; k < 3; ++k) {
+    out[k]->column = WireColumns(rows_[k]);
+    out[k]->row_start = rows_[k].start;
+    out[k]->value = rows_[k].coeffs;
   }
   return r;
+}
+
+R1cs ConstraintSystem::TakeR1cs() {
+  R1cs r = R1csShape();
+  SparseMatrix* out[3] = {&r.a, &r.b, &r.c};
+  for (int k = 0; k < 3; ++k) {
+    out[k]->column = WireColumns(rows_[k]);
+    out[k]->row_start = std::move(rows_[k].start);
+    out[k]->value = std::move(rows_[k].coeffs);
+    rows_[k] = SymbolicMatrix();
+  }
+  scope_of_constraint_.clear();
+  return r;
+}
+
+ConstraintSystem::Shape ConstraintSystem::shape() const {
+  Shape s;
+  s.constraints = num_constraints();
+  for (int k = 0; k < 3; ++k) s.nonzeros[k] = rows_[k].vars.size();
+  return s;
+}
+
+void ConstraintSystem::Reserve(const Shape& shape) {
+  scope_of_constraint_.reserve(shape.constraints);
+  for (int k = 0; k < 3; ++k) {
+    rows_[k].start.reserve(shape.constraints + 1);
+    rows_[k].vars.reserve(shape.nonzeros[k]);
+    rows_[k].coeffs.reserve(shape.nonzeros[k]);
+  }
+}
+
+void ConstraintSystem::SymbolicMatrix::Append(const LinearCombination& lc) {
+  for (const Term& t : lc.terms()) {
+    vars.push_back(t.var);
+    coeffs.push_back(t.coeff);
+  }
+  start.push_back(vars.size());
+}
+
+RowView ConstraintSystem::SymbolicMatrix::Row(std::size_t i) const {
+  const std::size_t b = start[i], n = start[i + 1] - b;
+  return RowView{std::span<const Variable>(vars.data() + b, n),
+                 std::span<const Fr>(coeffs.data() + b, n)};
+}
+
+LinearCombination RowView::ToLinearCombination() const {
+  std::vector<Term> terms(vars.size());
+  for (std::size_t j = 0; j < vars.size(); ++j) terms[j] = {vars[j], coeffs[j]};
+  return LinearCombination::FromSortedTerms(std::move(terms));
+}
+
+ConstraintView ConstraintSystem::constraint(std::size_t i) const {
+  DEPINFER_SNARK_CHECK(i < num_constraints(), "constraint index out of range");
+  return ConstraintView{rows_[0].Row(i), rows_[1].Row(i), rows_[2].Row(i), scope_of_constraint_[i]};
+}
+
+Fr ConstraintSystem::RowValue(const RowView& row) const {
+  Fr acc;
+  for (std::size_t j = 0; j < row.size(); ++j) {
+    acc += row.vars[j].IsOne() ? row.coeffs[j] : row.coeffs[j] * Value(row.vars[j]);
+  }
+  return acc;
 }
 
 // ---- constraints ----------------------------------------------------------------------
 
 void ConstraintSystem::Enforce(const LinearCombination& a, const LinearCombination& b,
                                const LinearCombination& c) {
-  constraints_.push_back(Constraint{a, b, c, current_scope_});
+  DEPINFER_SNARK_CHECK(scope_of_constraint_.size() < UINT32_MAX, "too many constraints");
+  rows_[0].Append(a);
+  rows_[1].Append(b);
+  rows_[2].Append(c);
+  scope_of_constraint_.push_back(current_scope_);
   ++scopes_[current_scope_].constraints;
 }
 
@@ -261,19 +332,20 @@ std::string ConstraintSystem::ScopePath(std::uint32_t scope) const {
 Status ConstraintSystem::IsSatisfied(UnsatisfiedConstraint* first) const {
   if (!status_.ok()) return status_.WithContext("circuit built with an error");
   if (!has_values_) return Status::InvalidArgument("constraint system has no values");
-  for (std::size_t i = 0; i < constraints_.size(); ++i) {
-    const Constraint& c = constraints_[i];
-    Fr a = Value(c.a), b = Value(c.b), out = Value(c.c);
+  for (std::size_t i = 0; i < num_constraints(); ++i) {
+    const ConstraintView c = constraint(i);
+    Fr a = RowValue(c.a), b = RowValue(c.b), out = RowValue(c.c);
     if (a * b == out) continue;
     UnsatisfiedConstraint u;
     u.index = i;
     u.scope_path = ScopePath(c.scope);
-    for (std::size_t j = 0; j < i; ++j) u.index_in_scope += constraints_[j].scope == c.scope;
+    for (std::size_t j = 0; j < i; ++j) u.index_in_scope += scope_of_constraint_[j] == c.scope;
     std::string where = u.scope_path.empty() ? "the top level" : "scope '" + u.scope_path + "'";
-    Status st = Status::InvalidArgument(
-        "constraint " + std::to_string(i) + " (#" + std::to_string(u.index_in_scope) + " in " +
-        where + ") is not satisfied: A*B = " + (a * b).ToDecimal() + " but C = " +
-        out.ToDecimal());
+    // The values stay out of the message: they derive from secrets (keys, amounts) and
+    // messages end up in logs.
+    Status st = Status::InvalidArgument("constraint " + std::to_string(i) + " (#" +
+                                        std::to_string(u.index_in_scope) + " in " + where +
+                                        ") is not satisfied");
     if (first != nullptr) *first = std::move(u);
     return st;
   }
@@ -311,13 +383,18 @@ std::vector<ScopeCost> ConstraintSystem::ScopeReport() const {
 }
 
 std::string ConstraintSystem::ScopeReportText() const {
-  std::string out = "scope                                              instances  constraints  per instance\n";
-  char line[256];
-  for (const ScopeCost& row : ScopeReport()) {
-    std::string label = row.path.empty() ? "(circuit)" : row.path;
-    std::snprintf(line, sizeof line, "%-50s %9zu %12zu %13zu\n", label.c_str(), row.instances,
-                  row.constraints, row.constraints / row.instances);
-    out += line;
+  std::vector<ScopeCost> rows = ScopeReport();
+  std::size_t width = 9;  // "(circuit)"
+  for (const ScopeCost& row : rows) width = std::max(width, row.path.size());
+  auto pad_left = [](std::string s, std::size_t w) { return std::string(w > s.size() ? w - s.size() : 0, ' ') + s; };
+  auto pad_right = [](std::string s, std::size_t w) { return s + std::string(w > s.size() ? w - s.size() : 0, ' '); };
+  std::string out = pad_right("scope", width) + "  instances  constraints  per instance\n";
+  for (const ScopeCost& row : rows) {
+    out += pad_right(row.path.empty() ? "(circuit)" : row.path, width);
+    out += pad_left(std::to_string(row.instances), 11);
+    out += pad_left(std::to_string(row.constraints), 13);
+    out += pad_left(std::to_string(row.constraints / row.instances), 14);
+    out += '\n';
   }
   return out;
 }

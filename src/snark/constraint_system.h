@@ -22,6 +22,15 @@
 // of the circuit costs.
 //
 // Not thread safe: one thread builds one system.
+//
+// Example (membership of a leaf in a Poseidon Merkle tree, snark/merkle.h):
+//   ConstraintSystem cs;                                  // Mode::kWithoutValues for setup
+//   Variable root = cs.PublicInput("root", root_value);   // std::nullopt without values
+//   Variable leaf = cs.PrivateInput("leaf", leaf_value);
+//   ... siblings and index bits likewise ...
+//   AssertMerkleMembership(cs, leaf, index_bits, siblings, root);
+//   Status st = cs.IsSatisfied();          // names the first failing row by scope
+//   R1cs r1cs = cs.ToR1cs();               // or TakeR1cs(); the witness: cs.Witness()
 #pragma once
 
 #include <cstdint>
@@ -39,9 +48,19 @@
 
 namespace depinfer::snark {
 
-// One R1CS row: a * b = c.
-struct Constraint {
-  LinearCombination a, b, c;
+// One side (A, B or C) of a stored constraint: parallel views of its variables and
+// coefficients, in wire order. Valid until the system is changed.
+struct RowView {
+  std::span<const Variable> vars;
+  std::span<const Fr> coeffs;
+
+  std::size_t size() const { return vars.size(); }
+  LinearCombination ToLinearCombination() const;
+};
+
+// A stored constraint a * b = c.
+struct ConstraintView {
+  RowView a, b, c;
   std::uint32_t scope;  // the innermost scope open when it was added (ConstraintSystem::ScopePath)
 };
 
@@ -72,6 +91,17 @@ class ConstraintSystem {
   ConstraintSystem& operator=(ConstraintSystem&&) = default;
 
   bool has_values() const { return has_values_; }
+
+  // ---- capacity ----------------------------------------------------------------------
+  // The storage a circuit needs. A prover that rebuilds the same circuit for every proof
+  // passes the shape of an earlier build to Reserve, so the flat arrays are allocated once
+  // at their final size instead of growing (and being copied) while the circuit is built.
+  struct Shape {
+    std::size_t constraints = 0;
+    std::size_t nonzeros[3] = {0, 0, 0};  // in A, B, C
+  };
+  Shape shape() const;
+  void Reserve(const Shape& shape);
 
   // ---- inputs and outputs ------------------------------------------------------------
   // Declare an input wire. With values, `value` must be present (a missing one is recorded
@@ -143,7 +173,7 @@ class ConstraintSystem {
   std::string ScopePath(std::uint32_t scope) const;
 
   // ---- the result --------------------------------------------------------------------
-  std::size_t num_constraints() const { return constraints_.size(); }
+  std::size_t num_constraints() const { return scope_of_constraint_.size(); }
   std::size_t num_public_outputs() const { return Count(Variable::Kind::kPublicOutput); }
   std::size_t num_public_inputs() const { return Count(Variable::Kind::kPublicInput); }
   // Outputs and inputs: the statement's length.
@@ -155,9 +185,14 @@ class ConstraintSystem {
   // The position of v in the witness vector. Valid once the circuit is complete (declaring
   // more variables of an earlier kind shifts the later ones).
   std::size_t WireIndex(Variable v) const;
-  const std::vector<Constraint>& constraints() const { return constraints_; }
+  // Constraint i, 0 <= i < num_constraints().
+  ConstraintView constraint(std::size_t i) const;
   // The constraints as sparse matrices over wire indices (call once the circuit is complete).
   R1cs ToR1cs() const;
+  // The same without copying the coefficients: they move into the result and the system is
+  // left with no constraints (its wires, values and scopes stay). For large circuits this
+  // halves the peak memory of handing the constraints to a prover.
+  R1cs TakeR1cs();
   // The label given to an input or output wire ("" for internal wires).
   const std::string& Name(Variable v) const;
 
@@ -198,7 +233,23 @@ class ConstraintSystem {
   std::vector<Fr> values_[Variable::kNumKinds];
   // Labels of the declared inputs and outputs, per kind (internal wires have none).
   std::vector<std::string> names_[Variable::kNumKinds];
-  std::vector<Constraint> constraints_;
+  // The constraints, stored as three matrices with symbolic columns: row i of `a` is the A
+  // side of constraint i. Flat arrays keep a million constraints to a few allocations.
+  struct SymbolicMatrix {
+    std::vector<std::size_t> start{0};
+    std::vector<Variable> vars;
+    std::vector<Fr> coeffs;
+    void Append(const LinearCombination& lc);
+    RowView Row(std::size_t i) const;
+  };
+  Fr RowValue(const RowView& row) const;
+  // An R1cs with the wire counts and no matrices.
+  R1cs R1csShape() const;
+  // The wire index of every variable of m.
+  std::vector<std::uint32_t> WireColumns(const SymbolicMatrix& m) const;
+
+  SymbolicMatrix rows_[3];  // A, B, C
+  std::vector<std::uint32_t> scope_of_constraint_;
   std::vector<ScopeNode> scopes_;     // scopes_[0] is the root
   std::uint32_t current_scope_ = 0;
 };

@@ -41,7 +41,7 @@ void AssertEqualIf(ConstraintSystem& cs, const LC& cond, const LC& a, const LC& 
 }
 
 void AssertNonZero(ConstraintSystem& cs, const LC& x) {
-  Variable inv = cs.Hint(x, [](const Fr& v) { return v.InverseVartime(); });
+  Variable inv = cs.Hint(x, [](const Fr& v) { return v.Inverse(); });
   cs.Enforce(x, inv, kOne);
 }
 
@@ -51,7 +51,7 @@ LC IsZero(ConstraintSystem& cs, const LC& x) {
   if (x.IsConstant()) return LC::Constant(x.ConstantTerm().IsZero() ? 1 : 0);
   // inv = 1/x (0 when x = 0); out = 1 - x*inv; x * out = 0.
   // x != 0 forces out = 0; x = 0 makes x*inv = 0 and so out = 1, whatever inv is.
-  Variable inv = cs.Hint(x, [](const Fr& v) { return v.InverseVartime(); });
+  Variable inv = cs.Hint(x, [](const Fr& v) { return v.Inverse(); });
   LC out = kOne - cs.Mul(x, inv);
   cs.Enforce(x, out, LC());
   return out;

@@ -5,6 +5,10 @@
 // the same job is named where one exists, and tests/snark/circom_counts_test compares the
 // counts with circomlib's circuits compiled by circom.
 //
+// Witness values are secrets (amounts, keys, paths): every value computation here, hints
+// included, is constant time in the values (Fr::Inverse, not InverseVartime); only the
+// circuit's shape (which is public) decides branches.
+//
 // Bits are little-endian: bits[0] is the least significant. A "boolean" argument must be 0 or
 // 1 under every satisfying witness; gadgets that take booleans do not constrain them again
 // unless they say so, so the caller constrains them once (AssertBoolean, ToBits).

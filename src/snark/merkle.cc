@@ -14,8 +14,11 @@ Fr MerkleRoot(const Fr& leaf, std::uint64_t index, std::span<const Fr> siblings)
                        "index must be below 2^depth");
   Fr node = leaf;
   for (std::size_t level = 0; level < siblings.size(); ++level) {
-    bool is_right = (index >> level) & 1;
-    node = is_right ? Poseidon({siblings[level], node}) : Poseidon({node, siblings[level]});
+    // Without branching on the (possibly secret) position.
+    const std::uint64_t is_right = (index >> level) & 1;
+    const Fr left = Fr::ConditionalSelect(is_right, siblings[level], node);
+    const Fr right = Fr::ConditionalSelect(is_right, node, siblings[level]);
+    node = Poseidon({left, right});
   }
   return node;
 }

@@ -14,6 +14,7 @@
 namespace depinfer::snark {
 
 // The root reached from `leaf` at position `index` (< 2^depth, depth = siblings.size() <= 64).
+// Constant time in the leaf, the index and the siblings.
 Fr MerkleRoot(const Fr& leaf, std::uint64_t index, std::span<const Fr> siblings);
 
 // The same in a circuit: index_bits and siblings have one entry per level. Each index bit is

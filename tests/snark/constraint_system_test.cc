@@ -178,7 +178,7 @@ TEST(ConstraintSystem, ScopeReportCountsPerPath) {
   EXPECT_EQ(rows[3].constraints, 8u);
   std::string text = cs.ScopeReportText();
   EXPECT_NE(text.find("a/b/c"), std::string::npos) << text;
-  EXPECT_EQ(cs.ScopePath(cs.constraints().back().scope), "a/b[3]/c");
+  EXPECT_EQ(cs.ScopePath(cs.constraint(cs.num_constraints() - 1).scope), "a/b[3]/c");
 }
 
 TEST(ConstraintSystem, ManualPushPop) {
@@ -186,7 +186,7 @@ TEST(ConstraintSystem, ManualPushPop) {
   cs.PushScope("p", 7);
   cs.AssertEqual(LC(), LC());
   cs.PopScope();
-  EXPECT_EQ(cs.ScopePath(cs.constraints()[0].scope), "p[7]");
+  EXPECT_EQ(cs.ScopePath(cs.constraint(0).scope), "p[7]");
 }
 
 TEST(ConstraintSystemDeathTest, UnbalancedPopAborts) {
@@ -213,9 +213,12 @@ TEST(ConstraintSystem, SameConstraintsWithAndWithoutValues) {
   ASSERT_EQ(prove.num_constraints(), setup.num_constraints());
   ASSERT_EQ(prove.num_wires(), setup.num_wires());
   for (std::size_t i = 0; i < prove.num_constraints(); ++i) {
-    const Constraint& p = prove.constraints()[i];
-    const Constraint& s = setup.constraints()[i];
-    EXPECT_TRUE(p.a == s.a && p.b == s.b && p.c == s.c) << "constraint " << i;
+    const ConstraintView p = prove.constraint(i);
+    const ConstraintView s = setup.constraint(i);
+    EXPECT_TRUE(p.a.ToLinearCombination() == s.a.ToLinearCombination() &&
+                p.b.ToLinearCombination() == s.b.ToLinearCombination() &&
+                p.c.ToLinearCombination() == s.c.ToLinearCombination())
+        << "constraint " << i;
   }
   EXPECT_EQ(prove.PublicValues()[0], Fr::FromU64(200));
 }
@@ -250,6 +253,42 @@ TEST(R1cs, MatricesMatchTheConstraintsAndWitness) {
   EXPECT_EQ(first, r.num_constraints() - 1);
   w.pop_back();
   EXPECT_FALSE(CheckWitness(r, w).ok());
+}
+
+TEST(R1cs, TakeEqualsToR1csAndEmptiesTheSystem) {
+  ConstraintSystem cs;
+  SmallCircuit(cs, Fr::FromU64(7), Fr::FromU64(100));
+  R1cs copy = cs.ToR1cs();
+  std::vector<Fr> w = cs.Witness();
+  R1cs taken = cs.TakeR1cs();
+  for (auto [x, y] : {std::pair{&copy.a, &taken.a}, {&copy.b, &taken.b}, {&copy.c, &taken.c}}) {
+    EXPECT_EQ(x->row_start, y->row_start);
+    EXPECT_EQ(x->column, y->column);
+    EXPECT_EQ(x->value, y->value);
+  }
+  EXPECT_EQ(cs.num_constraints(), 0u);
+  EXPECT_EQ(cs.Witness(), w);
+  EXPECT_TRUE(CheckWitness(taken, w).ok());
+}
+
+}  // namespace
+}  // namespace depinfer::snark
+
+namespace depinfer::snark {
+namespace {
+
+TEST(ConstraintSystem, ReserveFromAnEarlierShape) {
+  ConstraintSystem first(ConstraintSystem::Mode::kWithoutValues);
+  SmallCircuit(first, std::nullopt, std::nullopt);
+  ConstraintSystem::Shape shape = first.shape();
+  EXPECT_EQ(shape.constraints, first.num_constraints());
+  ConstraintSystem second;
+  second.Reserve(shape);
+  SmallCircuit(second, Fr::FromU64(1), Fr::FromU64(2));
+  ConstraintSystem::Shape again = second.shape();
+  EXPECT_EQ(again.constraints, shape.constraints);
+  for (int k = 0; k < 3; ++k) EXPECT_EQ(again.nonzeros[k], shape.nonzeros[k]);
+  EXPECT_SATISFIED(second);
 }
 
 }  // namespace

@@ -3,7 +3,7 @@
 #   run_oracle.sh <script.mjs> <out.json> <env var naming out.json> <test binary>
 # The seed changes daily (reproducible: it is printed, and DEPINFER_SEED replays it).
 # Exit 77 (skipped) when node or tests/snark/oracle/node_modules are missing
-# (scripts/setup.d/snark-oracle.sh installs them).
+# (scripts/setup.sh installs them: `npm ci` in tests/snark/oracle).
 set -euo pipefail
 script=$1 out=$2 var=$3 test_bin=$4
 oracle_dir=$(cd "$(dirname "$0")/oracle" && pwd)

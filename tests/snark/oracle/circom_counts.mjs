@@ -4,11 +4,12 @@
 //   node circom_counts.mjs <seed (unused)> <out.json>
 //
 // For every case, compiles `component main = <template>;` with --O2 (linear constraints
-// substituted away: circom's smallest output) and, for Poseidon, also --O1 (circom's default),
-// and records the non-linear and linear counts circom prints.
+// substituted away: circom's smallest output) and --O1 (circom's default), and records the
+// non-linear and linear counts circom prints.
 
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFile, execFileSync } from "node:child_process";
+import { promisify } from "node:util";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -41,22 +42,33 @@ cases["MerkleRootFromPath(32)"] = ["merkle_poseidon.circom", "MerkleRootFromPath
 
 // circom2 runs under WASI with the working directory and its parents preopened, and names
 // files relative to the working directory: from "/" every absolute path is reachable.
+const run = promisify(execFile);
 const work = mkdtempSync(path.join(tmpdir(), "circom-counts-"));
 const results = {};
 try {
+    const jobs = [];
     for (const [name, [include, main, levels]] of Object.entries(cases)) {
-        const file = path.join(work, "main.circom");
+        const dir = path.join(work, String(jobs.length));
+        mkdirSync(dir);
+        const file = path.join(dir, "main.circom");
         writeFileSync(file, `pragma circom 2.0.0;\ninclude "${include}";\ncomponent main = ${main};\n`);
         results[name] = {};
-        for (const level of levels) {
-            const out = execFileSync(process.execPath, [circomCli, file, "--r1cs", `--${level}`,
-                "-l", circomlib, "-l", ownCircuits, "-o", work], { encoding: "utf8", cwd: "/" });
-            const nonlinear = Number(/non-linear constraints: (\d+)/.exec(out)[1]);
-            const linear = Number(/(?:^|\n)linear constraints: (\d+)/.exec(out)[1]);
+        for (const level of levels) jobs.push({ name, level, file, dir });
+    }
+    // Two compilations at a time (the machines have two cores).
+    let next = 0;
+    async function worker() {
+        while (next < jobs.length) {
+            const { name, level, file, dir } = jobs[next++];
+            const { stdout } = await run(process.execPath, [circomCli, file, "--r1cs", `--${level}`,
+                "-l", circomlib, "-l", ownCircuits, "-o", dir], { encoding: "utf8", cwd: "/" });
+            const nonlinear = Number(/non-linear constraints: (\d+)/.exec(stdout)[1]);
+            const linear = Number(/(?:^|\n)linear constraints: (\d+)/.exec(stdout)[1]);
             results[name][level] = { nonlinear, linear, total: nonlinear + linear };
         }
-        console.log(name, JSON.stringify(results[name]));
     }
+    await Promise.all([worker(), worker()]);
+    for (const [name, r] of Object.entries(results)) console.log(name, JSON.stringify(r));
 } finally {
     rmSync(work, { recursive: true, force: true });
 }
