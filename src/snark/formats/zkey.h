@@ -91,4 +91,7 @@ struct Groth16Zkey {
 // deltaAfter (as `snarkjs zkey verify` requires).
 Status ParseGroth16Zkey(std::span<const std::uint8_t> file, Groth16Zkey* out);
 
+// Reads and parses a file; errors are prefixed with the path.
+Status ReadGroth16ZkeyFile(const std::string& path, Groth16Zkey* out);
+
 }  // namespace depinfer::snark::formats

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include "formats_test_util.h"
 #include "snark/formats/wtns.h"
 
@@ -256,6 +258,30 @@ TEST_F(R1csCorruption, EveryByteFlipParsesOrFailsCleanly) {
       EXPECT_EQ(out, b) << "byte " << i;
     }
   }
+}
+
+}  // namespace
+}  // namespace depinfer::snark::formats
+
+namespace depinfer::snark::formats {
+namespace {
+
+TEST(FormatFiles, ReadAndWriteByPath) {
+  using testing::DataPath;
+  R1cs r;
+  ASSERT_TRUE(ReadR1csFile(DataPath("formats.r1cs"), &r).ok());
+  std::vector<Fr> w;
+  ASSERT_TRUE(ReadWtnsFile(DataPath("formats.wtns"), &w).ok());
+  EXPECT_EQ(ReadR1csFile("/nonexistent/x.r1cs", &r).code(), Status::Code::kIOError);
+  std::string path = ::testing::TempDir() + "/depinfer_formats_file_test.r1cs";
+  ASSERT_TRUE(WriteR1csFile(path, r).ok());
+  R1cs back;
+  ASSERT_TRUE(ReadR1csFile(path, &back).ok());
+  EXPECT_EQ(back, r);
+  ASSERT_TRUE(WriteWtnsFile(path, w).ok());  // a witness where a constraint system is expected
+  Status st = ReadR1csFile(path, &back);
+  EXPECT_ERROR_CONTAINS(st, path + ": r1cs: wrong magic \"wtns\"");
+  std::remove(path.c_str());
 }
 
 }  // namespace
