@@ -54,6 +54,13 @@ TEST(R1cs, FixtureMatchesSnarkjs) {
   EXPECT_EQ(r.n_public(), 3u);
 }
 
+TEST(R1cs, CircomCustomGatesAreRefused) {
+  R1cs r;
+  Status st = ParseR1cs(LoadBytes("custom_gates.r1cs"), &r);
+  EXPECT_EQ(st.code(), Status::Code::kInvalidArgument);
+  EXPECT_ERROR_CONTAINS(st, "PLONK custom gates");
+}
+
 TEST(R1cs, FixtureWitnessSatisfiesConstraints) {
   R1cs r = Fixture();
   std::vector<Fr> w;
