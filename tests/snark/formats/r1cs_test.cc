@@ -47,8 +47,19 @@ TEST(R1cs, FixtureMatchesSnarkjs) {
   for (std::size_t i = 0; i < r.wire_to_label.size(); ++i) EXPECT_EQ(r.wire_to_label[i], j["map"][i].get<std::uint64_t>());
   // `snarkjs r1cs info`, as recorded when the fixtures were made.
   std::string info = LoadText("r1cs_info.txt");
-  EXPECT_NE(info.find("# of Wires: 7"), std::string::npos);
-  EXPECT_NE(info.find("# of Constraints: 3"), std::string::npos);
+  auto count = [&](const std::string& what) -> std::uint64_t {
+    std::string key = "# of " + what + ": ";
+    auto at = info.find(key);
+    EXPECT_NE(at, std::string::npos) << what;
+    return at == std::string::npos ? ~0ull : std::stoull(info.substr(at + key.size()));
+  };
+  EXPECT_NE(info.find("Curve: bn-128"), std::string::npos);
+  EXPECT_EQ(count("Wires"), r.n_wires);
+  EXPECT_EQ(count("Constraints"), r.constraints.size());
+  EXPECT_EQ(count("Private Inputs"), r.n_prv_in);
+  EXPECT_EQ(count("Public Inputs"), r.n_pub_in);
+  EXPECT_EQ(count("Labels"), r.n_labels);
+  EXPECT_EQ(count("Outputs"), r.n_pub_out);
   EXPECT_EQ(r.n_wires, 7u);
   EXPECT_EQ(r.constraints.size(), 3u);
   EXPECT_EQ(r.n_public(), 3u);
