@@ -201,4 +201,16 @@ bool R1csIsSatisfied(const R1cs& r1cs, std::span<const Fr> witness, std::size_t*
   return true;
 }
 
+Status ReadR1csFile(const std::string& path, R1cs* out) {
+  std::vector<std::uint8_t> bytes;
+  DEPINFER_RETURN_IF_ERROR(ReadFileBytes(path, &bytes));
+  return ParseR1cs(bytes, out).WithContext(path);
+}
+
+Status WriteR1csFile(const std::string& path, const R1cs& r1cs) {
+  std::vector<std::uint8_t> bytes;
+  DEPINFER_RETURN_IF_ERROR(WriteR1cs(r1cs, &bytes));
+  return WriteFileBytes(path, bytes);
+}
+
 }  // namespace depinfer::snark::formats

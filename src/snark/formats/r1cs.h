@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "base/status.h"
@@ -72,5 +73,9 @@ Status WriteR1cs(const R1cs& r1cs, std::vector<std::uint8_t>* out);
 // null) is the index of the first failing constraint. False when the witness has the wrong
 // length.
 bool R1csIsSatisfied(const R1cs& r1cs, std::span<const Fr> witness, std::size_t* failed = nullptr);
+
+// Reads and parses a file; errors are prefixed with the path.
+Status ReadR1csFile(const std::string& path, R1cs* out);
+Status WriteR1csFile(const std::string& path, const R1cs& r1cs);
 
 }  // namespace depinfer::snark::formats

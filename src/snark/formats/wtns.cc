@@ -51,4 +51,16 @@ Status WriteWtns(std::span<const Fr> witness, std::vector<std::uint8_t>* out) {
   return Status::Ok();
 }
 
+Status ReadWtnsFile(const std::string& path, std::vector<Fr>* out) {
+  std::vector<std::uint8_t> bytes;
+  DEPINFER_RETURN_IF_ERROR(ReadFileBytes(path, &bytes));
+  return ParseWtns(bytes, out).WithContext(path);
+}
+
+Status WriteWtnsFile(const std::string& path, std::span<const Fr> witness) {
+  std::vector<std::uint8_t> bytes;
+  DEPINFER_RETURN_IF_ERROR(WriteWtns(witness, &bytes));
+  return WriteFileBytes(path, bytes);
+}
+
 }  // namespace depinfer::snark::formats

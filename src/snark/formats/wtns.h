@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "base/status.h"
@@ -23,5 +24,9 @@ Status ParseWtns(std::span<const std::uint8_t> file, std::vector<Fr>* out);
 
 // Serialises a witness as snarkjs writes it.
 Status WriteWtns(std::span<const Fr> witness, std::vector<std::uint8_t>* out);
+
+// Reads and parses a file; errors are prefixed with the path.
+Status ReadWtnsFile(const std::string& path, std::vector<Fr>* out);
+Status WriteWtnsFile(const std::string& path, std::span<const Fr> witness);
 
 }  // namespace depinfer::snark::formats

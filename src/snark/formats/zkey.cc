@@ -239,4 +239,10 @@ Status ParseGroth16Zkey(std::span<const std::uint8_t> file, Groth16Zkey* out) {
   return Status::Ok();
 }
 
+Status ReadGroth16ZkeyFile(const std::string& path, Groth16Zkey* out) {
+  std::vector<std::uint8_t> bytes;
+  DEPINFER_RETURN_IF_ERROR(ReadFileBytes(path, &bytes));
+  return ParseGroth16Zkey(bytes, out).WithContext(path);
+}
+
 }  // namespace depinfer::snark::formats

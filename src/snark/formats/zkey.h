@@ -10,14 +10,16 @@
 //   3  IC:            nPublic + 1 G1 points
 //   4  coefficients:  nCoefs u32, then nCoefs times: matrix u32 (0 = A, 1 = B), constraint u32,
 //                     signal u32, value (32 bytes). Only A and B are stored (the prover derives
-//                     C's evaluations as A*B), plus one extra A row per public signal
-//                     (constraint nConstraints + i, coefficient 1 on signal i) that makes the
-//                     public inputs linearly independent.
+//                     C's evaluations as A*B), plus one extra A row for each i in
+//                     0..nPublic, wire 0 included (constraint nConstraints + i, coefficient 1
+//                     on signal i), which keeps the public inputs linearly independent.
 //   5  A:             nVars G1 points
 //   6  B1:            nVars G1 points
 //   7  B2:            nVars G2 points
 //   8  C:             nVars - nPublic - 1 G1 points (private signals only)
-//   9  H:             domainSize G1 points (odd powers of tau on the coset, times Z/delta)
+//   9  H:             domainSize G1 points, snarkjs's "hExps": the odd-indexed entries of the
+//                     powers-of-tau Lagrange basis for the doubled domain (the coset form
+//                     snarkjs's prover evaluates h on), divided by delta in phase 2
 //   10 contributions: the phase-2 transcript: csHash (64 bytes), n u32, then n contributions
 //                     (deltaAfter G1, g1_s G1, g1_sx G1, g2_spx G2, transcript 64 bytes,
 //                     type u32 (0 = contribution, 1 = beacon), paramsLength u32, params:
@@ -90,5 +92,8 @@ struct Groth16Zkey {
 // size its counts imply, and, when there are contributions, delta1 equal to the last one's
 // deltaAfter (as `snarkjs zkey verify` requires).
 Status ParseGroth16Zkey(std::span<const std::uint8_t> file, Groth16Zkey* out);
+
+// Reads and parses a file; errors are prefixed with the path.
+Status ReadGroth16ZkeyFile(const std::string& path, Groth16Zkey* out);
 
 }  // namespace depinfer::snark::formats

@@ -20,6 +20,8 @@ cd "$work"
 # Compile: constraints (.r1cs) and the witness generator (.wasm).
 "$circom" "$data/formats.circom" --r1cs --wasm -o "$work"
 "$snarkjs" wtns calculate formats_js/formats.wasm "$data/input.json" formats.wtns
+# A circuit with a PLONK custom gate (r1cs sections 4 and 5), for the rejection test.
+"$circom" "$data/custom_gates.circom" --r1cs -o "$work"
 
 # Phase 1: a tiny powers of tau (2^8), one contribution, prepared for phase 2.
 "$snarkjs" powersoftau new bn128 8 pot_0000.ptau
@@ -42,11 +44,11 @@ cd "$work"
 "$snarkjs" groth16 verify verification_key.json public.json proof.json
 
 # What snarkjs reads out of each binary file, for the tests to compare with.
-"$snarkjs" r1cs info formats.r1cs > r1cs_info.txt
+"$snarkjs" r1cs info formats.r1cs | sed 's/\x1b\[[0-9;]*m//g' > r1cs_info.txt  # without colours
 "$snarkjs" r1cs export json formats.r1cs formats.r1cs.json
 "$snarkjs" wtns export json formats.wtns formats.wtns.json
 "$snarkjs" zkey export json formats.zkey formats.zkey.json
 
-cp formats.r1cs formats.wtns formats.zkey verification_key.json proof.json public.json \
+cp custom_gates.r1cs formats.r1cs formats.wtns formats.zkey verification_key.json proof.json public.json \
   r1cs_info.txt formats.r1cs.json formats.wtns.json formats.zkey.json "$data/"
 ls -l "$data"

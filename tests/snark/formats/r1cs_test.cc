@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include "formats_test_util.h"
 #include "snark/formats/wtns.h"
 
@@ -45,11 +47,29 @@ TEST(R1cs, FixtureMatchesSnarkjs) {
   for (std::size_t i = 0; i < r.wire_to_label.size(); ++i) EXPECT_EQ(r.wire_to_label[i], j["map"][i].get<std::uint64_t>());
   // `snarkjs r1cs info`, as recorded when the fixtures were made.
   std::string info = LoadText("r1cs_info.txt");
-  EXPECT_NE(info.find("# of Wires: 7"), std::string::npos);
-  EXPECT_NE(info.find("# of Constraints: 3"), std::string::npos);
+  auto count = [&](const std::string& what) -> std::uint64_t {
+    std::string key = "# of " + what + ": ";
+    auto at = info.find(key);
+    EXPECT_NE(at, std::string::npos) << what;
+    return at == std::string::npos ? ~0ull : std::stoull(info.substr(at + key.size()));
+  };
+  EXPECT_NE(info.find("Curve: bn-128"), std::string::npos);
+  EXPECT_EQ(count("Wires"), r.n_wires);
+  EXPECT_EQ(count("Constraints"), r.constraints.size());
+  EXPECT_EQ(count("Private Inputs"), r.n_prv_in);
+  EXPECT_EQ(count("Public Inputs"), r.n_pub_in);
+  EXPECT_EQ(count("Labels"), r.n_labels);
+  EXPECT_EQ(count("Outputs"), r.n_pub_out);
   EXPECT_EQ(r.n_wires, 7u);
   EXPECT_EQ(r.constraints.size(), 3u);
   EXPECT_EQ(r.n_public(), 3u);
+}
+
+TEST(R1cs, CircomCustomGatesAreRefused) {
+  R1cs r;
+  Status st = ParseR1cs(LoadBytes("custom_gates.r1cs"), &r);
+  EXPECT_EQ(st.code(), Status::Code::kInvalidArgument);
+  EXPECT_ERROR_CONTAINS(st, "PLONK custom gates");
 }
 
 TEST(R1cs, FixtureWitnessSatisfiesConstraints) {
@@ -256,6 +276,30 @@ TEST_F(R1csCorruption, EveryByteFlipParsesOrFailsCleanly) {
       EXPECT_EQ(out, b) << "byte " << i;
     }
   }
+}
+
+}  // namespace
+}  // namespace depinfer::snark::formats
+
+namespace depinfer::snark::formats {
+namespace {
+
+TEST(FormatFiles, ReadAndWriteByPath) {
+  using testing::DataPath;
+  R1cs r;
+  ASSERT_TRUE(ReadR1csFile(DataPath("formats.r1cs"), &r).ok());
+  std::vector<Fr> w;
+  ASSERT_TRUE(ReadWtnsFile(DataPath("formats.wtns"), &w).ok());
+  EXPECT_EQ(ReadR1csFile("/nonexistent/x.r1cs", &r).code(), Status::Code::kIOError);
+  std::string path = ::testing::TempDir() + "/depinfer_formats_file_test.r1cs";
+  ASSERT_TRUE(WriteR1csFile(path, r).ok());
+  R1cs back;
+  ASSERT_TRUE(ReadR1csFile(path, &back).ok());
+  EXPECT_EQ(back, r);
+  ASSERT_TRUE(WriteWtnsFile(path, w).ok());  // a witness where a constraint system is expected
+  Status st = ReadR1csFile(path, &back);
+  EXPECT_ERROR_CONTAINS(st, path + ": r1cs: wrong magic \"wtns\"");
+  std::remove(path.c_str());
 }
 
 }  // namespace

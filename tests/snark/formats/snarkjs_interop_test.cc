@@ -114,6 +114,14 @@ TEST_F(SnarkjsInterop, OurCircuitThroughASnarkjsCeremonyAndBack) {
   ASSERT_TRUE(RunSnarkjs(dir_, "groth16 prove ours.zkey ours.wtns proof.json public.json"));
   ASSERT_TRUE(RunSnarkjs(dir_, "groth16 verify vk.json public.json proof.json"));
 
+  // The key straight out of `groth16 setup`: no contributions yet, delta = the generators.
+  Groth16Zkey z0;
+  Status st0 = ReadGroth16ZkeyFile(dir_ + "/ours0.zkey", &z0);
+  ASSERT_TRUE(st0.ok()) << st0.ToString();
+  EXPECT_TRUE(z0.contributions.empty());
+  EXPECT_EQ(z0.delta1, math::bn254::G1Generator());
+  EXPECT_EQ(z0.delta2, math::bn254::G2Generator());
+
   // The key snarkjs made for our circuit.
   ASSERT_TRUE(ReadFileBytes(dir_ + "/ours.zkey", &bytes).ok());
   Groth16Zkey z;
