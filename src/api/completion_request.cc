@@ -62,6 +62,7 @@ infer::Result<infer::GenerateRequest> BuildGenerateRequest(const json& body, boo
                                                            int max_tokens_cap) {
   if (!body.is_object()) return Status::Error("body must be a JSON object");
   std::string text;
+  infer::GenerateRequest r;
   if (chat) {
     auto it = body.find("messages");
     if (it == body.end() || !it->is_array() || it->empty()) {
@@ -75,18 +76,16 @@ infer::Result<infer::GenerateRequest> BuildGenerateRequest(const json& body, boo
       }
       msgs.push_back({msg["role"].get<std::string>(), msg["content"].get<std::string>()});
     }
-    auto t = tok.ApplyChatTemplate(msgs, true);
-    if (!t.ok()) return t.status();
-    text = t.value();
+    auto ids = tok.EncodeChat(msgs, true);
+    if (!ids.ok()) return ids.status();
+    r.prompt = std::move(ids.value());
   } else {
     auto it = body.find("prompt");
     if (it == body.end() || !it->is_string()) return Status::Error("prompt must be a string");
     text = it->get<std::string>();
   }
-  infer::GenerateRequest r;
-  // Chat prompts come from our template, so their special tokens are parsed; raw completion
-  // prompts are plain text.
-  r.prompt = tok.Encode(text, /*parse_special=*/chat);
+  // Raw completion prompts are plain text: special-token text in them is not special.
+  if (!chat) r.prompt = tok.Encode(text, /*parse_special=*/false);
   if (r.prompt.empty()) return Status::Error("prompt is empty");
 
   std::string err;

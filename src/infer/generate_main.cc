@@ -76,16 +76,16 @@ int main(int argc, char** argv) {
   if (!model.ok()) { std::fprintf(stderr, "error: %s\n", model.status().message().c_str()); return 1; }
   auto tok = Tokenizer::FromGguf(model.value()->file());
   if (!tok.ok()) { std::fprintf(stderr, "error: %s\n", tok.status().message().c_str()); return 1; }
-  std::string text = prompt;
   if (chat) {
     std::vector<ChatMessage> msgs;
     if (!system.empty()) msgs.push_back({"system", system});
     msgs.push_back({"user", prompt});
-    auto t = tok.value().ApplyChatTemplate(msgs, true);
-    if (!t.ok()) { std::fprintf(stderr, "error: %s\n", t.status().message().c_str()); return 1; }
-    text = t.value();
+    auto ids = tok.value().EncodeChat(msgs, true);
+    if (!ids.ok()) { std::fprintf(stderr, "error: %s\n", ids.status().message().c_str()); return 1; }
+    req.prompt = ids.value();
+  } else {
+    req.prompt = tok.value().Encode(prompt, /*parse_special=*/false);
   }
-  req.prompt = tok.value().Encode(text, /*parse_special=*/chat);
   const std::string& id = model.value()->id();
   auto t1 = Clock::now();
 

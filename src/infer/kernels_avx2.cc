@@ -223,7 +223,94 @@ struct Q8_0G {
   }
 };
 
+// Accumulating form of DotBytes: acc + the 8 int32 partial sums of u * s.
+inline __m256i DotBytesAcc(__m256i acc, __m256i u, __m256i s) {
+#if defined(__AVXVNNI__)
+  return _mm256_dpbusd_avx_epi32(acc, u, s);
+#else
+  return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1)));
+#endif
+}
+
+// The tail group (fewer than 8 blocks) through the unpacked kernels, which share the formula.
+template <template <int> class G, typename Block>
+void TailGroup(const Block* w, const ActQ8* const* a, int n_act, int b, int count, __m256* acc) {
+  switch (count) {
+    case 1: G<1>::Run(w, a, n_act, b, acc); break;
+    case 2: G<2>::Run(w, a, n_act, b, acc); break;
+    case 3: G<3>::Run(w, a, n_act, b, acc); break;
+    case 4: G<4>::Run(w, a, n_act, b, acc); break;
+    case 5: G<5>::Run(w, a, n_act, b, acc); break;
+    case 6: G<6>::Run(w, a, n_act, b, acc); break;
+    case 7: G<7>::Run(w, a, n_act, b, acc); break;
+    default: break;
+  }
+}
+
 }  // namespace
+
+// Packed kernels: per full group, 8 accumulating byte-dots leave block j's integer sum in lane j
+// (see quant.h), then the same float formula as the reference, lane by lane.
+void DotQ4_1Packed(const uint8_t* packed, const BlockQ4_1* w, const ActQ8* const* a, int n_act,
+                   int nb, float* out) {
+  __m256 acc[kMaxMulti];
+  for (int t = 0; t < n_act; ++t) acc[t] = _mm256_setzero_ps();
+  const __m256i m4 = _mm256_set1_epi8(0x0f);
+  const int groups = nb / 8;
+  for (int g = 0; g < groups; ++g) {
+    const uint8_t* pg = packed + g * 192;
+    const __m256 dw = _mm256_loadu_ps(reinterpret_cast<const float*>(pg));
+    const __m256 mw = _mm256_loadu_ps(reinterpret_cast<const float*>(pg + 32));
+    __m256i wq[8];
+    for (int k = 0; k < 4; ++k) {
+      const __m256i raw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(pg + 64 + 32 * k));
+      wq[k] = _mm256_and_si256(raw, m4);
+      wq[k + 4] = _mm256_and_si256(_mm256_srli_epi16(raw, 4), m4);
+    }
+    for (int t = 0; t < n_act; ++t) {
+      const int8_t* qg = a[t]->qt.data() + g * 256;
+      __m256i isum = _mm256_setzero_si256();
+      for (int k = 0; k < 8; ++k) {
+        isum = DotBytesAcc(isum, wq[k],
+                           _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qg + 32 * k)));
+      }
+      const __m256 tt = _mm256_mul_ps(_mm256_mul_ps(dw, _mm256_loadu_ps(&a[t]->d[8 * g])),
+                                      _mm256_cvtepi32_ps(isum));
+      const __m256 u = _mm256_mul_ps(mw, _mm256_loadu_ps(&a[t]->s[8 * g]));
+      acc[t] = _mm256_add_ps(acc[t], _mm256_add_ps(tt, u));
+    }
+  }
+  if (nb % 8 != 0) TailGroup<Q4_1G>(w, a, n_act, groups * 8, nb % 8, acc);
+  for (int t = 0; t < n_act; ++t) out[t] = Reduce8(acc[t]);
+}
+
+void DotQ8_0Packed(const uint8_t* packed, const BlockQ8_0* w, const ActQ8* const* a, int n_act,
+                   int nb, float* out) {
+  __m256 acc[kMaxMulti];
+  for (int t = 0; t < n_act; ++t) acc[t] = _mm256_setzero_ps();
+  const int groups = nb / 8;
+  for (int g = 0; g < groups; ++g) {
+    const uint8_t* pg = packed + g * 288;
+    const __m256 dw = _mm256_loadu_ps(reinterpret_cast<const float*>(pg));
+    __m256i wq[8], wabs[8];
+    for (int k = 0; k < 8; ++k) {
+      wq[k] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(pg + 32 + 32 * k));
+      wabs[k] = _mm256_abs_epi8(wq[k]);
+    }
+    for (int t = 0; t < n_act; ++t) {
+      const int8_t* qg = a[t]->qt.data() + g * 256;
+      __m256i isum = _mm256_setzero_si256();
+      for (int k = 0; k < 8; ++k) {
+        const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qg + 32 * k));
+        isum = DotBytesAcc(isum, wabs[k], _mm256_sign_epi8(q, wq[k]));
+      }
+      acc[t] = _mm256_add_ps(acc[t], _mm256_mul_ps(_mm256_mul_ps(dw, _mm256_loadu_ps(&a[t]->d[8 * g])),
+                                                   _mm256_cvtepi32_ps(isum)));
+    }
+  }
+  if (nb % 8 != 0) TailGroup<Q8_0G>(w, a, n_act, groups * 8, nb % 8, acc);
+  for (int t = 0; t < n_act; ++t) out[t] = Reduce8(acc[t]);
+}
 
 void DotQ4_1Multi(const BlockQ4_1* w, const ActQ8* const* a, int n_act, int nb, float* out) {
   MultiDriver<Q4_1G>(w, a, n_act, nb, out);

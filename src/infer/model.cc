@@ -122,24 +122,17 @@ struct Acts {
 
 // out[t * w.rows + r] = row r of w . activation t. Threads split the rows; each output element
 // is one kernel call, so the result does not depend on the thread count or on T.
-// Several positions go through the multi-row kernel, which returns the same bits as the
-// single-row one.
+// Each output element is one kernel call (SelectRowDot: packed or not, one position or several),
+// all returning the reference's bits; threads split the rows.
 void Matmul(const WeightMatrix& w, const Acts& a, int T, const ForwardOptions& opt, float* out) {
-  const DotFn dot = SelectDot(w.type, opt.isa);
-  const DotMultiFn multi = SelectDotMulti(w.type, opt.isa);
-  const int n = static_cast<int>(w.cols);
+  const RowDotFn rowdot = SelectRowDot(w, opt.isa);
   const int64_t rows = w.rows;
 #pragma omp parallel for num_threads(opt.threads) schedule(dynamic, 32)
   for (int64_t r = 0; r < rows; ++r) {
-    const uint8_t* row = w.row(r);
-    if (T == 1) {
-      out[r] = dot(row, a.rows[0], n);
-      continue;
-    }
     float y[kMaxMulti];
     for (int t = 0; t < T; t += kMaxMulti) {
       const int m = T - t < kMaxMulti ? T - t : kMaxMulti;
-      multi(row, &a.rows[t], m, n, y);
+      rowdot(w, r, &a.rows[t], m, y);
       for (int k = 0; k < m; ++k) out[static_cast<size_t>(t + k) * rows + r] = y[k];
     }
   }
@@ -235,6 +228,13 @@ Status Model::Init() {
     ASSIGN_OR_RETURN(L.w_up, GetMatrix(f, b + "ffn_up.weight", E, F));
     ASSIGN_OR_RETURN(L.w_down, GetMatrix(f, b + "ffn_down.weight", F, E));
   }
+  // Packed copies of the quantised matrices for the AVX2 kernels (same bits, fewer shuffles).
+  if (IsaAvailable(Isa::kAvx2)) {
+    Pack(&output_);
+    for (LayerWeights& L : layers_) {
+      for (WeightMatrix* m : {&L.wq, &L.wk, &L.wv, &L.wo, &L.w_gate, &L.w_up, &L.w_down}) Pack(m);
+    }
+  }
   // Rotation frequency of pair i: base^(-2i/rope_dim), in double with our own exp/log.
   const double log_base = LogD(cfg_.rope_base);
   rope_freq_.resize(cfg_.rope_dim / 2);
@@ -242,6 +242,16 @@ Status Model::Init() {
     rope_freq_[i] = ExpD(-(2.0 * i / cfg_.rope_dim) * log_base);
   }
   return Status::Ok();
+}
+
+void Model::Pack(WeightMatrix* m) {
+  const size_t bytes = PackedRowBytes(m->type, m->cols);
+  if (bytes == 0) return;
+  packed_.emplace_back(bytes * static_cast<size_t>(m->rows));
+  std::vector<uint8_t>& buf = packed_.back();
+  for (int64_t r = 0; r < m->rows; ++r) PackRow(m->type, m->row(r), m->cols, buf.data() + r * bytes);
+  m->packed = buf.data();
+  m->packed_row_bytes = bytes;
 }
 
 const std::string& Model::id() const {

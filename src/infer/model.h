@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <list>
 #include <memory>
 #include <string>
 #include <vector>
@@ -97,6 +98,7 @@ class Model {
  private:
   Model() = default;
   Status Init();
+  void Pack(WeightMatrix* m);  // adds a packed copy of m's full block groups
 
   std::unique_ptr<GgufFile> file_;
   LlamaConfig cfg_;
@@ -104,6 +106,7 @@ class Model {
   std::vector<float> output_norm_;
   std::vector<LayerWeights> layers_;
   std::vector<double> rope_freq_;  // per rotated pair
+  std::list<std::vector<uint8_t>> packed_;  // packed weight copies (stable addresses)
   mutable std::string id_;
 };
 

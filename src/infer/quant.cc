@@ -67,6 +67,62 @@ void QuantizeActQ8(const float* x, int n, ActQ8* out) {
     out->d[b] = d;
     out->s[b] = d * static_cast<float>(sum);
   }
+  // The same values in the packed slice layout, for the packed kernels.
+  const int groups = nb / 8;
+  out->qt.resize(static_cast<size_t>(groups) * 256);
+  for (int g = 0; g < groups; ++g) {
+    for (int k = 0; k < 8; ++k) {
+      for (int j = 0; j < 8; ++j) {
+        for (int i = 0; i < 4; ++i) {
+          out->qt[g * 256 + k * 32 + j * 4 + i] = out->q[(8 * g + j) * kBlock + 4 * k + i];
+        }
+      }
+    }
+  }
+}
+
+size_t PackedRowBytes(TensorType type, int64_t cols) {
+  const int64_t groups = cols / kBlock / 8;
+  if (type == TensorType::kQ8_0) return static_cast<size_t>(groups) * 288;
+  if (type == TensorType::kQ4_1) return static_cast<size_t>(groups) * 192;
+  return 0;
+}
+
+void PackRow(TensorType type, const uint8_t* row, int64_t cols, uint8_t* out) {
+  const int64_t groups = cols / kBlock / 8;
+  for (int64_t g = 0; g < groups; ++g) {
+    if (type == TensorType::kQ8_0) {
+      const auto* blk = reinterpret_cast<const BlockQ8_0*>(row) + 8 * g;
+      uint8_t* o = out + g * 288;
+      for (int j = 0; j < 8; ++j) {
+        const float d = Fp16ToFp32(blk[j].d);
+        std::memcpy(o + 4 * j, &d, 4);
+      }
+      for (int k = 0; k < 8; ++k) {
+        for (int j = 0; j < 8; ++j) std::memcpy(o + 32 + k * 32 + j * 4, blk[j].qs + 4 * k, 4);
+      }
+    } else if (type == TensorType::kQ4_1) {
+      const auto* blk = reinterpret_cast<const BlockQ4_1*>(row) + 8 * g;
+      uint8_t* o = out + g * 192;
+      for (int j = 0; j < 8; ++j) {
+        const float d = Fp16ToFp32(blk[j].d), m = Fp16ToFp32(blk[j].m);
+        std::memcpy(o + 4 * j, &d, 4);
+        std::memcpy(o + 32 + 4 * j, &m, 4);
+      }
+      // Element e of a block: low nibble of qs[e] for e < 16, high nibble of qs[e - 16] after.
+      auto elem = [](const BlockQ4_1& b, int e) -> uint8_t {
+        return e < 16 ? (b.qs[e] & 0x0f) : (b.qs[e - 16] >> 4);
+      };
+      for (int k = 0; k < 4; ++k) {
+        for (int j = 0; j < 8; ++j) {
+          for (int i = 0; i < 4; ++i) {
+            o[64 + k * 32 + j * 4 + i] = static_cast<uint8_t>(
+                elem(blk[j], 4 * k + i) | (elem(blk[j], 4 * (k + 4) + i) << 4));
+          }
+        }
+      }
+    }
+  }
 }
 
 bool IsaAvailable(Isa isa) {
@@ -184,6 +240,42 @@ DotMultiFn SelectDotMulti(TensorType type, Isa isa) {
     case TensorType::kF16: return MultiFromSingle<&g_ref_f16>;
     default: return MultiFromSingle<&g_ref_f32>;
   }
+}
+
+namespace {
+
+// RowDotFn adapters: the generic one over SelectDotMulti, and the packed AVX2 ones.
+template <Isa kIsa>
+void RowDotPlain(const WeightMatrix& w, int64_t r, const ActRow* a, int n_act, float* out) {
+  SelectDotMulti(w.type, kIsa)(w.row(r), a, n_act, static_cast<int>(w.cols), out);
+}
+
+#if defined(DEPINFER_HAVE_AVX2_KERNELS)
+template <typename Block,
+          void (*Kernel)(const uint8_t*, const Block*, const ActQ8* const*, int, int, float*)>
+void RowDotPacked(const WeightMatrix& w, int64_t r, const ActRow* a, int n_act, float* out) {
+  const ActQ8* q[kMaxMulti];
+  for (int t = 0; t < n_act; ++t) q[t] = a[t].q;
+  Kernel(w.packed_row(r), reinterpret_cast<const Block*>(w.row(r)), q, n_act,
+         static_cast<int>(w.cols / kBlock), out);
+}
+#endif
+
+}  // namespace
+
+RowDotFn SelectRowDot(const WeightMatrix& w, Isa isa) {
+#if defined(DEPINFER_HAVE_AVX2_KERNELS)
+  if (isa == Isa::kAvx2) {
+    if (w.packed != nullptr && w.type == TensorType::kQ4_1) {
+      return RowDotPacked<BlockQ4_1, avx2::DotQ4_1Packed>;
+    }
+    if (w.packed != nullptr && w.type == TensorType::kQ8_0) {
+      return RowDotPacked<BlockQ8_0, avx2::DotQ8_0Packed>;
+    }
+    return RowDotPlain<Isa::kAvx2>;
+  }
+#endif
+  return RowDotPlain<Isa::kScalar>;
 }
 
 float DotRow(const WeightMatrix& w, int64_t r, const ActRow& a, Isa isa) {

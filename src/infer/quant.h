@@ -54,6 +54,7 @@ struct ActQ8 {
   std::vector<int8_t> q;  // n values
   std::vector<float> d;   // n/32 scales
   std::vector<float> s;   // n/32 values d * sum(q)
+  std::vector<int8_t> qt; // q of the full 8-block groups in the packed slice layout (below)
 };
 // Quantises x[0..n) (n a multiple of 32). One implementation on every ISA.
 void QuantizeActQ8(const float* x, int n, ActQ8* out);
@@ -71,8 +72,29 @@ struct WeightMatrix {
   int64_t rows = 0;
   int64_t cols = 0;
   size_t row_bytes = 0;
+  // Optional copy of the rows' full 8-block groups in the packed layout (below); the AVX2
+  // kernels use it when present. The original rows stay authoritative for the reference.
+  const uint8_t* packed = nullptr;
+  size_t packed_row_bytes = 0;
   const uint8_t* row(int64_t r) const { return data + static_cast<size_t>(r) * row_bytes; }
+  const uint8_t* packed_row(int64_t r) const {
+    return packed + static_cast<size_t>(r) * packed_row_bytes;
+  }
 };
+
+// Packed layout (a speed-up only: the kernels reading it return the reference's bits).
+// Each full group of 8 consecutive blocks of a row is rearranged in 8 "slices" of 32 bytes:
+// slice k holds, for block j of the group, its elements 4k..4k+3 at bytes 4j..4j+3. A byte-dot
+// instruction over slice k (which sums 4 adjacent products per 32-bit lane) then adds to lane j
+// exactly block j's elements 4k..4k+3, so after 8 slices lane j holds block j's integer sum:
+// no horizontal sums. Scales are widened to f32 (exactly).
+//   Q8_0 group (288 bytes): f32 d[8]; i8 slice[8][32].
+//   Q4_1 group (192 bytes): f32 d[8]; f32 m[8]; u8 nib[4][32], slice k in the low nibbles of
+//   nib[k] and slice k+4 in the high nibbles.
+// Activations carry the same slice layout in ActQ8::qt.
+size_t PackedRowBytes(TensorType type, int64_t cols);  // 0 if `type` has no packed form
+void PackRow(TensorType type, const uint8_t* row, int64_t cols, uint8_t* out);
+
 // True if the matrix kernels support `type` (F32, F16, Q4_1, Q8_0).
 bool MatmulSupports(TensorType type);
 size_t RowBytes(TensorType type, int64_t cols);
@@ -98,6 +120,11 @@ constexpr int kMaxMulti = 4;
 using DotMultiFn = void (*)(const uint8_t* row, const ActRow* a, int n_act, int n, float* out);
 DotMultiFn SelectDotMulti(TensorType type, Isa isa);
 
+// Row `r` of `w` against n_act (<= kMaxMulti) activations, with the fastest kernel `isa` has for
+// the matrix (packed or not). Same bits as DotRow for each activation.
+using RowDotFn = void (*)(const WeightMatrix& w, int64_t r, const ActRow* a, int n_act, float* out);
+RowDotFn SelectRowDot(const WeightMatrix& w, Isa isa);
+
 // Writes row `r` of `w`, dequantised, to out[0..cols). One implementation.
 void DequantizeRow(const WeightMatrix& w, int64_t r, float* out);
 
@@ -117,6 +144,11 @@ float DotF16(const uint16_t* w, const float* x, int n);
 float DotF32(const float* w, const float* x, int n);
 void DotQ4_1Multi(const BlockQ4_1* w, const ActQ8* const* a, int n_act, int nb, float* out);
 void DotQ8_0Multi(const BlockQ8_0* w, const ActQ8* const* a, int n_act, int nb, float* out);
+// Packed-layout versions: `packed` holds the row's full groups, `w` the original row (its tail).
+void DotQ4_1Packed(const uint8_t* packed, const BlockQ4_1* w, const ActQ8* const* a, int n_act,
+                   int nb, float* out);
+void DotQ8_0Packed(const uint8_t* packed, const BlockQ8_0* w, const ActQ8* const* a, int n_act,
+                   int nb, float* out);
 }  // namespace avx2
 
 }  // namespace depinfer::infer

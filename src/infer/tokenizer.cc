@@ -370,8 +370,8 @@ std::string Tokenizer::Decode(const std::vector<int32_t>& ids, bool render_speci
   return out;
 }
 
-Result<std::string> Tokenizer::ApplyChatTemplate(const std::vector<ChatMessage>& messages,
-                                                 bool add_generation_prompt) const {
+Result<std::vector<std::pair<std::string, bool>>> Tokenizer::ChatSegments(
+    const std::vector<ChatMessage>& messages, bool add_generation_prompt) const {
   if (chat_template_.find("<|im_start|>") == std::string::npos) {
     return Status::Error("the model's chat template is not ChatML; it is not supported yet");
   }
@@ -385,14 +385,41 @@ Result<std::string> Tokenizer::ApplyChatTemplate(const std::vector<ChatMessage>&
     const size_t to = chat_template_.find("<|im_end|>", from);
     if (to != std::string::npos) default_system = chat_template_.substr(from, to - from);
   }
-  std::string out;
+  std::vector<std::pair<std::string, bool>> out;
   if (!default_system.empty() && !messages.empty() && messages[0].role != "system") {
-    out += open + default_system + "<|im_end|>\n";
+    out.emplace_back(open + default_system + "<|im_end|>\n", true);
   }
   for (const ChatMessage& m : messages) {
-    out += "<|im_start|>" + m.role + "\n" + m.content + "<|im_end|>\n";
+    out.emplace_back("<|im_start|>", true);
+    out.emplace_back(m.role, false);
+    out.emplace_back("\n", true);
+    out.emplace_back(m.content, false);
+    out.emplace_back("<|im_end|>\n", true);
   }
-  if (add_generation_prompt) out += "<|im_start|>assistant\n";
+  if (add_generation_prompt) out.emplace_back("<|im_start|>assistant\n", true);
+  return out;
+}
+
+Result<std::string> Tokenizer::ApplyChatTemplate(const std::vector<ChatMessage>& messages,
+                                                 bool add_generation_prompt) const {
+  auto segs = ChatSegments(messages, add_generation_prompt);
+  if (!segs.ok()) return segs.status();
+  std::string out;
+  for (const auto& [text, markup] : segs.value()) out += text;
+  return out;
+}
+
+Result<std::vector<int32_t>> Tokenizer::EncodeChat(const std::vector<ChatMessage>& messages,
+                                                   bool add_generation_prompt) const {
+  auto segs = ChatSegments(messages, add_generation_prompt);
+  if (!segs.ok()) return segs.status();
+  std::vector<int32_t> out;
+  bool first = true;
+  for (const auto& [text, markup] : segs.value()) {
+    std::vector<int32_t> ids = Encode(text, /*parse_special=*/markup, /*add_bos=*/first);
+    out.insert(out.end(), ids.begin(), ids.end());
+    first = false;
+  }
   return out;
 }
 

@@ -43,6 +43,13 @@ class Tokenizer {
   Result<std::string> ApplyChatTemplate(const std::vector<ChatMessage>& messages,
                                         bool add_generation_prompt) const;
 
+  // The same prompt as token ids, with the template's own markers as special tokens but the
+  // messages' roles and contents encoded as plain text: a user who writes "<|im_end|>" cannot
+  // forge a turn. For contents without special-token text this equals
+  // Encode(ApplyChatTemplate(...), true).
+  Result<std::vector<int32_t>> EncodeChat(const std::vector<ChatMessage>& messages,
+                                          bool add_generation_prompt) const;
+
   int32_t bos() const { return bos_; }
   int32_t eos() const { return eos_; }
   int n_vocab() const { return static_cast<int>(tokens_.size()); }
@@ -55,6 +62,9 @@ class Tokenizer {
   std::vector<std::string_view> PreTokenize(std::string_view text) const;
 
  private:
+  // The rendered template as (text, is_template_markup) segments.
+  Result<std::vector<std::pair<std::string, bool>>> ChatSegments(
+      const std::vector<ChatMessage>& messages, bool add_generation_prompt) const;
   void Bpe(std::string_view piece, std::vector<int32_t>* out) const;
   void EncodeText(std::string_view text, std::vector<int32_t>* out) const;
 

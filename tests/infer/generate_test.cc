@@ -61,7 +61,7 @@ class Generation : public ::testing::Test {
   }
   GenerateRequest Request(const Case& c) const {
     GenerateRequest r;
-    r.prompt = tok_->Encode(tok_->ApplyChatTemplate({{"user", c.prompt}}, true).value(), true);
+    r.prompt = tok_->EncodeChat({{"user", c.prompt}}, true).value();
     r.sampling = c.sampling;
     r.max_tokens = c.max_tokens;
     return r;

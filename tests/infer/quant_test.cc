@@ -137,6 +137,23 @@ TEST_P(KernelTwins, Avx2EqualsReferenceBitForBit) {
       }
     }
 
+    // The packed layout (full 8-block groups rearranged) gives the same bits again.
+    if (PackedRowBytes(type, n) > 0) {
+      std::vector<uint8_t> packed(PackedRowBytes(type, n));
+      PackRow(type, wbytes.data(), n, packed.data());
+      WeightMatrix wp = w;
+      wp.packed = packed.data();
+      wp.packed_row_bytes = packed.size();
+      for (int m = 1; m <= kMaxMulti; ++m) {
+        float out[kMaxMulti];
+        SelectRowDot(wp, Isa::kAvx2)(wp, 0, rows.data(), m, out);
+        for (int t = 0; t < m; ++t) {
+          ASSERT_EQ(Bits(out[t]), Bits(DotRow(w, 0, rows[t], Isa::kScalar)))
+              << "packed nb=" << nb << " m=" << m << " t=" << t;
+        }
+      }
+    }
+
     std::vector<float> deq(n);
     DequantizeRow(w, 0, deq.data());
     const float exact = ExactDot(deq, x);
