@@ -7,51 +7,14 @@
 #include <iostream>
 
 #include "shield/commitment_tree.h"
+#include "shield_test_util.h"
 #include "snark/poseidon.h"
 
 namespace depinfer::shield {
 namespace {
 
 using snark::ConstraintSystem;
-
-struct Fixture {
-  Fr sk = Fr::FromU64(123456789);
-  Fr pk = OwnerKey(sk);
-  Fr asset = Fr::Zero();
-  Frontier tree;
-  JoinSplitWitness wit;
-  Fr root;
-
-  // Two real notes (amounts a, b) in a tree with some other leaves around them.
-  Fixture(std::uint64_t a, std::uint64_t b, std::uint64_t out0, std::uint64_t out1) {
-    wit.sk = sk;
-    std::vector<Witness> ws;
-    const std::uint64_t amounts[2] = {a, b};
-    for (int k = 0; k < 2; ++k) {
-      for (int filler = 0; filler < 3 + 2 * k; ++filler) {
-        EXPECT_TRUE(tree.Append(Fr::FromU64(1000 + filler)).ok());
-        for (Witness& w : ws) EXPECT_TRUE(w.Append(Fr::FromU64(1000 + filler)).ok());
-      }
-      Note n{asset, amounts[k], pk, Fr::FromU64(77 + k)};
-      const Fr cm = NoteCommitment(n);
-      EXPECT_TRUE(tree.Append(cm).ok());
-      for (Witness& w : ws) EXPECT_TRUE(w.Append(cm).ok());
-      ws.push_back(Witness::ForLastLeaf(tree, cm));
-      wit.inputs[k].note = n;
-    }
-    for (int k = 0; k < 2; ++k) {
-      wit.inputs[k].position = ws[k].position();
-      wit.inputs[k].path = ws[k].Path();
-    }
-    root = tree.Root();
-    wit.outputs[0] = Note{asset, out0, Fr::FromU64(42), Fr::FromU64(5)};
-    wit.outputs[1] = Note{asset, out1, pk, Fr::FromU64(6)};
-  }
-
-  JoinSplitPublic Public(SignedAmount v = {}) const {
-    return ComputeJoinSplitPublic(wit, root, v.ToField(), Fr::FromU64(999));
-  }
-};
+using testing::Fixture;
 
 Status Check(const JoinSplitPublic& pub, const JoinSplitWitness& wit) {
   ConstraintSystem cs;

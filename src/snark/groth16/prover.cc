@@ -1,3 +1,4 @@
+#include <algorithm>
 #include "snark/groth16/prover.h"
 
 #include <omp.h>
@@ -180,6 +181,37 @@ Status Setup(const R1cs& r1cs, ProvingKey* pk_out, const std::uint8_t* seed, con
   Wipe(cq);
   Wipe(hq);
   *pk_out = std::move(pk);
+  return Status::Ok();
+}
+
+Status CheckKeyMatchesCircuit(const ProvingKey& pk, const R1cs& r1cs) {
+  if (pk.num_wires != r1cs.num_wires || pk.num_public != r1cs.num_public) {
+    return Status::InvalidArgument("key is for another circuit (wire or public input counts differ)");
+  }
+  std::vector<LinearCombination> a, b, c;
+  QapRows(r1cs, &a, &b, &c);
+  if ((std::size_t{1} << pk.domain_log) < a.size()) {
+    return Status::InvalidArgument("key is for another circuit (domain too small)");
+  }
+  auto sorted = [](LinearCombination lc) {
+    std::sort(lc.begin(), lc.end(), [](const Term& x, const Term& y) { return x.wire < y.wire; });
+    return lc;
+  };
+  auto same = [&](const std::vector<LinearCombination>& key, const std::vector<LinearCombination>& ours) {
+    for (std::size_t k = 0; k < std::max(key.size(), ours.size()); ++k) {
+      const LinearCombination empty;
+      const LinearCombination x = sorted(k < key.size() ? key[k] : empty);
+      const LinearCombination y = sorted(k < ours.size() ? ours[k] : empty);
+      if (x.size() != y.size()) return false;
+      for (std::size_t t = 0; t < x.size(); ++t) {
+        if (x[t].wire != y[t].wire || !(x[t].coeff == y[t].coeff)) return false;
+      }
+    }
+    return true;
+  };
+  if (!same(pk.a_rows, a) || !same(pk.b_rows, b)) {
+    return Status::InvalidArgument("key is for another circuit (its constraints differ)");
+  }
   return Status::Ok();
 }
 

@@ -45,6 +45,10 @@ using Progress = std::function<void(const char*, std::size_t, std::size_t)>;
 Status Setup(const R1cs& r1cs, ProvingKey* pk, const std::uint8_t* seed = nullptr,
              const Progress& progress = nullptr);
 
+// OK when pk was made for r1cs: the same wire counts and the same QAP rows (terms in any
+// order). A key imported from a .zkey is checked this way against the circuit it is for.
+Status CheckKeyMatchesCircuit(const ProvingKey& pk, const R1cs& r1cs);
+
 // Proves with fresh randomness r, s from the OS (or from `seed`, tests only). Products with r
 // and s are constant time; the witness MSMs are variable time in the witness values, as in
 // every Groth16 prover we know of (snarkjs, rapidsnark, gnark): prove on a machine you trust. The witness must

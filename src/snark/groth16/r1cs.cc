@@ -26,6 +26,29 @@ R1cs FromCircuit(const snark::R1cs& circuit) {
   return out;
 }
 
+formats::R1cs ToCircomR1cs(const snark::R1cs& circuit) {
+  formats::R1cs out;
+  out.n_wires = static_cast<std::uint32_t>(circuit.num_wires);
+  out.n_pub_out = static_cast<std::uint32_t>(circuit.num_public_outputs);
+  out.n_pub_in = static_cast<std::uint32_t>(circuit.num_public_inputs);
+  out.n_prv_in = static_cast<std::uint32_t>(circuit.num_private_inputs);
+  out.n_labels = circuit.num_wires;
+  out.wire_to_label.resize(circuit.num_wires);
+  for (std::size_t i = 0; i < circuit.num_wires; ++i) out.wire_to_label[i] = i;
+  auto row = [](const snark::SparseMatrix& m, std::size_t i) {
+    formats::R1csRow r;
+    for (std::size_t k = m.row_start[i]; k < m.row_start[i + 1]; ++k) {
+      r.push_back(formats::R1csTerm{m.column[k], m.value[k]});
+    }
+    return r;
+  };
+  out.constraints.resize(circuit.num_constraints());
+  for (std::size_t i = 0; i < circuit.num_constraints(); ++i) {
+    out.constraints[i] = {row(circuit.a, i), row(circuit.b, i), row(circuit.c, i)};
+  }
+  return out;
+}
+
 Status R1cs::Validate() const {
   if (num_wires == 0 || num_public >= num_wires) {
     return Status::InvalidArgument("R1CS needs the constant wire and fewer public inputs than wires");

@@ -9,6 +9,7 @@
 
 #include "base/status.h"
 #include "math/bn254.h"
+#include "snark/formats/r1cs.h"
 #include "snark/r1cs.h"
 
 namespace depinfer::snark::groth16 {
@@ -37,6 +38,10 @@ struct R1cs {
 // The constraint system a circuit built with snark/constraint_system.h produces (same wire
 // order).
 R1cs FromCircuit(const snark::R1cs& circuit);
+
+// The same circuit as circom's .r1cs (snark/formats/r1cs.h), for snarkjs ceremonies and tools.
+// Wires carry no labels from a source file: wire i gets label i.
+formats::R1cs ToCircomR1cs(const snark::R1cs& circuit);
 
 // <lc, w>
 Fr Evaluate(const LinearCombination& lc, const std::vector<Fr>& w);
