@@ -28,7 +28,7 @@ std::string Verdict::ToString() const {
 
 Verdict CheckStructure(const Transaction& tx, const CheckContext& ctx) {
   if (tx.version != kTransactionVersion) return Verdict::Reject(Rule::kMalformed, "unknown version");
-  if (tx.memo.size() > kMaxMemoBytes) return Verdict::Reject(Rule::kMalformed, "memo above 512 bytes");
+  if (tx.memo.size() > kMaxPublicMemoBytes) return Verdict::Reject(Rule::kMalformed, "memo above 512 bytes");
   for (const auto& out : tx.outputs) {
     if (out.size() > kMaxEncryptedOutputBytes ||
         (ctx.encrypted_output_bytes != 0 && out.size() != ctx.encrypted_output_bytes)) {

@@ -182,7 +182,7 @@ Status DecodeTransaction(std::span<const std::uint8_t> bytes, Transaction* out) 
   for (auto& o : tx.outputs) {
     DEPINFER_RETURN_IF_ERROR(r.Blob(&o, kMaxEncryptedOutputBytes, "encrypted output"));
   }
-  DEPINFER_RETURN_IF_ERROR(r.Blob(&tx.memo, kMaxMemoBytes, "memo"));
+  DEPINFER_RETURN_IF_ERROR(r.Blob(&tx.memo, kMaxPublicMemoBytes, "memo"));
   std::span<const std::uint8_t> p;
   DEPINFER_RETURN_IF_ERROR(r.Raw(kProofBytes, &p, "proof"));
   DEPINFER_RETURN_IF_ERROR(ReadProof(p, &tx.proof));
@@ -361,7 +361,7 @@ Status TransactionFromJson(std::string_view text, Transaction* out) {
     DEPINFER_RETURN_IF_ERROR(FromHexArray(leg["account"], "leg account", &tx.leg.account));
     DEPINFER_RETURN_IF_ERROR(U64FromJson(leg["amount"], "leg amount", &tx.leg.amount));
   }
-  DEPINFER_RETURN_IF_ERROR(FromHex(j["memo"], "memo", kMaxMemoBytes, &tx.memo));
+  DEPINFER_RETURN_IF_ERROR(FromHex(j["memo"], "memo", kMaxPublicMemoBytes, &tx.memo));
   std::array<std::uint8_t, kProofBytes> proof;
   DEPINFER_RETURN_IF_ERROR(FromHexArray(j["proof"], "proof", &proof));
   DEPINFER_RETURN_IF_ERROR(ReadProof(proof, &tx.proof));

@@ -47,7 +47,7 @@ namespace depinfer::shield {
 
 using snark::groth16::Proof;
 
-inline constexpr std::size_t kMaxMemoBytes = 512;
+inline constexpr std::size_t kMaxPublicMemoBytes = 512;
 inline constexpr std::uint8_t kTransactionVersion = 1;
 // An encrypted output's size on the wire is fixed by its format; the transaction layer treats
 // it as opaque bytes of at most this size (note_encryption.h gives the exact size).
