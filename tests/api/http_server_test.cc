@@ -8,10 +8,13 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
-#include "api/metrics.h"
+#include "base/metrics.h"
 
 namespace depinfer::api {
 namespace {
+
+using depinfer::Histogram;
+using depinfer::MetricsRegistry;
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace depinfer::api {
+namespace depinfer {
 
 class Counter {
  public:
@@ -70,4 +70,4 @@ class MetricsRegistry {
 // Latency buckets in seconds from 100 us to 10 s.
 std::vector<double> LatencyBuckets();
 
-}  // namespace depinfer::api
+}  // namespace depinfer

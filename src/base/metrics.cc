@@ -1,9 +1,9 @@
-#include "api/metrics.h"
+#include "base/metrics.h"
 
 #include <cmath>
 #include <cstdio>
 
-namespace depinfer::api {
+namespace depinfer {
 
 Histogram::Histogram(std::vector<double> bounds)
     : bounds_(std::move(bounds)), counts_(new std::atomic<std::uint64_t>[bounds_.size() + 1]) {
@@ -112,4 +112,4 @@ std::vector<double> LatencyBuckets() {
           0.1,    0.25,    0.5,    1,     2.5,    5,     10};
 }
 
-}  // namespace depinfer::api
+}  // namespace depinfer

@@ -1,0 +1,160 @@
+#include "consensus/consensus.h"
+
+namespace depinfer::consensus {
+
+NodeMetrics::NodeMetrics(MetricsRegistry* r)
+    : submitted(r->AddCounter("depinfer_tx_submitted_total", "Transactions submitted to this node")),
+      rejected(r->AddCounter("depinfer_tx_rejected_total", "Transactions refused at admission")),
+      applied(r->AddCounter("depinfer_tx_applied_total", "Transactions applied in committed blocks")),
+      blocks(r->AddCounter("depinfer_blocks_total", "Blocks committed")),
+      height(r->AddGauge("depinfer_height", "Last committed height")),
+      mempool(r->AddGauge("depinfer_mempool_txs", "Transactions waiting in the mempool")),
+      admission_queue(r->AddGauge("depinfer_admission_queue", "Transactions waiting for their stateless checks")),
+      block_txs(r->AddHistogram("depinfer_block_txs", "Transactions per block",
+                                {1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000})),
+      verify_seconds(r->AddHistogram("depinfer_verify_batch_seconds",
+                                     "Stateless checks (proofs) per admission batch", LatencyBuckets())),
+      apply_seconds(r->AddHistogram("depinfer_apply_block_seconds", "Applying and writing one block",
+                                    LatencyBuckets())),
+      final_seconds(r->AddHistogram("depinfer_submit_to_final_seconds",
+                                    "From submission to the committed block", LatencyBuckets())) {}
+
+// ---- FinalityBoard -------------------------------------------------------------------------
+
+void FinalityBoard::Submitted(const ledger::TxId& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (since_.size() < 1'000'000) since_.emplace(id, std::chrono::steady_clock::now());
+}
+
+void FinalityBoard::Committed(const ledger::BlockResult& block) {
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++commits_;
+    for (const ledger::TxOutcome& o : block.outcomes) {
+      auto it = since_.find(o.id);
+      if (it == since_.end()) continue;
+      if (metrics_) {
+        metrics_->final_seconds->Observe(std::chrono::duration<double>(now - it->second).count());
+      }
+      since_.erase(it);
+    }
+  }
+  cv_.notify_all();
+}
+
+bool FinalityBoard::WaitFinal(const ledger::TxId& id, std::chrono::milliseconds timeout,
+                              ledger::TxOutcome* out) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    const std::uint64_t seen = commits_;
+    lock.unlock();
+    if (ledger_.GetTxOutcome(id, out).ok()) return true;
+    lock.lock();
+    if (shutdown_) return false;
+    // Sleep until another commit (or the deadline); a commit between the lookup and here has
+    // already bumped commits_, so the wait returns at once.
+    if (!cv_.wait_until(lock, deadline, [&] { return commits_ != seen || shutdown_; })) return false;
+  }
+}
+
+void FinalityBoard::Shutdown() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    shutdown_ = true;
+  }
+  cv_.notify_all();
+}
+
+// ---- Admission -----------------------------------------------------------------------------
+
+Admission::Admission(ledger::Ledger& ledger, NodeMetrics* metrics, AdmitFn admit,
+                     std::size_t max_batch)
+    : ledger_(ledger), metrics_(metrics), admit_(std::move(admit)), max_batch_(max_batch) {
+  worker_ = std::thread([this] { Run(); });
+}
+
+Admission::~Admission() { Stop(); }
+
+void Admission::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stop_) return;
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (worker_.joinable()) worker_.join();
+}
+
+ledger::Admission Admission::Submit(const ledger::Tx& tx) {
+  Pending p{&tx, {}};
+  std::future<ledger::Admission> f = p.done.get_future();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stop_) {
+      ledger::Admission a;
+      a.code = ledger::Admission::Code::kFull;
+      return a;
+    }
+    queue_.push_back(&p);
+    if (metrics_) metrics_->admission_queue->Set(static_cast<double>(queue_.size()));
+  }
+  cv_.notify_one();
+  return f.get();
+}
+
+std::vector<ledger::Admission> Admission::SubmitBatch(std::span<const ledger::Tx> txs) {
+  std::vector<Pending> pending(txs.size());
+  std::vector<std::future<ledger::Admission>> futures;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (std::size_t i = 0; i < txs.size(); ++i) {
+      pending[i].tx = &txs[i];
+      futures.push_back(pending[i].done.get_future());
+      queue_.push_back(&pending[i]);
+    }
+  }
+  cv_.notify_one();
+  std::vector<ledger::Admission> out;
+  for (auto& f : futures) out.push_back(f.get());
+  return out;
+}
+
+void Admission::Run() {
+  for (;;) {
+    std::vector<Pending*> batch;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+      if (queue_.empty() && stop_) return;
+      while (!queue_.empty() && batch.size() < max_batch_) {
+        batch.push_back(queue_.front());
+        queue_.pop_front();
+      }
+      if (metrics_) metrics_->admission_queue->Set(static_cast<double>(queue_.size()));
+    }
+    std::vector<ledger::Tx> txs;
+    txs.reserve(batch.size());
+    for (Pending* p : batch) txs.push_back(*p->tx);
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::vector<ledger::Verdict> verdicts = ledger_.verifier().Check(txs);
+    if (metrics_) {
+      metrics_->verify_seconds->Observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      ledger::Admission a;
+      if (!verdicts[i].ok()) {
+        a.code = ledger::Admission::Code::kRejected;
+        a.verdict = verdicts[i];
+      } else {
+        a = admit_(txs[i]);
+      }
+      if (metrics_) (a.added() ? metrics_->submitted : metrics_->rejected)->Add();
+      batch[i]->done.set_value(std::move(a));
+    }
+  }
+}
+
+}  // namespace depinfer::consensus

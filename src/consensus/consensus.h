@@ -1,0 +1,111 @@
+// What the node's API needs from consensus, the same in both modes (shared/DESIGN.md
+// section 5): submit a transaction, learn when it is final. The embedded producer
+// (embedded.h) orders the node's own mempool; the CometBFT mode forwards to CometBFT and hears
+// of commits from its ABCI application. Both apply blocks through the one Ledger::ApplyBlock.
+//
+// Also here, shared by both modes:
+//   * Admission: concurrent submitters are gathered into batches, so their proofs are verified
+//     together (one final exponentiation per batch, on all cores) before the mempool sees them;
+//   * FinalityBoard: a block's commit wakes everyone waiting for one of its transactions, and
+//     records submit-to-final latency.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "base/metrics.h"
+#include "ledger/ledger.h"
+#include "ledger/mempool.h"
+
+namespace depinfer::consensus {
+
+// The node's metrics that both modes record.
+struct NodeMetrics {
+  explicit NodeMetrics(MetricsRegistry* registry);
+  Counter* submitted;
+  Counter* rejected;
+  Counter* applied;
+  Counter* blocks;
+  Gauge* height;
+  Gauge* mempool;
+  Gauge* admission_queue;
+  Histogram* block_txs;
+  Histogram* verify_seconds;      // per admission batch
+  Histogram* apply_seconds;       // per block
+  Histogram* final_seconds;       // submit to final, per transaction
+};
+
+class Consensus {
+ public:
+  virtual ~Consensus() = default;
+  virtual Status Start() = 0;
+  virtual void Stop() = 0;
+  // Checks the transaction (stateless + against the committed state and the pool) and, when
+  // it passes, hands it on for ordering. Blocks until the checks are done.
+  virtual ledger::Admission Submit(const ledger::Tx& tx) = 0;
+  // Waits until the transaction is in a committed block (true, *out its outcome) or the
+  // timeout passes (false).
+  virtual bool WaitFinal(const ledger::TxId& id, std::chrono::milliseconds timeout,
+                         ledger::TxOutcome* out) = 0;
+  virtual const char* mode() const = 0;
+};
+
+// Wakes waiters when blocks commit; measures submit-to-final latency.
+class FinalityBoard {
+ public:
+  FinalityBoard(ledger::Ledger& ledger, NodeMetrics* metrics) : ledger_(ledger), metrics_(metrics) {}
+  void Submitted(const ledger::TxId& id);
+  // After a block is committed.
+  void Committed(const ledger::BlockResult& block);
+  bool WaitFinal(const ledger::TxId& id, std::chrono::milliseconds timeout, ledger::TxOutcome* out);
+  void Shutdown();
+
+ private:
+  ledger::Ledger& ledger_;
+  NodeMetrics* metrics_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::uint64_t commits_ = 0;
+  bool shutdown_ = false;
+  std::unordered_map<ledger::TxId, std::chrono::steady_clock::time_point, ledger::HashKeyHasher> since_;
+};
+
+// Gathers concurrent submissions into batches for the stateless checks.
+class Admission {
+ public:
+  // `admit` runs on the batch's transactions that passed the stateless checks (mempool add in
+  // the embedded mode, or CometBFT's CheckTx answer), in order.
+  using AdmitFn = std::function<ledger::Admission(const ledger::Tx&)>;
+  Admission(ledger::Ledger& ledger, NodeMetrics* metrics, AdmitFn admit, std::size_t max_batch = 256);
+  ~Admission();
+  ledger::Admission Submit(const ledger::Tx& tx);
+  // Checks many at once (CometBFT's batched CheckTx, the load generator's pre-checks).
+  std::vector<ledger::Admission> SubmitBatch(std::span<const ledger::Tx> txs);
+  void Stop();
+
+ private:
+  struct Pending {
+    const ledger::Tx* tx;
+    std::promise<ledger::Admission> done;
+  };
+  void Run();
+  ledger::Ledger& ledger_;
+  NodeMetrics* metrics_;
+  AdmitFn admit_;
+  std::size_t max_batch_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Pending*> queue_;
+  bool stop_ = false;
+  std::thread worker_;
+};
+
+}  // namespace depinfer::consensus
