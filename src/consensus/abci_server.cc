@@ -407,6 +407,11 @@ Status AbciServer::Impl::Bind() {
     }
     std::string host = addr.substr(0, colon);
     const std::string port_text = addr.substr(colon + 1);
+    const bool numeric = !port_text.empty() && port_text.size() <= 5 &&
+                         port_text.find_first_not_of("0123456789") == std::string::npos;
+    if (!numeric || std::stoi(port_text) > 65535) {
+      return Status::InvalidArgument("bad port in " + options.address);
+    }
     if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
       host = host.substr(1, host.size() - 2);
     }

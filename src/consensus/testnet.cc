@@ -286,6 +286,10 @@ Status ChildProcess::Start(const std::vector<std::string>& argv, const std::stri
   return Status::Ok();
 }
 
+void ChildProcess::Signal(int sig) {
+  if (pid_ > 0) ::kill(pid_, sig);
+}
+
 bool ChildProcess::running() {
   if (pid_ <= 0) return false;
   int status = 0;

@@ -91,6 +91,8 @@ class ChildProcess {
   Status Start(const std::vector<std::string>& argv, const std::string& log_path);
   // SIGTERM, then SIGKILL after `grace_ms`; reaps the child. Idempotent.
   void Stop(int grace_ms = 3000);
+  // Sends `sig` (SIGTERM by default) without waiting; lets a caller stop several at once.
+  void Signal(int sig = 15);
   bool running();
   pid_t pid() const { return pid_; }
 
