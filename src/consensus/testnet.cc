@@ -74,8 +74,8 @@ std::string Quoted(std::string_view s) {
 }  // namespace
 
 std::string FindCometbft() {
-  if (const char* env = std::getenv("DEPINFER_COMETBFT"); env != nullptr && IsExecutable(env)) {
-    return env;
+  if (const char* env = std::getenv("DEPINFER_COMETBFT"); env != nullptr && *env != '\0') {
+    return IsExecutable(env) ? env : "";  // an explicit choice wins, even a missing one
   }
   if (const char* path = std::getenv("PATH"); path != nullptr) {
     std::stringstream ss(path);

@@ -17,9 +17,9 @@
 
 namespace depinfer::consensus {
 
-// The cometbft binary: $DEPINFER_COMETBFT, else `cometbft` on PATH, else the places
-// scripts/setup.d/30-cometbft.sh installs to (/usr/local/bin, ~/.local/bin) or ~/go/bin.
-// Empty when none is found.
+// The cometbft binary: $DEPINFER_COMETBFT if set (empty result if it is not executable), else
+// `cometbft` on PATH, else the places scripts/setup.d/30-cometbft.sh installs to
+// (/usr/local/bin, ~/.local/bin) or ~/go/bin. Empty when none is found.
 std::string FindCometbft();
 
 // Runs argv[0] (a path) with argv, waits, and returns its stdout+stderr in *output. A non-zero
