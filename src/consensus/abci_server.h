@@ -137,10 +137,12 @@ struct AbciServerOptions {
   size_t max_check_tx_batch = 1024;
   // Connections beyond this are closed on accept (CometBFT opens 4 per node).
   int max_connections = 16;
-  // Where log lines go; default: stderr, prefixed "abci: ".
+  // Where log lines go (called from every connection's thread, so it must be thread-safe);
+  // default: stderr, prefixed "abci: ".
   std::function<void(std::string_view)> log;
 };
 
+// Not thread-safe: one thread drives one connection.
 class AbciConnection {
  public:
   // `app` and `app_mutex` outlive this object; app_mutex serialises calls across connections.
