@@ -369,6 +369,25 @@ TEST(AbciConnection, UnknownRequestGetsAnException) {
   EXPECT_TRUE(Responses(g.conn.output()).at(0).has_exception());
 }
 
+// CometBFT's Go code (gogoproto) neither checks nor cleans UTF-8 in `string` fields, and some come
+// from RPC users (abci_query's path). A strict parser would drop the connection and halt the node.
+TEST(AbciConnection, NonUtf8StringsAreAccepted) {
+  KvApp app;
+  Fixture f(&app);
+  abci::Request q;
+  q.mutable_query()->set_path("\xff\xfe/not utf-8");
+  q.mutable_query()->set_data("a");
+  abci::Request e = Echo("\xc3\x28");
+  std::string bytes;
+  ASSERT_TRUE(q.SerializeToString(&bytes));  // serialising only logs; parsing is what matters
+  f.conn.Feed(Frame(q) + Frame(e) + Frame(Flush()));
+  ASSERT_TRUE(f.conn.Process().ok());
+  const auto rs = Responses(f.conn.output());
+  ASSERT_EQ(rs.size(), 3u);
+  EXPECT_TRUE(rs[0].has_query());
+  EXPECT_EQ(rs[1].echo().message(), "\xc3\x28");
+}
+
 class ThrowingApp : public AbciApplication {
  public:
   Status Info(const abci::RequestInfo&, abci::ResponseInfo*) override {

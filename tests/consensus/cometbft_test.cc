@@ -221,6 +221,11 @@ TEST(Cometbft, SingleNodeCommitsAndResumesAfterRestart) {
   json q = Rpc(rpc, "/abci_query?data=0x" + Hex("a"));
   ASSERT_FALSE(q.is_null());
   EXPECT_EQ(q["response"]["value"], Base64("1"));
+  // Any RPC user can put arbitrary bytes into a `string` field (abci_query's path as 0x hex);
+  // CometBFT passes them through and the node must keep running.
+  json weird = Rpc(rpc, "/abci_query?path=0xfffe&data=0x" + Hex("a"));
+  ASSERT_FALSE(weird.is_null());
+  EXPECT_EQ(weird["response"]["value"], Base64("1"));
   json block = Rpc(rpc, "/block?height=" + std::to_string(h2 + 1));
   ASSERT_FALSE(block.is_null());
   EXPECT_EQ(block["block"]["header"]["app_hash"], Hex(app->hashes().at(h2), true));
