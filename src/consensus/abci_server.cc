@@ -244,6 +244,7 @@ Status AbciConnection::Process() {
     in_.erase(0, in_pos_);
     in_pos_ = 0;
   }
+  if (in_.empty() && in_.capacity() > (4u << 20)) std::string().swap(in_);  // after a big block
   return FlushCheckTxBatch();
 }
 
@@ -543,6 +544,7 @@ void AbciServer::Impl::Serve(Conn* conn) {
         break;
       }
       session.output().clear();
+      if (session.output().capacity() > (4u << 20)) std::string().swap(session.output());
     }
     if (!st.ok()) break;  // already logged by the session
   }

@@ -186,7 +186,11 @@ TEST(AbciConnection, BatchesCheckTxAndKeepsOrder) {
   KvApp app;
   Fixture f(&app);
   std::string in;
-  for (int i = 0; i < 10; ++i) in += Frame(CheckTx(i % 3 == 0 ? "bad tx" : "k" + std::to_string(i) + "=v"));
+  for (int i = 0; i < 10; ++i) {
+    std::string tx = "bad tx";
+    if (i % 3 != 0) tx = std::string("k").append(std::to_string(i)).append("=v");
+    in += Frame(CheckTx(tx));
+  }
   in += Frame(Flush());
   f.conn.Feed(in);
   ASSERT_TRUE(f.conn.Process().ok());
@@ -541,6 +545,35 @@ TEST(AbciServer, ServesFourConnectionsAndSurvivesABadOne) {
   bool closed = false;
   clients[0]->Read(1, &closed);
   EXPECT_TRUE(closed);
+}
+
+TEST(AbciServer, BlockSizedMessagesCrossTheSocket) {
+  KvApp app;
+  std::unique_ptr<AbciServer> server;
+  AbciServerOptions o = QuietOptions();
+  o.address = "tcp://127.0.0.1:0";
+  ASSERT_TRUE(AbciServer::Start(&app, o, &server).ok());
+  Client c(server->port());
+  ASSERT_TRUE(c.ok());
+  abci::Request fin;
+  fin.mutable_finalize_block()->set_height(1);
+  for (int i = 0; i < 20; ++i) {
+    std::string tx = std::to_string(i);  // (GCC 12's -Wrestrict misfires on "k" + std::string)
+    tx.insert(0, 1, 'k');
+    tx.append("=").append(200, 'v');
+    fin.mutable_finalize_block()->add_txs(tx);
+    fin.mutable_finalize_block()->add_txs(std::string(1 << 20, static_cast<char>('a' + i)));  // malformed
+  }
+  const std::string big = Frame(fin);
+  ASSERT_GT(big.size(), 20u << 20);
+  std::thread sender([&] { c.Send(big + Frame(Echo(std::string(3 << 20, 'e'))) + Frame(Flush())); });
+  const auto rs = c.Read(3);
+  sender.join();
+  ASSERT_EQ(rs.size(), 3u);
+  EXPECT_EQ(rs[0].finalize_block().tx_results_size(), 40);
+  EXPECT_EQ(rs[0].finalize_block().tx_results(1).code(), 1u);
+  EXPECT_EQ(rs[1].echo().message().size(), 3u << 20);
+  EXPECT_TRUE(rs[2].has_flush());
 }
 
 TEST(AbciServer, UnixSocket) {
