@@ -213,9 +213,15 @@ Status AbciConnection::Process() {
     const FrameResult r = ParseFrame(std::string_view(in_).substr(in_pos_),
                                      options_.max_message_bytes, &payload, &consumed, &error);
     if (r == FrameResult::kNeedMore) break;
-    if (r == FrameResult::kError) return Fail(error);
+    // On a bad frame, the CheckTx requests before it are still answered, so what we send never
+    // depends on how the peer's bytes were split into reads.
+    if (r == FrameResult::kError) {
+      DEPINFER_RETURN_IF_ERROR(FlushCheckTxBatch());
+      return Fail(error);
+    }
     abci::Request req;
     if (!req.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+      DEPINFER_RETURN_IF_ERROR(FlushCheckTxBatch());
       return Fail(Status::Corruption("malformed Request message (" +
                                      std::to_string(payload.size()) + " bytes)"));
     }

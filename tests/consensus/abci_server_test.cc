@@ -348,6 +348,30 @@ TEST(AbciConnection, GarbageProtobufClosesTheConnection) {
   EXPECT_FALSE(f.conn.Process().ok());  // stays closed
 }
 
+// Found by tests/fuzz/abci_fuzz: pending CheckTx requests before a bad frame were dropped when
+// the bytes came in one read but answered when they came in several.
+TEST(AbciConnection, AnswersDoNotDependOnHowReadsSplitTheInput) {
+  KvApp app;
+  const std::string in = Frame(CheckTx("a=1")) + Frame(CheckTx("b=2")) + std::string("\x02\xff\xff", 3);
+  std::string whole, split;
+  {
+    Fixture f(&app);
+    f.conn.Feed(in);
+    EXPECT_FALSE(f.conn.Process().ok());
+    whole = f.conn.output();
+  }
+  {
+    Fixture f(&app);
+    for (char c : in) {
+      f.conn.Feed(std::string_view(&c, 1));
+      if (!f.conn.Process().ok()) break;
+    }
+    split = f.conn.output();
+  }
+  EXPECT_EQ(Responses(whole).size(), 2u);
+  EXPECT_EQ(whole, split);
+}
+
 TEST(AbciConnection, OversizedFrameClosesBeforeItsBody) {
   KvApp app;
   AbciServerOptions o = QuietOptions();
