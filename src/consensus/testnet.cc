@@ -9,6 +9,7 @@
 #include <cctype>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -321,6 +322,45 @@ void ChildProcess::Stop(int grace_ms) {
 
 Status StartCometbft(const std::string& cometbft, const std::string& home, ChildProcess* process) {
   return process->Start({cometbft, "start", "--home", home}, home + "/cometbft.log");
+}
+
+Status LocalTestnet::Start(const std::string& cometbft, std::vector<TestnetNode> nodes,
+                           const AppFactory& make_app, std::unique_ptr<LocalTestnet>* testnet,
+                           AbciServerOptions server_options) {
+  std::unique_ptr<LocalTestnet> t(new LocalTestnet());
+  t->nodes_ = std::move(nodes);
+  for (const TestnetNode& n : t->nodes_) {
+    std::unique_ptr<AbciApplication> app = make_app(n);
+    if (!app) return Status::InvalidArgument("no application for node" + std::to_string(n.index));
+    AbciServerOptions o = server_options;
+    o.address = n.proxy_app();
+    if (!o.log) {
+      const std::string name = "node" + std::to_string(n.index);
+      o.log = [name](std::string_view line) {
+        std::fprintf(stderr, "abci[%s]: %.*s\n", name.c_str(), static_cast<int>(line.size()),
+                     line.data());
+      };
+    }
+    std::unique_ptr<AbciServer> server;
+    DEPINFER_RETURN_IF_ERROR(AbciServer::Start(app.get(), o, &server).WithContext(n.home));
+    t->apps_.push_back(std::move(app));
+    t->servers_.push_back(std::move(server));
+  }
+  for (const TestnetNode& n : t->nodes_) {
+    auto process = std::make_unique<ChildProcess>();
+    DEPINFER_RETURN_IF_ERROR(StartCometbft(cometbft, n.home, process.get()));
+    t->processes_.push_back(std::move(process));
+  }
+  *testnet = std::move(t);
+  return Status::Ok();
+}
+
+void LocalTestnet::Stop() {
+  for (auto& p : processes_) p->Signal(SIGTERM);  // all at once, then reap each
+  for (auto& p : processes_) p->Stop();
+  processes_.clear();
+  for (auto& s : servers_) s->Stop();
+  servers_.clear();
 }
 
 }  // namespace depinfer::consensus

@@ -9,11 +9,14 @@
 
 #include <sys/types.h>
 
+#include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "base/status.h"
+#include "consensus/abci_server.h"
 
 namespace depinfer::consensus {
 
@@ -102,5 +105,30 @@ class ChildProcess {
 
 // Starts `cometbft start --home HOME`, logging to HOME/cometbft.log.
 Status StartCometbft(const std::string& cometbft, const std::string& home, ChildProcess* process);
+
+// Runs a laid-out testnet in this process: one application and one AbciServer per node (on
+// node.proxy_app()), then one `cometbft start` per node. Stop() (or the destructor) stops the
+// cometbft processes first, then the servers; the applications live as long as this object.
+class LocalTestnet {
+ public:
+  using AppFactory = std::function<std::unique_ptr<AbciApplication>(const TestnetNode&)>;
+
+  static Status Start(const std::string& cometbft, std::vector<TestnetNode> nodes,
+                      const AppFactory& make_app, std::unique_ptr<LocalTestnet>* testnet,
+                      AbciServerOptions server_options = {});
+  ~LocalTestnet() { Stop(); }
+  void Stop();
+
+  const std::vector<TestnetNode>& nodes() const { return nodes_; }
+  AbciApplication* app(size_t i) const { return apps_[i].get(); }
+  size_t size() const { return nodes_.size(); }
+
+ private:
+  LocalTestnet() = default;
+  std::vector<TestnetNode> nodes_;
+  std::vector<std::unique_ptr<AbciApplication>> apps_;
+  std::vector<std::unique_ptr<AbciServer>> servers_;
+  std::vector<std::unique_ptr<ChildProcess>> processes_;
+};
 
 }  // namespace depinfer::consensus

@@ -149,6 +149,16 @@ void DumpLogTail(const std::string& path) {
   }
 }
 
+// Prints the tail of each log when the test has failed, on any exit from the test body
+// (declare it before the processes, so it runs after they are stopped).
+struct LogsOnFailure {
+  std::vector<std::string> paths;
+  ~LogsOnFailure() {
+    if (!::testing::Test::HasFailure()) return;
+    for (const std::string& p : paths) DumpLogTail(p);
+  }
+};
+
 AbciServerOptions ServerOptions(const std::string& address, const std::string& name) {
   AbciServerOptions o;
   o.address = address;
@@ -170,6 +180,7 @@ TEST(Cometbft, SingleNodeCommitsAndResumesAfterRestart) {
   TempDir tmp;
   const std::string home = tmp.path() + "/node";
   const std::string state = tmp.path() + "/kv.state";
+  LogsOnFailure logs{{home + "/cometbft.log"}};
   std::string out;
   ASSERT_TRUE(RunCommand({g_cometbft, "init", "--home", home}, &out).ok()) << out;
 
@@ -282,7 +293,6 @@ TEST(Cometbft, SingleNodeCommitsAndResumesAfterRestart) {
 
   node.Stop();
   server->Stop();
-  if (HasFailure()) DumpLogTail(home + "/cometbft.log");
 }
 
 TEST(Cometbft, FourValidatorsAgreeOnTheAppHash) {
@@ -299,19 +309,16 @@ TEST(Cometbft, FourValidatorsAgreeOnTheAppHash) {
   ASSERT_TRUE(laid.ok()) << laid.ToString();
   ASSERT_EQ(nodes.size(), static_cast<size_t>(kNodes));
 
-  std::vector<std::unique_ptr<KvApp>> apps;
-  std::vector<std::unique_ptr<AbciServer>> servers(kNodes);
-  std::vector<ChildProcess> procs(kNodes);
-  for (int i = 0; i < kNodes; ++i) {
-    apps.push_back(std::make_unique<KvApp>(nodes[i].home + "/kv.state"));
-    ASSERT_TRUE(AbciServer::Start(apps[i].get(),
-                                  ServerOptions(nodes[i].proxy_app(), "node" + std::to_string(i)),
-                                  &servers[i]).ok());
-  }
+  LogsOnFailure logs;
+  for (const auto& n : nodes) logs.paths.push_back(n.home + "/cometbft.log");
   const auto t0 = std::chrono::steady_clock::now();
-  for (int i = 0; i < kNodes; ++i) {
-    ASSERT_TRUE(StartCometbft(g_cometbft, nodes[i].home, &procs[i]).ok());
-  }
+  std::unique_ptr<LocalTestnet> net;
+  const Status started = LocalTestnet::Start(
+      g_cometbft, nodes,
+      [](const TestnetNode& n) { return std::make_unique<KvApp>(n.home + "/kv.state"); }, &net);
+  ASSERT_TRUE(started.ok()) << started.ToString();
+  std::vector<KvApp*> apps;
+  for (size_t i = 0; i < net->size(); ++i) apps.push_back(static_cast<KvApp*>(net->app(i)));
   auto min_height = [&] {
     int64_t m = INT64_MAX;
     for (const auto& n : nodes) m = std::min(m, Height(n.rpc_port));
@@ -385,12 +392,7 @@ TEST(Cometbft, FourValidatorsAgreeOnTheAppHash) {
                static_cast<long long>(lowest),
                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
 
-  for (auto& p : procs) p.Signal(SIGTERM);  // all at once, then reap
-  for (auto& p : procs) p.Stop();
-  for (auto& s : servers) s->Stop();
-  if (HasFailure()) {
-    for (const auto& n : nodes) DumpLogTail(n.home + "/cometbft.log");
-  }
+  net->Stop();
 }
 
 }  // namespace
