@@ -72,7 +72,9 @@ std::vector<Verdict> Verifier::Check(std::span<const Tx> txs) {
   const std::size_t chunks =
       shielded.empty() ? 0 : std::clamp<std::size_t>(shielded.size() / 8, 1, threads);
   const std::size_t items = chunks + transfers.size();
-#pragma omp parallel for schedule(dynamic, 1) if (items > 1)
+  // Threads only when there is enough work to share (an Ed25519 check is ~50 us).
+  const bool parallel = chunks > 1 || transfers.size() >= 16 || (chunks == 1 && transfers.size() >= 4);
+#pragma omp parallel for schedule(dynamic, 1) if (parallel)
   for (std::size_t w = 0; w < items; ++w) {
     if (w < chunks) {
       const std::size_t lo = shielded.size() * w / chunks, hi = shielded.size() * (w + 1) / chunks;
