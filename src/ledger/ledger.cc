@@ -481,6 +481,14 @@ Verdict Ledger::CheckTx(const Tx& tx) {
   return CheckTxStateful(tx, *view_);
 }
 
+std::vector<Verdict> Ledger::CheckTxs(std::span<const Tx> txs) {
+  std::vector<Verdict> v = verifier_->Check(txs);
+  for (std::size_t i = 0; i < txs.size(); ++i) {
+    if (v[i].ok()) v[i] = CheckTxStateful(txs[i], *view_);
+  }
+  return v;
+}
+
 BlockCheck Ledger::CheckBlock(std::span<const Tx> txs) {
   std::lock_guard<std::mutex> apply(apply_mu_);
   const std::vector<Verdict> stateless = verifier_->Check(txs);

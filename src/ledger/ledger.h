@@ -131,6 +131,8 @@ class Ledger {
   // ---- Validation and application ----
   // Stateless (cached) and stateful checks of one transaction against the committed state.
   Verdict CheckTx(const Tx& tx);
+  // The same for a batch of arrivals: the proofs are verified together, on all cores.
+  std::vector<Verdict> CheckTxs(std::span<const Tx> txs);
   // Would every transaction of this block be applied on top of the committed state? Writes
   // nothing. For CometBFT's ProcessProposal.
   BlockCheck CheckBlock(std::span<const Tx> txs);
