@@ -37,7 +37,7 @@ std::vector<Verdict> Verifier::Check(std::span<const Tx> txs) {
   const std::size_t n = txs.size();
   std::vector<Verdict> out(n);
   std::vector<Hash32> keys(n);
-#pragma omp parallel for schedule(static) if (n >= 64)
+#pragma omp parallel for schedule(static) if (n >= 512)
   for (std::size_t i = 0; i < n; ++i) keys[i] = txs[i].WireHash();
 
   // Cached verdicts; the same encoding twice in one call is checked once.
