@@ -489,9 +489,27 @@ std::vector<Verdict> Ledger::CheckTxs(std::span<const Tx> txs) {
   return v;
 }
 
-BlockCheck Ledger::CheckBlock(std::span<const Tx> txs) {
+std::vector<Verdict> Ledger::Stateless(std::span<const Tx> txs, const std::vector<Verdict>* forced) {
+  if (forced == nullptr) return verifier_->Check(txs);
+  std::vector<Tx> todo;
+  std::vector<std::size_t> idx;
+  for (std::size_t i = 0; i < txs.size(); ++i) {
+    if ((*forced)[i].ok()) {
+      todo.push_back(txs[i]);
+      idx.push_back(i);
+    }
+  }
+  std::vector<Verdict> v = verifier_->Check(todo);
+  std::vector<Verdict> out = *forced;
+  for (std::size_t k = 0; k < idx.size(); ++k) out[idx[k]] = std::move(v[k]);
+  return out;
+}
+
+BlockCheck Ledger::CheckBlock(std::span<const Tx> txs) { return CheckImpl(txs, nullptr); }
+
+BlockCheck Ledger::CheckImpl(std::span<const Tx> txs, const std::vector<Verdict>* forced) {
   std::lock_guard<std::mutex> apply(apply_mu_);
-  const std::vector<Verdict> stateless = verifier_->Check(txs);
+  const std::vector<Verdict> stateless = Stateless(txs, forced);
   Overlay ov(*this);
   for (std::size_t i = 0; i < txs.size(); ++i) {
     Verdict v = stateless[i];
@@ -505,7 +523,56 @@ BlockCheck Ledger::CheckBlock(std::span<const Tx> txs) {
   return {txs.size(), Verdict{}};
 }
 
+TxId UndecodableTxId(std::span<const std::uint8_t> bytes) {
+  return Hasher("depinfer/raw-tx/v1").Add(bytes).Final();
+}
+
+namespace {
+
+// Decodes each byte string; one that does not decode becomes a placeholder with a forced
+// malformed verdict and the id of its bytes.
+void DecodeRaw(std::span<const std::vector<std::uint8_t>> raw, std::vector<Tx>* txs,
+               std::vector<Verdict>* forced, std::vector<TxId>* ids) {
+  txs->resize(raw.size());
+  forced->resize(raw.size());
+  ids->resize(raw.size());
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    const Status st = DecodeTx(raw[i], &(*txs)[i]);
+    if (st.ok()) {
+      (*ids)[i] = (*txs)[i].Id();
+    } else {
+      (*forced)[i] = Verdict::Reject(Rule::kMalformed, st.message());
+      (*ids)[i] = UndecodableTxId(raw[i]);
+    }
+  }
+}
+
+}  // namespace
+
+BlockCheck Ledger::CheckRawBlock(std::span<const std::vector<std::uint8_t>> raw) {
+  std::vector<Tx> txs;
+  std::vector<Verdict> forced;
+  std::vector<TxId> ids;
+  DecodeRaw(raw, &txs, &forced, &ids);
+  return CheckImpl(txs, &forced);
+}
+
+Status Ledger::ApplyRawBlock(std::uint64_t height, std::span<const std::vector<std::uint8_t>> raw,
+                             BlockResult* out) {
+  std::vector<Tx> txs;
+  std::vector<Verdict> forced;
+  std::vector<TxId> ids;
+  DecodeRaw(raw, &txs, &forced, &ids);
+  return ApplyImpl(height, txs, &forced, &ids, out);
+}
+
 Status Ledger::ApplyBlock(std::uint64_t height, std::span<const Tx> txs, BlockResult* out) {
+  return ApplyImpl(height, txs, nullptr, nullptr, out);
+}
+
+Status Ledger::ApplyImpl(std::uint64_t height, std::span<const Tx> txs,
+                         const std::vector<Verdict>* forced, const std::vector<TxId>* ids,
+                         BlockResult* out) {
   std::lock_guard<std::mutex> apply(apply_mu_);
   if (height != height_ + 1) {
     return Status::InvalidArgument("block height " + std::to_string(height) + " does not follow " +
@@ -513,7 +580,7 @@ Status Ledger::ApplyBlock(std::uint64_t height, std::span<const Tx> txs, BlockRe
   }
   if (txs.size() > UINT32_MAX) return Status::InvalidArgument("too many transactions in a block");
 
-  const std::vector<Verdict> stateless = verifier_->Check(txs);
+  const std::vector<Verdict> stateless = Stateless(txs, forced);
   Overlay ov(*this);
   BlockResult res;
   res.outcomes.resize(txs.size());
@@ -525,7 +592,7 @@ Status Ledger::ApplyBlock(std::uint64_t height, std::span<const Tx> txs, BlockRe
     }
     if (v.ok()) v = ApplyTx(txs[i], genesis_.fee_account, &ov);
     TxOutcome& o = res.outcomes[i];
-    o.id = txs[i].Id();
+    o.id = ids != nullptr ? (*ids)[i] : txs[i].Id();
     o.height = height;
     o.index = static_cast<std::uint32_t>(i);
     o.rule = v.rule;

@@ -85,6 +85,10 @@ struct BlockCheck {
   bool ok() const { return verdict.ok(); }
 };
 
+// The id under which a byte string that does not decode as a transaction is recorded:
+// BLAKE2b-256("depinfer/raw-tx/v1", bytes).
+TxId UndecodableTxId(std::span<const std::uint8_t> bytes);
+
 struct LedgerOptions {
   std::size_t verify_cache_entries = 1 << 16;
   bool sync = true;  // fsync every block (turn off only in tests and benchmarks)
@@ -142,6 +146,13 @@ class Ledger {
   // for a wrong height or a storage failure, and then nothing changed.
   Status ApplyBlock(std::uint64_t height, std::span<const Tx> txs, BlockResult* out);
 
+  // Blocks as consensus hands them over, as byte strings: each is decoded with DecodeTx; one
+  // that does not decode is rejected (malformed) and recorded under UndecodableTxId(bytes).
+  // Otherwise the same as CheckBlock and ApplyBlock.
+  BlockCheck CheckRawBlock(std::span<const std::vector<std::uint8_t>> txs);
+  Status ApplyRawBlock(std::uint64_t height, std::span<const std::vector<std::uint8_t>> txs,
+                       BlockResult* out);
+
   // Test hook: called after the block's batch is built and before it is written.
   std::function<void()> TEST_before_write;
 
@@ -152,6 +163,12 @@ class Ledger {
   friend class CommittedView;
 
   Ledger() = default;
+  // `forced` (when not null): a non-OK entry rejects that transaction without checking it.
+  // `ids` (when not null): the ids to record instead of txs[i].Id().
+  std::vector<Verdict> Stateless(std::span<const Tx> txs, const std::vector<Verdict>* forced);
+  BlockCheck CheckImpl(std::span<const Tx> txs, const std::vector<Verdict>* forced);
+  Status ApplyImpl(std::uint64_t height, std::span<const Tx> txs, const std::vector<Verdict>* forced,
+                   const std::vector<TxId>* ids, BlockResult* out);
   Status InitGenesis();
   Status LoadHead();
   // Reads of the committed database (no lock needed: RocksDB reads are thread-safe). A

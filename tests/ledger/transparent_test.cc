@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <thread>
 
@@ -354,11 +355,68 @@ TEST_F(Transparent, KilledAtRandomEveryBlockIsWholeOrAbsent) {
     EXPECT_EQ(l->GetTxOutcome(block(h + 1)[0].Id(), &o).code(), Status::Code::kNotFound);
   }
   EXPECT_GT(last, 0u);
+  std::printf("blocks applied across the killed runs: %llu\n", static_cast<unsigned long long>(last));
   // The survivor's root equals a clean replay of the same blocks.
   auto survivor = Open();
   auto replay = Open("replay");
   for (std::uint64_t h = 1; h <= last; ++h) Apply(*replay, block(h));
   EXPECT_EQ(replay->state_root(), survivor->state_root());
+}
+
+TEST_F(Transparent, RawBlocksRecordUndecodableBytesAsMalformed) {
+  auto l = Open();
+  const Tx good = SignedTransfer(*alice_, carol_->account(), 10, 0, 0);
+  std::vector<std::uint8_t> truncated = EncodeTx(good);
+  truncated.pop_back();
+  const std::vector<std::vector<std::uint8_t>> raw = {EncodeTx(good), {0xde, 0xad}, truncated, {}};
+  BlockCheck c = l->CheckRawBlock(raw);
+  EXPECT_EQ(c.index, 1u);
+  EXPECT_EQ(c.verdict.rule, Rule::kMalformed);
+  BlockResult r;
+  ASSERT_TRUE(l->ApplyRawBlock(1, raw, &r).ok());
+  ASSERT_EQ(r.outcomes.size(), 4u);
+  EXPECT_TRUE(r.outcomes[0].applied());
+  EXPECT_EQ(r.outcomes[0].id, good.Id());
+  for (int i = 1; i < 4; ++i) {
+    EXPECT_EQ(r.outcomes[i].rule, Rule::kMalformed) << i;
+    EXPECT_EQ(r.outcomes[i].id, UndecodableTxId(raw[i])) << i;
+  }
+  TxOutcome o;
+  ASSERT_TRUE(l->GetTxOutcome(UndecodableTxId(raw[1]), &o).ok());
+  EXPECT_EQ(o.rule, Rule::kMalformed);
+  EXPECT_EQ(l->Balance(carol_->account(), Fr::Zero()), 10u);
+  // Another node applying the same bytes reaches the same root.
+  auto other = Open("other");
+  BlockResult r2;
+  ASSERT_TRUE(other->ApplyRawBlock(1, raw, &r2).ok());
+  EXPECT_EQ(other->state_root(), l->state_root());
+  std::vector<shield::OutputRecord> outputs;
+  ASSERT_TRUE(l->GetOutputs(0, 10, &outputs).ok());
+  EXPECT_TRUE(outputs.empty());  // transfers add no outputs
+  EXPECT_EQ(l->RecentRoots().size(), 1u);
+}
+
+TEST_F(Transparent, VerifierCacheIsBoundedLeastRecentlyUsed) {
+  shield::CheckContext ctx;
+  ctx.chain_id = kChain;
+  Verifier v(ctx, 2);
+  const Tx a = SignedTransfer(*alice_, carol_->account(), 1, 0, 0);
+  const Tx b = SignedTransfer(*alice_, carol_->account(), 2, 0, 0);
+  const Tx c = SignedTransfer(*alice_, carol_->account(), 3, 0, 0);
+  Tx bad = a;
+  bad.transfer.signature[0] ^= 1;
+  const std::vector<Verdict> first = v.Check(std::vector<Tx>{a, b, a, bad});
+  EXPECT_TRUE(first[0].ok());
+  EXPECT_TRUE(first[2].ok());
+  EXPECT_EQ(first[3].rule, Rule::kBadSignature);  // same id as a, not a's verdict
+  EXPECT_EQ(v.stats().misses, 3u);                 // a once, b, bad
+  EXPECT_EQ(v.stats().entries, 2u);                // bounded
+  v.CheckOne(bad);                                 // most recent: cached
+  EXPECT_EQ(v.stats().misses, 3u);
+  v.CheckOne(c);  // evicts the least recently used (b)
+  v.CheckOne(b);
+  EXPECT_EQ(v.stats().misses, 5u);
+  EXPECT_EQ(v.stats().entries, 2u);
 }
 
 TEST_F(Transparent, MempoolKeepsOrderAndRejectsConflicts) {
