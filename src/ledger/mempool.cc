@@ -1,0 +1,113 @@
+#include "ledger/mempool.h"
+
+namespace depinfer::ledger {
+
+Admission Mempool::Add(const Tx& tx, const shield::StateView& state) {
+  const TxId id = tx.Id();
+  auto reject = [](Rule rule, std::string detail) {
+    return Admission{Admission::Code::kRejected, Verdict::Reject(rule, std::move(detail))};
+  };
+  std::lock_guard<std::mutex> lock(mu_);
+  if (by_id_.count(id) != 0) return Admission{Admission::Code::kDuplicate, Verdict{}};
+  if (fifo_.size() >= max_txs_) return Admission{Admission::Code::kFull, Verdict{}};
+  if (tx.kind == TxKind::kShielded) {
+    if (!state.IsRecentRoot(tx.shielded.root)) {
+      return reject(Rule::kUnknownRoot, "the root is not one of the recent roots");
+    }
+    for (const Fr& nf : tx.Nullifiers()) {
+      if (by_nullifier_.count(FieldBytes(nf)) != 0) {
+        return reject(Rule::kNullifierSpent, "a pooled transaction already spends this note");
+      }
+      if (state.IsNullifierSpent(nf)) return reject(Rule::kNullifierSpent, "the note is already spent");
+    }
+  }
+  if (const AccountKey* account = tx.NonceAccount()) {
+    std::uint64_t expect = state.Nonce(*account);
+    auto it = by_nonce_.find(*account);
+    if (it != by_nonce_.end() && !it->second.empty()) expect = it->second.rbegin()->first + 1;
+    if (tx.Nonce() != expect) {
+      return reject(Rule::kBadNonce, "the nonce is not the account's next one (" + std::to_string(expect) + ")");
+    }
+    const Fr& asset = tx.kind == TxKind::kShielded ? tx.shielded.asset : tx.transfer.asset;
+    if (tx.kind == TxKind::kTransfer && tx.transfer.amount > UINT64_MAX - tx.transfer.fee) {
+      return reject(Rule::kAmountRange, "amount plus fee exceed 2^64 - 1");
+    }
+    const std::uint64_t debit = tx.kind == TxKind::kShielded ? tx.shielded.leg.amount
+                                                             : tx.transfer.amount + tx.transfer.fee;
+    if (state.Balance(*account, asset) < debit) {
+      return reject(Rule::kInsufficientFunds, "the account lacks the amount");
+    }
+  }
+  const std::uint64_t seq = next_seq_++;
+  fifo_.emplace(seq, Entry{tx, id});
+  by_id_.emplace(id, seq);
+  for (const Fr& nf : tx.Nullifiers()) by_nullifier_.emplace(FieldBytes(nf), seq);
+  if (const AccountKey* account = tx.NonceAccount()) by_nonce_[*account][tx.Nonce()] = seq;
+  return Admission{};
+}
+
+std::vector<Tx> Mempool::Reap(std::size_t max) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<Tx> out;
+  for (auto it = fifo_.begin(); it != fifo_.end() && out.size() < max; ++it) out.push_back(it->second.tx);
+  return out;
+}
+
+void Mempool::RemoveLocked(std::uint64_t seq) {
+  auto it = fifo_.find(seq);
+  if (it == fifo_.end()) return;
+  const Tx& tx = it->second.tx;
+  by_id_.erase(it->second.id);
+  for (const Fr& nf : tx.Nullifiers()) {
+    auto n = by_nullifier_.find(FieldBytes(nf));
+    if (n != by_nullifier_.end() && n->second == seq) by_nullifier_.erase(n);
+  }
+  if (const AccountKey* account = tx.NonceAccount()) {
+    auto a = by_nonce_.find(*account);
+    if (a != by_nonce_.end()) {
+      auto n = a->second.find(tx.Nonce());
+      if (n != a->second.end() && n->second == seq) a->second.erase(n);
+      if (a->second.empty()) by_nonce_.erase(a);
+    }
+  }
+  fifo_.erase(it);
+}
+
+void Mempool::Update(std::span<const Tx> block, const shield::StateView& state) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const Tx& tx : block) {
+    auto it = by_id_.find(tx.Id());
+    if (it != by_id_.end()) RemoveLocked(it->second);
+  }
+  std::vector<std::uint64_t> stale;
+  for (const auto& [seq, e] : fifo_) {
+    if (e.tx.kind != TxKind::kShielded) continue;
+    bool bad = !state.IsRecentRoot(e.tx.shielded.root);
+    for (const Fr& nf : e.tx.Nullifiers()) bad = bad || state.IsNullifierSpent(nf);
+    if (bad) stale.push_back(seq);
+  }
+  // Each account's pooled nonces must run on from its committed nonce without a gap.
+  for (const auto& [account, nonces] : by_nonce_) {
+    std::uint64_t expect = state.Nonce(account);
+    for (const auto& [nonce, seq] : nonces) {
+      if (nonce == expect) {
+        ++expect;
+      } else {
+        stale.push_back(seq);
+      }
+    }
+  }
+  for (std::uint64_t seq : stale) RemoveLocked(seq);
+}
+
+std::size_t Mempool::size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return fifo_.size();
+}
+
+bool Mempool::Contains(const TxId& id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return by_id_.count(id) != 0;
+}
+
+}  // namespace depinfer::ledger
