@@ -55,10 +55,14 @@ Status AbciApplication::InitChain(const abci::RequestInitChain&, abci::ResponseI
 
 Status AbciApplication::PrepareProposal(const abci::RequestPrepareProposal& req,
                                         abci::ResponsePrepareProposal* res) {
+  // CometBFT checks the total as the protobuf size of the block's Data (types.Txs.Validate):
+  // each transaction costs its bytes plus a tag byte and a varint length.
   int64_t total = 0;
   for (const std::string& tx : req.txs()) {
-    if (total + static_cast<int64_t>(tx.size()) > req.max_tx_bytes()) break;
-    total += static_cast<int64_t>(tx.size());
+    int64_t size = 1 + 1 + static_cast<int64_t>(tx.size());
+    for (size_t v = tx.size(); v >= 0x80; v >>= 7) ++size;
+    if (total + size > req.max_tx_bytes()) break;
+    total += size;
     res->add_txs(tx);
   }
   return Status::Ok();

@@ -314,7 +314,8 @@ TEST(AbciConnection, DefaultsAnswerEverything) {
   r[4].mutable_apply_snapshot_chunk();
   r[5].mutable_extend_vote();
   r[6].mutable_verify_vote_extension();
-  r[7].mutable_prepare_proposal()->set_max_tx_bytes(5);
+  // "1234" costs 6 bytes in the block's Data (tag, length, bytes), as CometBFT counts it.
+  r[7].mutable_prepare_proposal()->set_max_tx_bytes(6);
   r[7].mutable_prepare_proposal()->add_txs("1234");
   r[7].mutable_prepare_proposal()->add_txs("56");
   std::string in;

@@ -162,8 +162,11 @@ Status KvApp::PrepareProposal(const abci::RequestPrepareProposal& req,
   int64_t total = 0;
   for (const std::string& tx : req.txs()) {
     if (!ValidTx(tx)) continue;
-    if (total + static_cast<int64_t>(tx.size()) > req.max_tx_bytes()) break;
-    total += static_cast<int64_t>(tx.size());
+    // Counted as CometBFT counts the block's Data: tag, varint length, bytes.
+    int64_t size = 2 + static_cast<int64_t>(tx.size());
+    for (size_t v = tx.size(); v >= 0x80; v >>= 7) ++size;
+    if (total + size > req.max_tx_bytes()) break;
+    total += size;
     res->add_txs(tx);
   }
   return Status::Ok();
