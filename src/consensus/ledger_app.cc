@@ -125,6 +125,16 @@ Status LedgerApp::Query(const abci::RequestQuery& req, abci::ResponseQuery* res)
     res->set_value(ledger::Hex(ledger_.state_root()));
     return Status::Ok();
   }
+  if (path.rfind("/root/", 0) == 0) {
+    ledger::BlockInfo b;
+    const std::string h = path.substr(6);
+    if (h.empty() || h.size() > 19 || h.find_first_not_of("0123456789") != std::string::npos ||
+        !ledger_.GetBlock(std::stoull(h), &b).ok()) {
+      return fail(2, "no such height");
+    }
+    res->set_value(ledger::Hex(b.state_root));
+    return Status::Ok();
+  }
   ledger::Hash32 key{};
   if (path.rfind("/tx/", 0) == 0) {
     if (!ParseHex32(std::string_view(path).substr(4), &key)) return fail(1, "bad id");
@@ -147,7 +157,7 @@ Status LedgerApp::Query(const abci::RequestQuery& req, abci::ResponseQuery* res)
     res->set_value(ledger_.IsNullifierSpent(nf) ? "spent" : "unspent");
     return Status::Ok();
   }
-  return fail(3, "unknown path (try /height, /state_root, /tx/<hex>, /nullifier/<hex>)");
+  return fail(3, "unknown path (try /height, /state_root, /root/<height>, /tx/<hex>, /nullifier/<hex>)");
 }
 
 // ---- CheckTx --------------------------------------------------------------------------------

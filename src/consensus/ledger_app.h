@@ -19,7 +19,8 @@
 //   FinalizeBlock   Ledger::ApplyRawBlock: one atomic synced write; tx_results carry code = the
 //                   rule number (0 applied) and log = "rule-name: detail"; app_hash = state root.
 //   Commit          wakes the waiters (on_commit); retain_height per Options::retain_blocks.
-//   Query           /height, /state_root, /tx/<64 hex id>, /nullifier/<64 hex> (see Query).
+//   Query           /height, /state_root (hex), /root/<height> (hex), /tx/<64 hex id> (JSON:
+//                   height, index, code, rule, detail), /nullifier/<64 hex> (spent|unspent).
 //
 // Durability note: the ledger writes a block in ApplyRawBlock, i.e. during FinalizeBlock, not
 // at Commit. CometBFT saves the FinalizeBlock response right after the call returns; a crash in

@@ -17,6 +17,8 @@
 #include <sstream>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 namespace depinfer::consensus {
 
 namespace fs = std::filesystem;
@@ -249,6 +251,9 @@ Status LayoutTestnet(const TestnetOptions& options, std::vector<TestnetNode>* no
     c.proxy_app = n.proxy_app();
     c.log_level = options.log_level;
     c.timeout_commit = options.timeout_commit;
+    if (!options.timeout_propose.empty()) c.timeout_propose = options.timeout_propose;
+    if (!options.timeout_prevote.empty()) c.timeout_prevote = options.timeout_prevote;
+    if (!options.timeout_precommit.empty()) c.timeout_precommit = options.timeout_precommit;
     for (const TestnetNode& peer : made) {
       if (peer.index == n.index) continue;
       if (!c.persistent_peers.empty()) c.persistent_peers += ",";
@@ -361,6 +366,32 @@ void LocalTestnet::Stop() {
   processes_.clear();
   for (auto& s : servers_) s->Stop();
   servers_.clear();
+}
+
+Status PatchGenesis(const std::vector<TestnetNode>& nodes, const std::string& chain_id,
+                    const std::string& app_state_json) {
+  if (nodes.empty()) return Status::InvalidArgument("PatchGenesis: no nodes");
+  const std::string first = nodes[0].home + "/config/genesis.json";
+  std::ifstream in(first);
+  if (!in) return Status::IOError("cannot read " + first);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  nlohmann::json g = nlohmann::json::parse(ss.str(), nullptr, false);
+  if (g.is_discarded() || !g.is_object()) return Status::Corruption(first + " is not JSON");
+  g["chain_id"] = chain_id;
+  if (!app_state_json.empty()) {
+    nlohmann::json app = nlohmann::json::parse(app_state_json, nullptr, false);
+    if (app.is_discarded()) return Status::InvalidArgument("PatchGenesis: app_state is not JSON");
+    g["app_state"] = app;
+  }
+  const std::string text = g.dump(2) + "\n";
+  for (const TestnetNode& n : nodes) {
+    const std::string path = n.home + "/config/genesis.json";
+    std::ofstream out(path, std::ios::trunc);
+    out << text;
+    if (!out) return Status::IOError("cannot write " + path);
+  }
+  return Status::Ok();
 }
 
 }  // namespace depinfer::consensus

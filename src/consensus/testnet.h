@@ -65,6 +65,8 @@ struct TestnetOptions {
   int base_port = 26600;
   std::string log_level = "info";
   std::string timeout_commit = "100ms";
+  // Empty: NodeConfig's defaults (1s / 500ms / 500ms).
+  std::string timeout_propose, timeout_prevote, timeout_precommit;
 };
 
 struct TestnetNode {
@@ -81,6 +83,12 @@ struct TestnetNode {
 // Lays out the homes (one genesis, N validator keys) and configures every node to dial the
 // others. Does not start anything.
 Status LayoutTestnet(const TestnetOptions& options, std::vector<TestnetNode>* nodes);
+
+// Sets the chain id (and, when not empty, the app_state: a JSON text) of the laid-out genesis
+// and writes the same bytes to every node's config/genesis.json. For the ledger application,
+// whose genesis names the chain id its signatures commit to.
+Status PatchGenesis(const std::vector<TestnetNode>& nodes, const std::string& chain_id,
+                    const std::string& app_state_json);
 
 // A child process (cometbft start) whose stdout and stderr go to a log file. Killed with
 // SIGKILL if this process dies (PR_SET_PDEATHSIG), and stopped by the destructor.

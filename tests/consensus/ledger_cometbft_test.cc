@@ -1,0 +1,451 @@
+// The ledger as CometBFT's application, with real cometbft processes and real join-split
+// transactions (docs/consensus.md, "The ledger application"):
+//   FourValidatorsAgreeAndSpendOnce   same state root at every height; one note spent through two
+//                                     nodes at once is applied exactly once everywhere.
+//   FaultyProposerDoubleSpend         a proposer that appends a double spend is refused in
+//                                     ProcessProposal by the others; the chain goes on.
+//   KillOneThenTwo                    one validator down: the others go on, it catches up; two
+//                                     down: no block; one back: the chain resumes.
+//   KillNineUnderLoad                 a node process killed -9 under load resumes from its last
+//                                     height with the same root; no transaction it reported
+//                                     final is lost.
+//   Partition                         ip netns + veth: a cut-off validator, then a 2|2 split.
+// The transactions are proved once and cached next to this binary (ledger_cmt_fixture.json).
+// Exits 77 (ctest SKIP) when cometbft v0.38 is missing.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <future>
+#include <set>
+#include <thread>
+
+#include "ledger_net.h"
+
+namespace depinfer::consensus::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+std::string g_cometbft;
+std::string g_self;
+std::string g_cache;
+constexpr std::size_t kLoadTxs = 60;
+
+const ChainFixture& Fixture() {
+  static const ChainFixture fx = [] {
+    ChainFixture f;
+    const Status st = LoadOrMakeFixture(g_cache, kLoadTxs, &f);
+    if (!st.ok()) {
+      std::fprintf(stderr, "fixture: %s\n", st.ToString().c_str());
+      std::abort();
+    }
+    return f;
+  }();
+  return fx;
+}
+
+bool WaitFor(const std::function<bool()>& done, double seconds) {
+  const auto deadline = Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+  while (Clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return done();
+}
+
+double Since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "depinfer-lcmt-XXXXXX").string();
+    path_ = ::mkdtemp(tmpl.data());
+  }
+  ~TempDir() {
+    if (std::getenv("DEPINFER_KEEP_TMP") == nullptr) {
+      std::error_code ec;
+      fs::remove_all(path_, ec);
+    } else {
+      std::fprintf(stderr, "kept %s\n", path_.c_str());
+    }
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+void DumpLogTail(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  std::string line;
+  while (std::getline(in, line)) lines.push_back(line);
+  std::fprintf(stderr, "---- last lines of %s ----\n", path.c_str());
+  for (size_t i = lines.size() > 25 ? lines.size() - 25 : 0; i < lines.size(); ++i) {
+    std::fprintf(stderr, "%s\n", lines[i].c_str());
+  }
+}
+
+// A four-validator net of LedgerNodes; logs dumped on failure, everything killed at the end.
+class Net {
+ public:
+  explicit Net(int n = 4, NetTimeouts t = {}) {
+    const Status st = LayoutLedgerTestnet(g_cometbft, tmp_.path() + "/net", n, Fixture(), t, &layout_);
+    EXPECT_TRUE(st.ok()) << st.ToString();
+    for (const TestnetNode& tn : layout_) {
+      nodes_.push_back(std::make_unique<LedgerNode>(tn, tn.home + "/ledger"));
+    }
+  }
+  ~Net() {
+    for (auto& n : nodes_) n->Kill();
+    if (::testing::Test::HasFailure()) {
+      for (const auto& tn : layout_) {
+        DumpLogTail(tn.home + "/cometbft.log");
+        if (fs::exists(tn.home + "/node.log")) DumpLogTail(tn.home + "/node.log");
+      }
+    }
+  }
+  LedgerNode& operator[](std::size_t i) { return *nodes_[i]; }
+  std::size_t size() const { return nodes_.size(); }
+  std::int64_t MinLedgerHeight(std::initializer_list<int> which) {
+    std::int64_t m = INT64_MAX;
+    for (int i : which) {
+      LedgerNode& n = *nodes_[static_cast<std::size_t>(i)];
+      m = std::min<std::int64_t>(m, n.ledger() ? static_cast<std::int64_t>(n.ledger()->height()) : n.QueryHeight());
+    }
+    return m;
+  }
+  const std::string& dir() const { return tmp_.path(); }
+
+ private:
+  TempDir tmp_;
+  std::vector<TestnetNode> layout_;
+  std::vector<std::unique_ptr<LedgerNode>> nodes_;
+};
+
+// The state root at height h through whatever the node offers (in-process ledger or RPC).
+std::string RootAt(LedgerNode& n, std::uint64_t h) {
+  if (n.ledger()) {
+    ledger::BlockInfo b;
+    if (!n.ledger()->GetBlock(h, &b).ok()) return "";
+    return ledger::Hex(b.state_root);
+  }
+  return n.QueryRoot(h);
+}
+
+// Every height 1..upto has the same root on the given nodes; returns how many compared.
+int ExpectSameRoots(Net& net, std::initializer_list<int> which, std::uint64_t upto) {
+  int compared = 0;
+  for (std::uint64_t h = 1; h <= upto; ++h) {
+    std::string ref;
+    for (int i : which) {
+      const std::string r = RootAt(net[static_cast<std::size_t>(i)], h);
+      EXPECT_FALSE(r.empty()) << "node" << i << " has no root at " << h;
+      if (ref.empty()) ref = r;
+      EXPECT_EQ(r, ref) << "node" << i << " height " << h;
+    }
+    ++compared;
+  }
+  return compared;
+}
+
+// Submits through node i's CometbftConsensus and waits until final; true when applied.
+bool SubmitAndWait(LedgerNode& n, const ledger::Tx& tx, double seconds = 20) {
+  const ledger::Admission a = n.consensus()->Submit(tx);
+  if (!a.added()) {
+    ADD_FAILURE() << "not admitted: " << a.verdict.ToString();
+    return false;
+  }
+  ledger::TxOutcome o;
+  if (!n.consensus()->WaitFinal(tx.Id(), std::chrono::milliseconds(static_cast<int>(seconds * 1000)), &o)) {
+    ADD_FAILURE() << "not final";
+    return false;
+  }
+  return o.applied();
+}
+
+// Load: submits fx.load[from..to) round-robin through `via` at about `per_s` tx/s from a thread.
+class Load {
+ public:
+  Load(std::vector<LedgerNode*> via, std::size_t from, std::size_t to, double per_s)
+      : thread_([=, this] {
+          std::size_t k = 0;
+          for (std::size_t i = from; i < to && !stop_; ++i, ++k) {
+            LedgerNode* n = via[k % via.size()];
+            const ledger::Tx& tx = Fixture().load[i];
+            bool ok = false;
+            if (n->consensus()) {
+              ok = n->consensus()->Submit(tx).added();
+            } else {
+              nlohmann::json r;
+              ok = n->rpc().Call("broadcast_tx_sync", {{"tx", Base64Encode(Encoded(tx))}}, &r).ok() &&
+                   r.contains("result") && r["result"].value("code", 1) == 0;
+            }
+            {
+              std::lock_guard<std::mutex> lock(mu_);
+              (ok ? sent_ : failed_).push_back(i);
+            }
+            std::this_thread::sleep_for(std::chrono::microseconds(static_cast<int64_t>(1e6 / per_s)));
+          }
+        }) {}
+  ~Load() { Stop(); }
+  void Stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  std::vector<std::size_t> sent() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return sent_;
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  std::vector<std::size_t> sent_, failed_;
+  std::thread thread_;
+};
+
+void StartAll(Net& net, std::function<LedgerApp::Options(int)> options = nullptr) {
+  for (std::size_t i = 0; i < net.size(); ++i) {
+    const Status st = net[i].Start(g_cometbft, Fixture(), options ? options(static_cast<int>(i)) : LedgerApp::Options{});
+    ASSERT_TRUE(st.ok()) << st.ToString();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+TEST(LedgerCometbft, FourValidatorsAgreeAndSpendOnce) {
+  const ChainFixture& fx = Fixture();
+  Net net;
+  const auto t0 = Clock::now();
+  StartAll(net);
+  ASSERT_TRUE(WaitFor([&] { return net.MinLedgerHeight({0, 1, 2, 3}) >= 2; }, 30)) << "no blocks";
+  std::fprintf(stderr, "4 ledger validators: height 2 after %.1f s\n", Since(t0));
+
+  // A deposit into alice's wallet, then two payments spending its note sent at once through
+  // nodes 1 and 2.
+  ASSERT_TRUE(SubmitAndWait(net[0], fx.setup));
+  auto fa = std::async(std::launch::async, [&] { return net[1].consensus()->Submit(fx.pay_a); });
+  auto fb = std::async(std::launch::async, [&] { return net[2].consensus()->Submit(fx.pay_b); });
+  const ledger::Admission aa = fa.get(), ab = fb.get();
+  std::fprintf(stderr, "pay_a via node1: %s; pay_b via node2: %s\n",
+               aa.added() ? "added" : aa.verdict.ToString().c_str(),
+               ab.added() ? "added" : ab.verdict.ToString().c_str());
+  EXPECT_TRUE(aa.added() || aa.verdict.rule == shield::Rule::kNullifierSpent);
+  EXPECT_TRUE(ab.added() || ab.verdict.rule == shield::Rule::kNullifierSpent);
+  // Some load through every node meanwhile.
+  std::vector<std::future<bool>> loads;
+  for (std::size_t i = 0; i < 12; ++i) {
+    loads.push_back(std::async(std::launch::async, [&, i] { return SubmitAndWait(net[i % 4], fx.load[i]); }));
+  }
+  for (auto& f : loads) EXPECT_TRUE(f.get());
+  // One of the two payments is applied, on every node; the other never is.
+  ledger::TxOutcome o;
+  ASSERT_TRUE(WaitFor([&] {
+    return net[0].ledger()->GetTxOutcome(fx.pay_a.Id(), &o).ok() ||
+           net[0].ledger()->GetTxOutcome(fx.pay_b.Id(), &o).ok();
+  }, 20));
+  const std::int64_t h = net.MinLedgerHeight({0, 1, 2, 3}) + 2;
+  ASSERT_TRUE(WaitFor([&] { return net.MinLedgerHeight({0, 1, 2, 3}) >= h; }, 20));
+  int applied_a = 0, applied_b = 0;
+  for (std::size_t i = 0; i < 4; ++i) {
+    ledger::TxOutcome oa, ob;
+    const bool ha = net[i].ledger()->GetTxOutcome(fx.pay_a.Id(), &oa).ok() && oa.applied();
+    const bool hb = net[i].ledger()->GetTxOutcome(fx.pay_b.Id(), &ob).ok() && ob.applied();
+    EXPECT_NE(ha, hb) << "node" << i;
+    applied_a += ha;
+    applied_b += hb;
+  }
+  EXPECT_TRUE((applied_a == 4 && applied_b == 0) || (applied_a == 0 && applied_b == 4));
+  const ledger::Tx& loser = applied_a ? fx.pay_b : fx.pay_a;
+  const ledger::Admission again = net[3].consensus()->Submit(loser);
+  EXPECT_EQ(again.code, ledger::Admission::Code::kRejected);
+  EXPECT_EQ(again.verdict.rule, shield::Rule::kNullifierSpent) << again.verdict.ToString();
+  // The same root at every height on every node.
+  const int compared = ExpectSameRoots(net, {0, 1, 2, 3}, static_cast<std::uint64_t>(h));
+  std::uint64_t recheck_dropped = 0, prepare_dropped = 0;
+  for (std::size_t i = 0; i < 4; ++i) {
+    recheck_dropped += net[i].app()->stats().recheck_dropped;
+    prepare_dropped += net[i].app()->stats().prepare_dropped;
+  }
+  std::fprintf(stderr,
+               "4 ledger validators: %s applied everywhere, %d heights agree; rechecks dropped %llu, "
+               "proposals dropped %llu; %.1f s\n",
+               applied_a ? "pay_a" : "pay_b", compared,
+               static_cast<unsigned long long>(recheck_dropped),
+               static_cast<unsigned long long>(prepare_dropped), Since(t0));
+}
+
+TEST(LedgerCometbft, FaultyProposerDoubleSpend) {
+  const ChainFixture& fx = Fixture();
+  Net net;
+  const auto t0 = Clock::now();
+  const std::string evil = Encoded(fx.pay_b);
+  StartAll(net, [&](int i) {
+    LedgerApp::Options o;
+    if (i == 3) {
+      o.test_prepare_hook = [evil](std::vector<std::string>* txs) { txs->push_back(evil); };
+    }
+    return o;
+  });
+  ASSERT_TRUE(WaitFor([&] { return net.MinLedgerHeight({0, 1, 2, 3}) >= 1; }, 30)) << "no blocks";
+  ASSERT_TRUE(SubmitAndWait(net[0], fx.setup));
+  ASSERT_TRUE(SubmitAndWait(net[1], fx.pay_a));
+  // Node 3 proposes every fourth round; each of its proposals carries pay_b, which spends
+  // pay_a's note: the others refuse it and the next round's proposer goes on.
+  auto rejected = [&] {
+    std::uint64_t r = 0;
+    for (std::size_t i = 0; i < 3; ++i) r += net[i].app()->stats().proposals_rejected;
+    return r;
+  };
+  ASSERT_TRUE(WaitFor([&] { return rejected() >= 3; }, 40)) << "node 3's proposals were not refused";
+  const std::int64_t h = net.MinLedgerHeight({0, 1, 2, 3});
+  ASSERT_TRUE(WaitFor([&] { return net.MinLedgerHeight({0, 1, 2, 3}) >= h + 4; }, 20)) << "the chain stopped";
+  // Load still goes through.
+  for (std::size_t i = 0; i < 4; ++i) EXPECT_TRUE(SubmitAndWait(net[i], fx.load[i]));
+  for (std::size_t i = 0; i < 4; ++i) {
+    ledger::TxOutcome ob;
+    EXPECT_FALSE(net[i].ledger()->GetTxOutcome(fx.pay_b.Id(), &ob).ok()) << "node" << i << " has pay_b";
+    ledger::TxOutcome oa;
+    ASSERT_TRUE(net[i].ledger()->GetTxOutcome(fx.pay_a.Id(), &oa).ok());
+    EXPECT_TRUE(oa.applied());
+  }
+  const std::int64_t top = net.MinLedgerHeight({0, 1, 2, 3});
+  ExpectSameRoots(net, {0, 1, 2, 3}, static_cast<std::uint64_t>(top));
+  std::fprintf(stderr, "faulty proposer: %llu of its proposals refused by the others, height %lld, %.1f s\n",
+               static_cast<unsigned long long>(rejected()), static_cast<long long>(top), Since(t0));
+}
+
+TEST(LedgerCometbft, KillOneThenTwo) {
+  const ChainFixture& fx = Fixture();
+  Net net;
+  const auto t0 = Clock::now();
+  StartAll(net);
+  ASSERT_TRUE(WaitFor([&] { return net.MinLedgerHeight({0, 1, 2, 3}) >= 2; }, 30));
+  // Load through nodes 0 and 1 while node 3 goes down and comes back.
+  Load load({&net[0], &net[1]}, 0, 30, 15);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  net[3].Kill();
+  const std::int64_t at_kill = net.MinLedgerHeight({0, 1, 2});
+  ASSERT_TRUE(WaitFor([&] { return net.MinLedgerHeight({0, 1, 2}) >= at_kill + 4; }, 20))
+      << "three validators stopped";
+  std::fprintf(stderr, "one down: 3 validators from %lld to %lld\n", static_cast<long long>(at_kill),
+               static_cast<long long>(net.MinLedgerHeight({0, 1, 2})));
+  ASSERT_TRUE(net[3].Start(g_cometbft, fx).ok());
+  load.Stop();
+  for (std::size_t i : load.sent()) {
+    ledger::TxOutcome o;
+    EXPECT_TRUE(net[0].consensus()->WaitFinal(fx.load[i].Id(), std::chrono::seconds(20), &o)) << i;
+  }
+  const std::int64_t target = net.MinLedgerHeight({0, 1, 2});
+  ASSERT_TRUE(WaitFor([&] { return net.MinLedgerHeight({3}) >= target; }, 30)) << "node 3 did not catch up";
+  ExpectSameRoots(net, {0, 1, 2, 3}, static_cast<std::uint64_t>(target));
+  std::fprintf(stderr, "node 3 caught up to %lld after %.1f s\n", static_cast<long long>(target), Since(t0));
+
+  // Two down: no block is finalized.
+  net[2].Kill();
+  net[3].Kill();
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  const std::int64_t stalled = net.MinLedgerHeight({0, 1});
+  const std::int64_t stalled_max = std::max<std::int64_t>(net[0].ledger()->height(), net[1].ledger()->height());
+  const ledger::Tx& waiting = fx.load[40];
+  EXPECT_TRUE(net[0].consensus()->Submit(waiting).added());
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  EXPECT_EQ(std::max<std::int64_t>(net[0].ledger()->height(), net[1].ledger()->height()), stalled_max);
+  ledger::TxOutcome o;
+  EXPECT_FALSE(net[0].ledger()->GetTxOutcome(waiting.Id(), &o).ok());
+  // One returns: 3 of 4, the chain resumes and the waiting transaction is final.
+  ASSERT_TRUE(net[3].Start(g_cometbft, fx).ok());
+  EXPECT_TRUE(net[0].consensus()->WaitFinal(waiting.Id(), std::chrono::seconds(30), &o));
+  EXPECT_TRUE(o.applied());
+  ASSERT_TRUE(WaitFor([&] { return net.MinLedgerHeight({0, 1, 3}) >= stalled + 3; }, 30));
+  ASSERT_TRUE(net[2].Start(g_cometbft, fx).ok());
+  const std::int64_t top = net.MinLedgerHeight({0, 1, 3});
+  ASSERT_TRUE(WaitFor([&] { return net.MinLedgerHeight({2}) >= top; }, 30));
+  ExpectSameRoots(net, {0, 1, 2, 3}, static_cast<std::uint64_t>(top));
+  std::fprintf(stderr, "two down: stalled at %lld; resumed, all at %lld after %.1f s\n",
+               static_cast<long long>(stalled_max), static_cast<long long>(top), Since(t0));
+}
+
+TEST(LedgerCometbft, KillNineUnderLoad) {
+  const ChainFixture& fx = Fixture();
+  Net net;
+  const auto t0 = Clock::now();
+  for (std::size_t i = 0; i < 3; ++i) ASSERT_TRUE(net[i].Start(g_cometbft, fx).ok());
+  ASSERT_TRUE(net[3].StartExternal(g_self, g_cometbft, g_cache).ok());
+  ASSERT_TRUE(WaitFor([&] { return net.MinLedgerHeight({0, 1, 2, 3}) >= 2; }, 40));
+  // Load through node 3's RPC and node 0.
+  Load load({&net[3], &net[0]}, 0, 40, 20);
+  std::set<std::size_t> final_on_3;
+  std::int64_t last_height = 0;
+  const auto kill_at = Clock::now() + std::chrono::milliseconds(1500);
+  while (Clock::now() < kill_at) {
+    for (std::size_t i : load.sent()) {
+      if (final_on_3.count(i)) continue;
+      if (net[3].QueryTxCode(fx.load[i].Id()) == 0) final_on_3.insert(i);
+    }
+    last_height = std::max(last_height, net[3].QueryHeight());
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  net[3].Kill();  // SIGKILL of the node process (its cometbft dies with it)
+  std::fprintf(stderr, "kill -9 at height >= %lld with %zu transactions reported final\n",
+               static_cast<long long>(last_height), final_on_3.size());
+  ASSERT_TRUE(WaitFor([&] { return net.MinLedgerHeight({0, 1, 2}) >= last_height + 3; }, 20));
+  ASSERT_TRUE(net[3].StartExternal(g_self, g_cometbft, g_cache).ok());
+  load.Stop();
+  const std::int64_t target = net.MinLedgerHeight({0, 1, 2});
+  ASSERT_TRUE(WaitFor([&] { return net.MinLedgerHeight({3}) >= target; }, 40)) << "node 3 did not catch up";
+  // It resumed from its ledger, not from zero.
+  std::ifstream log(net[3].net().home + "/node.log");
+  std::string line;
+  std::vector<long long> starts;
+  while (std::getline(log, line)) {
+    const auto p = line.find("ledger at height ");
+    if (p != std::string::npos) starts.push_back(std::stoll(line.substr(p + 17)));
+  }
+  ASSERT_EQ(starts.size(), 2u);
+  EXPECT_GE(starts[1], last_height);
+  for (std::size_t i : final_on_3) {
+    EXPECT_EQ(net[3].QueryTxCode(fx.load[i].Id()), 0) << "lost: load " << i;
+  }
+  for (std::size_t i : load.sent()) {
+    ledger::TxOutcome o;
+    EXPECT_TRUE(net[0].consensus()->WaitFinal(fx.load[i].Id(), std::chrono::seconds(20), &o)) << i;
+  }
+  ExpectSameRoots(net, {0, 1, 2, 3}, static_cast<std::uint64_t>(target));
+  std::fprintf(stderr, "kill -9: restarted at height %lld (last seen %lld), caught up to %lld, %.1f s\n",
+               starts[1], static_cast<long long>(last_height), static_cast<long long>(target), Since(t0));
+}
+
+}  // namespace
+}  // namespace depinfer::consensus::testing
+
+int main(int argc, char** argv) {
+  namespace dc = depinfer::consensus;
+  namespace lt = depinfer::consensus::testing;
+  if (argc > 1 && std::string(argv[1]) == "--ledger-node") return lt::RunLedgerNode(argc, argv);
+  lt::g_cometbft = dc::FindCometbft();
+  if (lt::g_cometbft.empty()) {
+    std::printf("SKIP: cometbft not installed (run scripts/setup.sh, or set DEPINFER_COMETBFT)\n");
+    return 77;
+  }
+  std::string version;
+  const depinfer::Status st = dc::CometbftVersion(lt::g_cometbft, &version);
+  if (!st.ok() || version.rfind("0.38.", 0) != 0) {
+    std::printf("SKIP: %s is version '%s', the tests need CometBFT v0.38\n", lt::g_cometbft.c_str(),
+                version.c_str());
+    return 77;
+  }
+  std::error_code ec;
+  lt::g_self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+  lt::g_cache = std::filesystem::path(lt::g_self).parent_path().string() + "/ledger_cmt_fixture.json";
+  ::testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}
