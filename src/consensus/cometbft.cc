@@ -275,7 +275,9 @@ ledger::Admission CometbftConsensus::Broadcast(const std::string& bytes) {
     return a;
   }
   if (reply.contains("error")) {
-    const std::string data = reply["error"].value("data", std::string());
+    const json& e = reply["error"];
+    const std::string data =
+        e.is_object() && e.contains("data") && e["data"].is_string() ? e["data"].get<std::string>() : "";
     a.code = data.find("already exists in cache") != std::string::npos
                  ? ledger::Admission::Code::kDuplicate
                  : ledger::Admission::Code::kFull;
@@ -283,7 +285,8 @@ ledger::Admission CometbftConsensus::Broadcast(const std::string& bytes) {
     return a;
   }
   const json& r = reply["result"];
-  const std::uint32_t code = r.value("code", 0u);
+  const std::uint32_t code =
+      r.is_object() && r.contains("code") && r["code"].is_number() ? r["code"].get<std::uint32_t>() : 0;
   if (code == 0) return a;
   if (code == LedgerApp::kCodeDuplicate) {
     a.code = ledger::Admission::Code::kDuplicate;
@@ -295,7 +298,7 @@ ledger::Admission CometbftConsensus::Broadcast(const std::string& bytes) {
                          ? static_cast<shield::Rule>(code)
                          : shield::Rule::kMalformed;
   }
-  a.verdict.detail = r.value("log", std::string());
+  if (r.contains("log") && r["log"].is_string()) a.verdict.detail = r["log"].get<std::string>();
   if (metrics_) metrics_->rejected->Add();
   return a;
 }

@@ -332,7 +332,11 @@ std::int64_t LedgerNode::CometHeight() {
   if (!rpc_) return -1;
   json r;
   if (!rpc_->Call("status", json::object(), &r).ok() || !r.contains("result")) return -1;
-  return std::stoll(r["result"]["sync_info"]["latest_block_height"].get<std::string>());
+  try {
+    return std::stoll(r["result"]["sync_info"]["latest_block_height"].get<std::string>());
+  } catch (...) {
+    return -1;
+  }
 }
 
 namespace {
@@ -343,9 +347,9 @@ bool AbciQuery(RpcClient& rpc, const std::string& path, std::string* value, int*
     return false;
   }
   const json& resp = r["result"]["response"];
-  *code = resp.value("code", 0);
+  *code = resp.contains("code") && resp["code"].is_number() ? resp["code"].get<int>() : 0;
   value->clear();
-  const std::string b64 = resp.value("value", std::string());
+  const std::string b64 = resp.contains("value") && resp["value"].is_string() ? resp["value"].get<std::string>() : "";
   // Base64 decode.
   auto val = [](char c) -> int {
     if (c >= 'A' && c <= 'Z') return c - 'A';
@@ -374,7 +378,7 @@ bool AbciQuery(RpcClient& rpc, const std::string& path, std::string* value, int*
 std::int64_t LedgerNode::QueryHeight() {
   std::string v;
   int code = 0;
-  if (!rpc_ || !AbciQuery(*rpc_, "/height", &v, &code) || code != 0) return -1;
+  if (!rpc_ || !AbciQuery(*rpc_, "/height", &v, &code) || code != 0 || v.empty()) return -1;
   return std::stoll(v);
 }
 
