@@ -23,6 +23,7 @@
 #include <functional>
 #include <future>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "ledger_net.h"
@@ -424,6 +425,154 @@ TEST(LedgerCometbft, KillNineUnderLoad) {
                starts[1], static_cast<long long>(last_height), static_cast<long long>(target), Since(t0));
 }
 
+
+// ---- Partition (ip netns + veth) --------------------------------------------------------------
+
+std::string IpTool() {
+  for (const char* p : {"/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"}) {
+    if (::access(p, X_OK) == 0) return p;
+  }
+  return "";
+}
+
+// Why network namespaces cannot be used here ("" when they can).
+std::string NetnsUnavailable() {
+  const std::string ip = IpTool();
+  if (ip.empty()) return "the `ip` tool (iproute2) is not installed";
+  const std::string probe = "dpprobe" + std::to_string(::getpid());
+  std::string out;
+  const Status st = RunCommand({ip, "netns", "add", probe}, &out);
+  if (!st.ok()) return "`ip netns add` is not permitted here: " + out;
+  RunCommand({ip, "netns", "del", probe}, &out);
+  return "";
+}
+
+// Each node in its own network namespace, its veth on bridge A (with the test's address) or B.
+class NetnsLab {
+ public:
+  explicit NetnsLab(int n) : ip_(IpTool()), tag_(std::to_string(::getpid())), n_(n) {
+    subnet_ = "10.200." + std::to_string(::getpid() % 250) + ".";
+    ok_ = Run({"link", "add", Bridge(0), "type", "bridge"}) && Run({"link", "add", Bridge(1), "type", "bridge"}) &&
+          Run({"link", "set", Bridge(0), "up"}) && Run({"link", "set", Bridge(1), "up"}) &&
+          Run({"addr", "add", subnet_ + "254/24", "dev", Bridge(0)});
+    for (int i = 0; i < n && ok_; ++i) {
+      const std::string ns = Ns(i), outer = "dv" + tag_ + "n" + std::to_string(i),
+                        inner = "dp" + tag_ + "n" + std::to_string(i);
+      ok_ = Run({"netns", "add", ns}) && Run({"link", "add", outer, "type", "veth", "peer", "name", inner}) &&
+            Run({"link", "set", inner, "netns", ns}) && Run({"link", "set", outer, "master", Bridge(0)}) &&
+            Run({"link", "set", outer, "up"}) &&
+            Run({"netns", "exec", ns, ip_, "addr", "add", Addr(i) + "/24", "dev", inner}) &&
+            Run({"netns", "exec", ns, ip_, "link", "set", inner, "up"}) &&
+            Run({"netns", "exec", ns, ip_, "link", "set", "lo", "up"});
+    }
+  }
+  ~NetnsLab() {
+    std::string out;
+    for (int i = 0; i < n_; ++i) RunCommand({ip_, "netns", "del", Ns(i)}, &out);
+    RunCommand({ip_, "link", "del", Bridge(0)}, &out);
+    RunCommand({ip_, "link", "del", Bridge(1)}, &out);
+  }
+  bool ok() const { return ok_; }
+  std::string Ns(int i) const { return "dpns" + tag_ + "n" + std::to_string(i); }
+  std::string Addr(int i) const { return subnet_ + std::to_string(i + 1); }
+  std::vector<std::string> Prefix(int i) const { return {ip_, "netns", "exec", Ns(i)}; }
+  // Puts node i's link on bridge 0 (with everyone) or 1 (the other side).
+  bool Side(int i, int bridge) {
+    return Run({"link", "set", "dv" + tag_ + "n" + std::to_string(i), "master", Bridge(bridge)});
+  }
+
+ private:
+  std::string Bridge(int k) const { return std::string(k ? "dpb" : "dpa") + tag_; }
+  bool Run(std::vector<std::string> args) {
+    args.insert(args.begin(), ip_);
+    std::string out;
+    const Status st = RunCommand(args, &out);
+    if (!st.ok()) std::fprintf(stderr, "netns: %s\n", st.ToString().c_str());
+    return st.ok();
+  }
+  std::string ip_, tag_, subnet_;
+  int n_;
+  bool ok_ = false;
+};
+
+TEST(LedgerCometbft, Partition) {
+  const std::string why = NetnsUnavailable();
+  if (!why.empty()) GTEST_SKIP() << "SKIP partition test: " << why;
+  const ChainFixture& fx = Fixture();
+  NetnsLab lab(4);
+  ASSERT_TRUE(lab.ok());
+  Net net;
+  const auto t0 = Clock::now();
+  // Addresses inside the namespaces; the app servers on unix sockets (not namespaced).
+  std::string peers[4];
+  for (int i = 0; i < 4; ++i) {
+    const TestnetNode& n = net[i].net();
+    peers[i] = n.node_id + "@" + lab.Addr(i) + ":" + std::to_string(n.p2p_port);
+  }
+  for (int i = 0; i < 4; ++i) {
+    const TestnetNode& n = net[i].net();
+    const std::string path = n.home + "/config/config.toml";
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string toml = ss.str();
+    std::string others;
+    for (int k = 0; k < 4; ++k) {
+      if (k == i) continue;
+      others += (others.empty() ? "" : ",") + peers[k];
+    }
+    const std::string proxy = "unix://" + n.home + "/app.sock";
+    ASSERT_TRUE(SetTomlValue(&toml, "p2p", "laddr", "\"tcp://" + lab.Addr(i) + ":" + std::to_string(n.p2p_port) + "\"").ok());
+    ASSERT_TRUE(SetTomlValue(&toml, "p2p", "external_address", "\"" + lab.Addr(i) + ":" + std::to_string(n.p2p_port) + "\"").ok());
+    ASSERT_TRUE(SetTomlValue(&toml, "p2p", "persistent_peers", "\"" + others + "\"").ok());
+    ASSERT_TRUE(SetTomlValue(&toml, "rpc", "laddr", "\"tcp://" + lab.Addr(i) + ":" + std::to_string(n.rpc_port) + "\"").ok());
+    ASSERT_TRUE(SetTomlValue(&toml, "", "proxy_app", "\"" + proxy + "\"").ok());
+    std::ofstream(path, std::ios::trunc) << toml;
+    net[i].UseNetns(lab.Prefix(i), proxy, lab.Addr(i));
+    ASSERT_TRUE(net[i].Start(g_cometbft, fx).ok());
+  }
+  ASSERT_TRUE(WaitFor([&] { return net.MinLedgerHeight({0, 1, 2, 3}) >= 2; }, 40)) << "no blocks in the namespaces";
+  ASSERT_TRUE(SubmitAndWait(net[0], fx.setup));
+
+  // Node 3 cut off: the other three go on; healed, it catches up.
+  ASSERT_TRUE(lab.Side(3, 1));
+  const std::int64_t cut = net.MinLedgerHeight({0, 1, 2});
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_TRUE(SubmitAndWait(net[i], fx.load[i]));
+  ASSERT_TRUE(WaitFor([&] { return net.MinLedgerHeight({0, 1, 2}) >= cut + 3; }, 20));
+  const std::int64_t node3_cut = net.MinLedgerHeight({3});
+  EXPECT_LE(node3_cut, cut + 1);
+  ASSERT_TRUE(lab.Side(3, 0));
+  const std::int64_t target = net.MinLedgerHeight({0, 1, 2});
+  ASSERT_TRUE(WaitFor([&] { return net.MinLedgerHeight({3}) >= target; }, 40)) << "node 3 did not catch up";
+  std::fprintf(stderr, "partition 3|1: the three went from %lld on, node 3 stayed at %lld, caught up to %lld (%.1f s)\n",
+               static_cast<long long>(cut), static_cast<long long>(node3_cut), static_cast<long long>(target), Since(t0));
+
+  // 2|2: nobody has two thirds; no block. Healed: the chain resumes.
+  ASSERT_TRUE(lab.Side(2, 1));
+  ASSERT_TRUE(lab.Side(3, 1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  auto max_height = [&] {
+    std::uint64_t m = 0;
+    for (std::size_t i = 0; i < 4; ++i) m = std::max(m, net[i].ledger()->height());
+    return m;
+  };
+  const std::uint64_t split = max_height();
+  const ledger::Tx& waiting = fx.load[10];
+  EXPECT_TRUE(net[0].consensus()->Submit(waiting).added());
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  EXPECT_EQ(max_height(), split) << "a block was finalized without two thirds";
+  ASSERT_TRUE(lab.Side(2, 0));
+  ASSERT_TRUE(lab.Side(3, 0));
+  ledger::TxOutcome o;
+  EXPECT_TRUE(net[0].consensus()->WaitFinal(waiting.Id(), std::chrono::seconds(40), &o));
+  EXPECT_TRUE(o.applied());
+  const std::int64_t top = static_cast<std::int64_t>(net[0].ledger()->height());
+  ASSERT_TRUE(WaitFor([&] { return net.MinLedgerHeight({0, 1, 2, 3}) >= top; }, 30));
+  ExpectSameRoots(net, {0, 1, 2, 3}, static_cast<std::uint64_t>(top));
+  std::fprintf(stderr, "partition 2|2: stalled at %llu; healed, all at %lld after %.1f s\n",
+               static_cast<unsigned long long>(split), static_cast<long long>(top), Since(t0));
+}
+
 }  // namespace
 }  // namespace depinfer::consensus::testing
 
@@ -446,6 +595,15 @@ int main(int argc, char** argv) {
   std::error_code ec;
   lt::g_self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
   lt::g_cache = std::filesystem::path(lt::g_self).parent_path().string() + "/ledger_cmt_fixture.json";
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--gtest_filter=LedgerCometbft.Partition") {
+      const std::string why = lt::NetnsUnavailable();
+      if (!why.empty()) {
+        std::printf("SKIP: partition test needs network namespaces: %s\n", why.c_str());
+        return 77;
+      }
+    }
+  }
   ::testing::InitGoogleTest(&argc, argv);
   return RUN_ALL_TESTS();
 }

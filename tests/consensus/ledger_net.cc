@@ -284,17 +284,27 @@ Status LedgerNode::Start(const std::string& cometbft, const ChainFixture& fx,
   registry_ = std::make_unique<MetricsRegistry>();
   metrics_ = std::make_unique<NodeMetrics>(registry_.get());
   CometbftConsensus::Options co;
+  co.rpc_host = rpc_host_;
   co.rpc_port = net_.rpc_port;
   consensus_ = std::make_unique<CometbftConsensus>(*ledger_, metrics_.get(), app_.get(), co);
   AbciServerOptions so;
-  so.address = net_.proxy_app();
+  so.address = proxy_override_.empty() ? net_.proxy_app() : proxy_override_;
   so.log = [name](std::string_view line) {
     std::fprintf(stderr, "abci[%s]: %.*s\n", name.c_str(), static_cast<int>(line.size()), line.data());
   };
   DEPINFER_RETURN_IF_ERROR(AbciServer::Start(app_.get(), so, &server_));
   process_ = std::make_unique<ChildProcess>();
-  DEPINFER_RETURN_IF_ERROR(StartCometbft(cometbft, net_.home, process_.get()));
-  rpc_ = std::make_unique<RpcClient>("127.0.0.1", net_.rpc_port, std::chrono::seconds(5));
+  if (prefix_.empty()) {
+    DEPINFER_RETURN_IF_ERROR(StartCometbft(cometbft, net_.home, process_.get()));
+  } else {
+    std::vector<std::string> argv = prefix_;
+    argv.push_back(cometbft);
+    argv.push_back("start");
+    argv.push_back("--home");
+    argv.push_back(net_.home);
+    DEPINFER_RETURN_IF_ERROR(process_->Start(argv, net_.home + "/cometbft.log"));
+  }
+  rpc_ = std::make_unique<RpcClient>(rpc_host_, net_.rpc_port, std::chrono::seconds(5));
   running_ = true;
   return Status::Ok();
 }

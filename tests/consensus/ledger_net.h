@@ -50,6 +50,13 @@ class LedgerNode {
                bool sync = true);
   Status StartExternal(const std::string& self_exe, const std::string& cometbft,
                        const std::string& fixture_cache);
+  // Runs cometbft as `prefix... cometbft start --home HOME` (e.g. `ip netns exec NS`), the app
+  // server on `proxy_app` and the RPC client at rpc_host (for Start).
+  void UseNetns(std::vector<std::string> prefix, std::string proxy_app, std::string rpc_host) {
+    prefix_ = std::move(prefix);
+    proxy_override_ = std::move(proxy_app);
+    rpc_host_ = std::move(rpc_host);
+  }
   // SIGKILL cometbft (or the node process), then drop the server, app and ledger.
   void Kill();
   bool running() const { return running_; }
@@ -80,6 +87,9 @@ class LedgerNode {
   std::unique_ptr<AbciServer> server_;
   std::unique_ptr<ChildProcess> process_;
   std::unique_ptr<RpcClient> rpc_ = nullptr;
+  std::vector<std::string> prefix_;
+  std::string proxy_override_;
+  std::string rpc_host_ = "127.0.0.1";
 };
 
 // Lays out `n` validators under dir with the given timeouts and the fixture's genesis.
