@@ -1,0 +1,153 @@
+// Load over CometBFT: pre-proven shielded deposits submitted through the four validators'
+// CometbftConsensus (stateless checks, then broadcast_tx_sync to the local cometbft RPC) by
+// concurrent clients; reports sustained applied tx/s, submit-to-final p50/p99 and the CometBFT
+// timeouts used. All four validators (cometbft processes and LedgerApps) run on this machine.
+//
+//   cometbft_load [--txs N] [--clients C] [--propose D] [--prevote D] [--precommit D]
+//                 [--commit D] [--nosync] [--cache PATH]
+//
+// The transactions are proved once (about 1-2 s each on two cores) and cached in
+// PATH (default: next to the binary, cometbft_load_<N>.json); later runs start at once.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include "ledger_net.h"
+
+using namespace depinfer;
+using namespace depinfer::consensus;
+using namespace depinfer::consensus::testing;
+using Clock = std::chrono::steady_clock;
+
+int main(int argc, char** argv) {
+  std::size_t txs = 400, clients = 16;
+  NetTimeouts t;
+  bool sync = true;
+  std::string cache;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
+    if (a == "--txs") txs = std::stoul(next());
+    else if (a == "--clients") clients = std::stoul(next());
+    else if (a == "--propose") t.propose = next();
+    else if (a == "--prevote") t.prevote = next();
+    else if (a == "--precommit") t.precommit = next();
+    else if (a == "--commit") t.commit = next();
+    else if (a == "--nosync") sync = false;
+    else if (a == "--cache") cache = next();
+    else {
+      std::fprintf(stderr, "unknown argument %s\n", a.c_str());
+      return 2;
+    }
+  }
+  const std::string cometbft = FindCometbft();
+  if (cometbft.empty()) {
+    std::fprintf(stderr, "cometbft not found (scripts/setup.sh, or DEPINFER_COMETBFT)\n");
+    return 77;
+  }
+  std::error_code ec;
+  const std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+  if (cache.empty()) {
+    cache = std::filesystem::path(self).parent_path().string() + "/cometbft_load_" + std::to_string(txs) + ".json";
+  }
+  ChainFixture fx;
+  Status st = LoadOrMakeFixture(cache, txs, &fx);
+  if (!st.ok()) {
+    std::fprintf(stderr, "fixture: %s\n", st.ToString().c_str());
+    return 1;
+  }
+  std::string tmpl = (std::filesystem::temp_directory_path() / "depinfer-load-XXXXXX").string();
+  const std::string dir = ::mkdtemp(tmpl.data());
+  std::vector<TestnetNode> layout;
+  st = LayoutLedgerTestnet(cometbft, dir + "/net", 4, fx, t, &layout);
+  if (!st.ok()) {
+    std::fprintf(stderr, "layout: %s\n", st.ToString().c_str());
+    return 1;
+  }
+  std::vector<std::unique_ptr<LedgerNode>> nodes;
+  for (const TestnetNode& n : layout) {
+    nodes.push_back(std::make_unique<LedgerNode>(n, n.home + "/ledger"));
+    LedgerApp::Options o;
+    o.log = [](const std::string&) {};
+    st = nodes.back()->Start(cometbft, fx, o, sync);
+    if (!st.ok()) {
+      std::fprintf(stderr, "start: %s\n", st.ToString().c_str());
+      return 1;
+    }
+  }
+  const auto wait0 = Clock::now();
+  while (Clock::now() - wait0 < std::chrono::seconds(60)) {
+    bool ready = true;
+    for (auto& n : nodes) ready = ready && n->ledger()->height() >= 2;
+    if (ready) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  const std::uint64_t h0 = nodes[0]->ledger()->height();
+
+  std::vector<double> latency(txs, -1);
+  std::atomic<std::size_t> next{0}, refused{0}, not_final{0}, rejected_in_block{0};
+  const auto t0 = Clock::now();
+  std::vector<std::thread> workers;
+  for (std::size_t c = 0; c < clients; ++c) {
+    workers.emplace_back([&, c] {
+      for (std::size_t i; (i = next.fetch_add(1)) < txs;) {
+        LedgerNode& n = *nodes[(i + c) % nodes.size()];
+        const auto s = Clock::now();
+        const ledger::Admission a = n.consensus()->Submit(fx.load[i]);
+        if (!a.added()) {
+          ++refused;
+          continue;
+        }
+        ledger::TxOutcome o;
+        if (!n.consensus()->WaitFinal(fx.load[i].Id(), std::chrono::seconds(60), &o)) {
+          ++not_final;
+          continue;
+        }
+        if (!o.applied()) ++rejected_in_block;
+        latency[i] = std::chrono::duration<double>(Clock::now() - s).count();
+      }
+    });
+  }
+  for (auto& w : workers) w.join();
+  const double wall = std::chrono::duration<double>(Clock::now() - t0).count();
+  const std::uint64_t h1 = nodes[0]->ledger()->height();
+  std::vector<double> done;
+  for (double l : latency) {
+    if (l >= 0) done.push_back(l);
+  }
+  std::sort(done.begin(), done.end());
+  auto pct = [&](double p) {
+    return done.empty() ? 0.0 : done[std::min(done.size() - 1, static_cast<std::size_t>(p * done.size()))];
+  };
+  // Every node must agree at the end.
+  bool agree = true;
+  const std::uint64_t common = [&] {
+    std::uint64_t m = UINT64_MAX;
+    for (auto& n : nodes) m = std::min(m, n->ledger()->height());
+    return m;
+  }();
+  ledger::BlockInfo ref, b;
+  nodes[0]->ledger()->GetBlock(common, &ref);
+  for (auto& n : nodes) agree = agree && n->ledger()->GetBlock(common, &b).ok() && b.state_root == ref.state_root;
+  std::printf("cometbft_load: 4 validators on loopback (cometbft + LedgerApp in one process each pair), %u cores\n",
+              std::thread::hardware_concurrency());
+  std::printf("  timeouts: propose %s, prevote %s, precommit %s, commit %s; ledger sync %s\n", t.propose.c_str(),
+              t.prevote.c_str(), t.precommit.c_str(), t.commit.c_str(), sync ? "on" : "off");
+  std::printf("  %zu txs, %zu clients: %zu final (applied %zu), %zu refused at submit, %zu not final in 60 s\n",
+              txs, clients, done.size(), done.size() - rejected_in_block.load(), refused.load(), not_final.load());
+  std::printf("  %.2f s: %.1f applied tx/s sustained; %llu blocks (%.1f tx/block)\n", wall,
+              (done.size() - rejected_in_block.load()) / wall, static_cast<unsigned long long>(h1 - h0),
+              h1 > h0 ? static_cast<double>(done.size()) / static_cast<double>(h1 - h0) : 0.0);
+  std::printf("  submit-to-final: p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, max %.0f ms\n", pct(0.5) * 1e3,
+              pct(0.9) * 1e3, pct(0.99) * 1e3, done.empty() ? 0.0 : done.back() * 1e3);
+  std::printf("  state roots at height %llu: %s\n", static_cast<unsigned long long>(common),
+              agree ? "equal on all 4" : "DIFFER");
+  for (auto& n : nodes) n->Kill();
+  std::filesystem::remove_all(dir, ec);
+  return agree ? 0 : 1;
+}
