@@ -426,6 +426,153 @@ TEST(LedgerCometbft, KillNineUnderLoad) {
 }
 
 
+// ---- LedgerApp alone (no cometbft) -----------------------------------------------------------
+
+abci::ResponseCheckTx Check(LedgerApp& app, const std::string& tx, bool recheck = false) {
+  abci::RequestCheckTx req;
+  req.set_tx(tx);
+  if (recheck) req.set_type(abci::RECHECK);
+  abci::ResponseCheckTx res;
+  EXPECT_TRUE(app.VerifyTxBatch(std::span(&req, 1), std::span(&res, 1)).ok());
+  EXPECT_TRUE(app.CheckTxBatch(std::span(&req, 1), std::span(&res, 1)).ok());
+  return res;
+}
+
+TEST(LedgerApp, CallsWithoutCometbft) {
+  const ChainFixture& fx = Fixture();
+  TempDir tmp;
+  std::unique_ptr<ledger::Ledger> l;
+  ledger::LedgerOptions lo;
+  lo.sync = false;
+  ASSERT_TRUE(ledger::Ledger::Open(tmp.path() + "/l", fx.genesis, FixtureKeys().verifying_key(), lo, &l).ok());
+  LedgerApp::Options options;
+  options.log = [](const std::string&) {};
+  LedgerApp app(*l, options);
+  std::vector<std::uint64_t> commits;
+  app.on_commit = [&](const ledger::BlockResult& b) { commits.push_back(b.info.height); };
+
+  abci::RequestInitChain init;
+  abci::ResponseInitChain init_res;
+  init.set_chain_id("another-chain");
+  EXPECT_FALSE(app.InitChain(init, &init_res).ok());
+  init.set_chain_id(fx.genesis.chain_id);
+  ledger::Genesis other = fx.genesis;
+  other.root_window = 7;
+  init.set_app_state_bytes(other.ToJson());
+  EXPECT_FALSE(app.InitChain(init, &init_res).ok());
+  init.set_app_state_bytes(fx.genesis.ToJson());
+  EXPECT_TRUE(app.InitChain(init, &init_res).ok());
+  abci::ResponseInfo info;
+  ASSERT_TRUE(app.Info({}, &info).ok());
+  EXPECT_EQ(info.last_block_height(), 0);
+  EXPECT_TRUE(info.last_block_app_hash().empty());
+
+  const std::string setup = Encoded(fx.setup), pay_a = Encoded(fx.pay_a), pay_b = Encoded(fx.pay_b);
+  const std::string garbage("\x07garbage");
+  EXPECT_EQ(Check(app, setup).code(), 0u);
+  EXPECT_EQ(Check(app, garbage).code(), static_cast<std::uint32_t>(shield::Rule::kMalformed));
+  EXPECT_EQ(Check(app, pay_a).code(), static_cast<std::uint32_t>(shield::Rule::kUnknownRoot));
+
+  abci::RequestFinalizeBlock fin;
+  fin.set_height(1);
+  fin.add_txs(setup);
+  abci::ResponseFinalizeBlock fin_res;
+  ASSERT_TRUE(app.FinalizeBlock(fin, &fin_res).ok());
+  ASSERT_EQ(fin_res.tx_results_size(), 1);
+  EXPECT_EQ(fin_res.tx_results(0).code(), 0u);
+  EXPECT_EQ(fin_res.app_hash(), std::string(reinterpret_cast<const char*>(l->state_root().data()), 32));
+  abci::ResponseCommit commit_res;
+  ASSERT_TRUE(app.Commit({}, &commit_res).ok());
+  EXPECT_EQ(commits, std::vector<std::uint64_t>{1});
+  ASSERT_TRUE(app.Info({}, &info).ok());
+  EXPECT_EQ(info.last_block_height(), 1);
+  EXPECT_EQ(info.last_block_app_hash(), fin_res.app_hash());
+  // FinalizeBlock again at a height the ledger has: an error (CometBFT would stop).
+  EXPECT_FALSE(app.FinalizeBlock(fin, &fin_res).ok());
+
+  // Two spends of one note: the second is refused while the first waits in the mempool.
+  EXPECT_EQ(Check(app, pay_a).code(), 0u);
+  const abci::ResponseCheckTx second = Check(app, pay_b);
+  EXPECT_EQ(second.code(), static_cast<std::uint32_t>(shield::Rule::kNullifierSpent));
+  EXPECT_EQ(second.log().rfind("nullifier-spent", 0), 0u) << second.log();
+  EXPECT_EQ(Check(app, pay_a).code(), LedgerApp::kCodeDuplicate);
+
+  // PrepareProposal drops the conflicting one and the garbage, and counts max_tx_bytes as
+  // CometBFT does.
+  abci::RequestPrepareProposal prep;
+  prep.set_height(2);
+  prep.set_max_tx_bytes(1 << 20);
+  prep.add_txs(pay_a);
+  prep.add_txs(garbage);
+  prep.add_txs(pay_b);
+  abci::ResponsePrepareProposal prep_res;
+  ASSERT_TRUE(app.PrepareProposal(prep, &prep_res).ok());
+  ASSERT_EQ(prep_res.txs_size(), 1);
+  EXPECT_EQ(prep_res.txs(0), pay_a);
+  prep.set_max_tx_bytes(LedgerApp::ProtoTxSize(pay_a.size()) - 1);
+  prep_res.Clear();
+  ASSERT_TRUE(app.PrepareProposal(prep, &prep_res).ok());
+  EXPECT_EQ(prep_res.txs_size(), 0);
+  EXPECT_EQ(LedgerApp::ProtoTxSize(100), 102);
+  EXPECT_EQ(LedgerApp::ProtoTxSize(200), 203);
+
+  abci::RequestProcessProposal proc;
+  proc.set_height(2);
+  proc.add_txs(pay_a);
+  proc.add_txs(pay_b);
+  abci::ResponseProcessProposal proc_res;
+  ASSERT_TRUE(app.ProcessProposal(proc, &proc_res).ok());
+  EXPECT_EQ(proc_res.status(), abci::ResponseProcessProposal::REJECT);
+  proc.mutable_txs()->RemoveLast();
+  ASSERT_TRUE(app.ProcessProposal(proc, &proc_res).ok());
+  EXPECT_EQ(proc_res.status(), abci::ResponseProcessProposal::ACCEPT);
+  proc.set_height(3);
+  ASSERT_TRUE(app.ProcessProposal(proc, &proc_res).ok());
+  EXPECT_EQ(proc_res.status(), abci::ResponseProcessProposal::REJECT);
+
+  // A decided block with the double spend (a faulty proposer that got through): every node
+  // applies the first and records the second as rejected.
+  fin.Clear();
+  fin.set_height(2);
+  fin.add_txs(pay_a);
+  fin.add_txs(pay_b);
+  fin_res.Clear();
+  ASSERT_TRUE(app.FinalizeBlock(fin, &fin_res).ok());
+  ASSERT_EQ(fin_res.tx_results_size(), 2);
+  EXPECT_EQ(fin_res.tx_results(0).code(), 0u);
+  EXPECT_EQ(fin_res.tx_results(1).code(), static_cast<std::uint32_t>(shield::Rule::kNullifierSpent));
+  EXPECT_EQ(fin_res.tx_results(1).log().rfind("nullifier-spent", 0), 0u);
+  ASSERT_TRUE(app.Commit({}, &commit_res).ok());
+  // The recheck after the block drops pay_b for good.
+  EXPECT_EQ(Check(app, pay_b, /*recheck=*/true).code(), static_cast<std::uint32_t>(shield::Rule::kNullifierSpent));
+
+  abci::RequestQuery q;
+  abci::ResponseQuery qr;
+  q.set_path("/height");
+  ASSERT_TRUE(app.Query(q, &qr).ok());
+  EXPECT_EQ(qr.value(), "2");
+  q.set_path("/tx/" + HexId(fx.pay_a.Id()));
+  ASSERT_TRUE(app.Query(q, &qr).ok());
+  EXPECT_EQ(qr.code(), 0u);
+  const auto j = nlohmann::json::parse(qr.value());
+  EXPECT_EQ(j["height"], 2);
+  EXPECT_EQ(j["code"], 0);
+  q.set_path("/nullifier/" + ledger::FieldHex(fx.pay_a.shielded.nullifiers[0]));
+  ASSERT_TRUE(app.Query(q, &qr).ok());
+  EXPECT_EQ(qr.value(), "spent");
+  q.set_path("/root/1");
+  ASSERT_TRUE(app.Query(q, &qr).ok());
+  EXPECT_EQ(qr.value().size(), 64u);
+  q.set_path("/nope");
+  qr.Clear();
+  ASSERT_TRUE(app.Query(q, &qr).ok());
+  EXPECT_NE(qr.code(), 0u);
+  const LedgerApp::Stats st = app.stats();
+  EXPECT_EQ(st.blocks, 2u);
+  EXPECT_EQ(st.proposals_rejected, 2u);
+  EXPECT_EQ(st.recheck_dropped, 1u);
+}
+
 // ---- Partition (ip netns + veth) --------------------------------------------------------------
 
 std::string IpTool() {
@@ -580,28 +727,33 @@ int main(int argc, char** argv) {
   namespace dc = depinfer::consensus;
   namespace lt = depinfer::consensus::testing;
   if (argc > 1 && std::string(argv[1]) == "--ledger-node") return lt::RunLedgerNode(argc, argv);
-  lt::g_cometbft = dc::FindCometbft();
-  if (lt::g_cometbft.empty()) {
-    std::printf("SKIP: cometbft not installed (run scripts/setup.sh, or set DEPINFER_COMETBFT)\n");
-    return 77;
-  }
-  std::string version;
-  const depinfer::Status st = dc::CometbftVersion(lt::g_cometbft, &version);
-  if (!st.ok() || version.rfind("0.38.", 0) != 0) {
-    std::printf("SKIP: %s is version '%s', the tests need CometBFT v0.38\n", lt::g_cometbft.c_str(),
-                version.c_str());
-    return 77;
-  }
   std::error_code ec;
   lt::g_self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
   lt::g_cache = std::filesystem::path(lt::g_self).parent_path().string() + "/ledger_cmt_fixture.json";
+  std::string filter;
   for (int i = 1; i < argc; ++i) {
-    if (std::string(argv[i]) == "--gtest_filter=LedgerCometbft.Partition") {
-      const std::string why = lt::NetnsUnavailable();
-      if (!why.empty()) {
-        std::printf("SKIP: partition test needs network namespaces: %s\n", why.c_str());
-        return 77;
-      }
+    if (std::string(argv[i]).rfind("--gtest_filter=", 0) == 0) filter = argv[i];
+  }
+  const bool app_only = filter.rfind("--gtest_filter=LedgerApp.", 0) == 0;
+  lt::g_cometbft = dc::FindCometbft();
+  std::string version;
+  if (lt::g_cometbft.empty() && !app_only) {
+    std::printf("SKIP: cometbft not installed (run scripts/setup.sh, or set DEPINFER_COMETBFT)\n");
+    return 77;
+  }
+  if (!lt::g_cometbft.empty()) {
+    const depinfer::Status st = dc::CometbftVersion(lt::g_cometbft, &version);
+    if ((!st.ok() || version.rfind("0.38.", 0) != 0) && !app_only) {
+      std::printf("SKIP: %s is version '%s', the tests need CometBFT v0.38\n", lt::g_cometbft.c_str(),
+                  version.c_str());
+      return 77;
+    }
+  }
+  if (filter == "--gtest_filter=LedgerCometbft.Partition") {
+    const std::string why = lt::NetnsUnavailable();
+    if (!why.empty()) {
+      std::printf("SKIP: partition test needs network namespaces: %s\n", why.c_str());
+      return 77;
     }
   }
   ::testing::InitGoogleTest(&argc, argv);
