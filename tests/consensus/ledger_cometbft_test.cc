@@ -172,6 +172,18 @@ bool SubmitAndWait(LedgerNode& n, const ledger::Tx& tx, double seconds = 20) {
   return o.applied();
 }
 
+// Until every in-process node has `id` in a committed block (a transaction naming the tree
+// root that block made is refused as unknown-root by a node still one block behind).
+bool WaitAllHave(Net& net, const ledger::TxId& id, double seconds = 20) {
+  return WaitFor([&] {
+    for (std::size_t i = 0; i < net.size(); ++i) {
+      ledger::TxOutcome o;
+      if (net[i].ledger() == nullptr || !net[i].ledger()->GetTxOutcome(id, &o).ok()) return false;
+    }
+    return true;
+  }, seconds);
+}
+
 // Load: submits fx.load[from..to) round-robin through `via` at about `per_s` tx/s from a thread.
 class Load {
  public:
@@ -233,6 +245,7 @@ TEST(LedgerCometbft, FourValidatorsAgreeAndSpendOnce) {
   // A deposit into alice's wallet, then two payments spending its note sent at once through
   // nodes 1 and 2.
   ASSERT_TRUE(SubmitAndWait(net[0], fx.setup));
+  ASSERT_TRUE(WaitAllHave(net, fx.setup.Id()));
   auto fa = std::async(std::launch::async, [&] { return net[1].consensus()->Submit(fx.pay_a); });
   auto fb = std::async(std::launch::async, [&] { return net[2].consensus()->Submit(fx.pay_b); });
   const ledger::Admission aa = fa.get(), ab = fb.get();
@@ -298,6 +311,7 @@ TEST(LedgerCometbft, FaultyProposerDoubleSpend) {
   });
   ASSERT_TRUE(WaitFor([&] { return net.MinLedgerHeight({0, 1, 2, 3}) >= 1; }, 30)) << "no blocks";
   ASSERT_TRUE(SubmitAndWait(net[0], fx.setup));
+  ASSERT_TRUE(WaitAllHave(net, fx.setup.Id()));
   ASSERT_TRUE(SubmitAndWait(net[1], fx.pay_a));
   // Node 3 proposes every fourth round; each of its proposals carries pay_b, which spends
   // pay_a's note: the others refuse it and the next round's proposer goes on.
