@@ -28,15 +28,12 @@
 // CometBFT's handshake cannot resolve (docs/consensus.md, "Crash window").
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <functional>
-#include <list>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "consensus/abci_server.h"
