@@ -146,7 +146,7 @@ void RegisterNodeApi(HttpServer* server, ledger::Ledger* ledger, consensus::Cons
     std::chrono::milliseconds wait;
     if (!WaitParam(req, options.max_wait, &wait)) return JsonError(400, "bad_request", "wait must be milliseconds");
     ledger::TxOutcome outcome;
-    if (ledger->GetTxOutcome(id, &outcome).ok() ||
+    if ((ledger->GetTxOutcome(id, &outcome).ok() && outcome.height <= ledger->height()) ||
         (wait.count() > 0 && consensus->WaitFinal(id, wait, &outcome))) {
       return JsonOk(OutcomeJson(outcome).dump());
     }
