@@ -404,7 +404,11 @@ class IfmaG1Window {
       Vec52 ay = Gather(acc_.data(), bidx, 5);
       Vec52 py = V::NegateMasked(Gather(pts52_.data(), pidx_[s], 5), neg_[s]);
       Vec52 lambda = V::Mul(V::Sub(py, ay), d_inv);
-      Vec52 x3 = V::Canonical(V::Sub(V::Sub(V::Mul(lambda, lambda), ax), px));
+      // Canonical after each subtraction: Sub(a, b) = a + 2p - b stays below 4p, which
+      // Canonical brings below p, only for a, b < 2p. Chaining two (up to 6p) left x3
+      // congruent but not canonical, and Equal() then missed x-equal lanes (doubling,
+      // cancellation), whose zero denominator spoiled the lane's whole inversion chain.
+      Vec52 x3 = V::Canonical(V::Sub(V::Canonical(V::Sub(V::Mul(lambda, lambda), ax)), px));
       Vec52 y3 = V::Canonical(V::Sub(V::Mul(lambda, V::Sub(ax, x3)), ay));
       Scatter(acc_.data(), bidx, 0, x3, update);
       Scatter(acc_.data(), bidx, 5, y3, update);

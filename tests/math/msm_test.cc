@@ -46,6 +46,34 @@ TEST(MsmTest, G1MatchesNaiveSum) {
   }
 }
 
+// Bases drawn from a pool of three points and their negations, so buckets keep meeting a point
+// with their own x coordinate (doubling and cancellation inside the batch-affine windows, the
+// vector path's special lanes included), with small and full scalars.
+TEST(MsmTest, FewDistinctBasesHitTheSpecialCases) {
+  TestRng rng(43);
+  std::vector<G1Affine> pool;
+  for (int i = 0; i < 3; ++i) pool.push_back(RandomG1(rng).ToAffine());
+  for (std::size_t n : {64u, 700u, 5000u}) {
+    std::vector<G1Affine> pts;
+    std::vector<Fr> ks;
+    for (std::size_t i = 0; i < n; ++i) {
+      const G1Affine& p = pool[rng() % pool.size()];
+      pts.push_back(rng() % 2 ? p : -p);
+      ks.push_back(i % 3 ? Fr::Random(rng) : Fr::FromU64(rng() % 64));
+    }
+    G1 got;
+    ASSERT_TRUE(MsmG1(pts, ks, &got).ok());
+    EXPECT_EQ(got, NaiveMsm<G1>(pts, ks)) << "n = " << n;
+    std::vector<G2Affine> pts2;
+    const G2Affine q = RandomG2(rng).ToAffine();
+    for (std::size_t i = 0; i < std::min<std::size_t>(n, 700); ++i) pts2.push_back(i % 2 ? q : -q);
+    std::vector<Fr> ks2(ks.begin(), ks.begin() + static_cast<std::ptrdiff_t>(pts2.size()));
+    G2 got2;
+    ASSERT_TRUE(MsmG2(pts2, ks2, &got2).ok());
+    EXPECT_EQ(got2, NaiveMsm<G2>(pts2, ks2)) << "G2, n = " << pts2.size();
+  }
+}
+
 TEST(MsmTest, SmallScalarsOnly) {
   TestRng rng(41);
   std::vector<G1Affine> pts;
