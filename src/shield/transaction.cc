@@ -214,6 +214,10 @@ Status FromHex(const Json& j, const char* what, std::size_t max_len, std::vector
   if (s.size() % 2 != 0 || s.size() / 2 > max_len) {
     return Status::InvalidArgument(std::string(what) + ": bad hex length");
   }
+  if (s.empty()) {  // (sodium_hex2bin is not to be given an empty, null buffer)
+    out->clear();
+    return Status::Ok();
+  }
   std::vector<std::uint8_t> b(s.size() / 2);
   std::size_t n = 0;
   const char* end = nullptr;
