@@ -57,6 +57,17 @@ TEST(Scan, FindsExactlyOurNotes) {
     ASSERT_TRUE(EncryptNote(n, {}, forged, &items[liar].note).ok());
   }
 
+  // The reference: TryDecryptNote on each output (one libsodium X25519 each).
+  std::vector<std::size_t> ref_found, ref_corrupted;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    DecryptedNote d;
+    Status st = TryDecryptNote(me.viewing_key(), items[i].cm, items[i].note, &d);
+    if (st.ok()) ref_found.push_back(i);
+    if (st.code() == Status::Code::kCorruption) ref_corrupted.push_back(i);
+  }
+  EXPECT_EQ(ref_found, mine);
+  EXPECT_EQ(ref_corrupted, std::vector<std::size_t>{liar});
+
   ScanResult single = ScanSingleThread(me.viewing_key(), items);
   ScanResult parallel = Scan(me.viewing_key(), items);
   ASSERT_EQ(single.found.size(), mine.size());
