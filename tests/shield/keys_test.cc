@@ -299,5 +299,55 @@ TEST(ViewingKey, SharedSecretRejectsSmallOrder) {
   EXPECT_EQ(shared, sender);
 }
 
+// The batched form agrees with SharedSecret, lane by lane, including small-order rejections.
+TEST(ViewingKey, SharedSecretsMatchesSharedSecret) {
+  SpendingKey key = SpendingKey::FromSeed(Seed(23));
+  std::vector<X25519Key> epks(21);
+  for (std::size_t i = 0; i < epks.size(); ++i) {
+    X25519Key esk;
+    randombytes_buf(esk.data(), esk.size());
+    crypto_scalarmult_base(epks[i].data(), esk.data());
+  }
+  epks[4] = {};  // small order
+  epks[17] = {};
+  epks[17][0] = 1;  // small order
+  std::vector<X25519Key> shared(epks.size());
+  std::vector<std::uint8_t> ok(epks.size());
+  key.viewing_key().SharedSecrets(epks, shared, ok);
+  for (std::size_t i = 0; i < epks.size(); ++i) {
+    X25519Key one{};
+    Status st = key.viewing_key().SharedSecret(epks[i], &one);
+    EXPECT_EQ(ok[i] == 1, st.ok()) << i;
+    if (st.ok()) {
+      EXPECT_EQ(shared[i], one) << i;
+    }
+  }
+  EXPECT_EQ(ok[4], 0);
+  EXPECT_EQ(ok[17], 0);
+}
+
+// Random garbage and random multi-character damage never decode, and never crash.
+TEST(Address, GarbageIsRefused) {
+  SpendingKey key = SpendingKey::FromSeed(Seed(29));
+  const std::string s = key.address().Encode(Network::kMain);
+  const std::string charset = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+  std::mt19937_64 rng(29);
+  Address out;
+  ViewingKey vk;
+  for (int round = 0; round < 2000; ++round) {
+    std::string t = s;
+    int changes = 2 + static_cast<int>(rng() % 4);
+    for (int k = 0; k < changes; ++k) {
+      t[4 + rng() % (t.size() - 4)] = charset[rng() % 32];
+    }
+    if (t == s) continue;
+    ASSERT_FALSE(Address::Decode(t, Network::kMain, &out).ok()) << t;
+    std::string junk(rng() % 200, ' ');
+    for (char& c : junk) c = static_cast<char>(rng() % 256);
+    EXPECT_FALSE(Address::Decode(junk, Network::kMain, &out).ok());
+    EXPECT_FALSE(ViewingKey::Decode(junk, Network::kMain, &vk).ok());
+  }
+}
+
 }  // namespace
 }  // namespace depinfer::shield
