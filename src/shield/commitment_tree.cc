@@ -3,6 +3,7 @@
 #include <bit>
 #include <cstring>
 
+#include "shield/bytes.h"
 #include "snark/merkle.h"
 #include "snark/poseidon.h"
 
@@ -10,47 +11,6 @@ namespace depinfer::shield {
 namespace {
 
 constexpr int kMaxDepth = 62;  // sizes up to 2^depth stay well inside a u64
-
-void PutU64(std::string* out, std::uint64_t v) {
-  for (int i = 7; i >= 0; --i) out->push_back(static_cast<char>(v >> (8 * i)));
-}
-
-void PutFr(std::string* out, const Fr& x) {
-  std::uint8_t b[32];
-  x.ToBytesBE(b);
-  out->append(reinterpret_cast<const char*>(b), 32);
-}
-
-// A cursor over an encoding: every read checks the remaining length.
-class Reader {
- public:
-  explicit Reader(std::string_view in) : in_(in) {}
-  bool U8(std::uint8_t* v) {
-    if (in_.empty()) return false;
-    *v = static_cast<std::uint8_t>(in_[0]);
-    in_.remove_prefix(1);
-    return true;
-  }
-  bool U64(std::uint64_t* v) {
-    if (in_.size() < 8) return false;
-    *v = 0;
-    for (int i = 0; i < 8; ++i) *v = (*v << 8) | static_cast<std::uint8_t>(in_[i]);
-    in_.remove_prefix(8);
-    return true;
-  }
-  Status FrElement(Fr* out) {
-    if (in_.size() < 32) return Status::InvalidArgument("truncated");
-    Status st = Fr::FromBytesBE(
-        std::span(reinterpret_cast<const std::uint8_t*>(in_.data()), 32), out);
-    if (st.ok()) in_.remove_prefix(32);
-    return st;
-  }
-  std::string_view rest() const { return in_; }
-  void Skip(std::size_t n) { in_.remove_prefix(n); }
-
- private:
-  std::string_view in_;
-};
 
 bool Bit(std::uint64_t x, int h) { return h < 64 && ((x >> h) & 1) != 0; }
 
@@ -130,29 +90,30 @@ Fr Frontier::Root() const {
 }
 
 std::string Frontier::Encode() const {
-  std::string out;
-  out.push_back(static_cast<char>(depth_));
-  PutU64(&out, size_);
+  ByteWriter out;
+  out.U8(static_cast<std::uint8_t>(depth_));
+  out.U64(size_);
   for (int h = 0; h <= depth_; ++h) {
-    if (Bit(size_, h)) PutFr(&out, left_[h]);
+    if (Bit(size_, h)) out.Field(left_[h]);
   }
-  return out;
+  return out.str();
 }
 
 Status Frontier::Decode(std::string_view bytes, Frontier* out) {
-  Reader r(bytes);
+  ByteReader r(bytes);
   std::uint8_t depth;
   std::uint64_t size;
-  if (!r.U8(&depth) || !r.U64(&size)) return Status::InvalidArgument("frontier: truncated");
+  DEPINFER_RETURN_IF_ERROR(r.U8(&depth, "frontier depth"));
+  DEPINFER_RETURN_IF_ERROR(r.U64(&size, "frontier size"));
   if (depth > kMaxDepth) return Status::InvalidArgument("frontier: depth above 62");
   Frontier f(depth);
   if (size > f.capacity()) return Status::InvalidArgument("frontier: size above capacity");
   f.size_ = size;
   for (int h = 0; h <= depth; ++h) {
     if (!Bit(size, h)) continue;
-    DEPINFER_RETURN_IF_ERROR(r.FrElement(&f.left_[h]).WithContext("frontier node"));
+    DEPINFER_RETURN_IF_ERROR(r.Field(&f.left_[h], "frontier node"));
   }
-  if (!r.rest().empty()) return Status::InvalidArgument("frontier: trailing bytes");
+  DEPINFER_RETURN_IF_ERROR(r.ExpectEnd("frontier"));
   *out = std::move(f);
   return Status::Ok();
 }
@@ -250,35 +211,37 @@ Fr Witness::Root() const {
 }
 
 std::string Witness::Encode() const {
-  std::string out;
-  out.push_back(static_cast<char>(depth_));
-  PutU64(&out, position_);
-  PutFr(&out, leaf_);
+  ByteWriter out;
+  out.U8(static_cast<std::uint8_t>(depth_));
+  out.U64(position_);
+  out.Field(leaf_);
   for (int h = 0; h < depth_; ++h) {
-    if (Bit(position_, h)) PutFr(&out, left_[h]);
+    if (Bit(position_, h)) out.Field(left_[h]);
   }
-  out.push_back(static_cast<char>(cursor_level_ < 0 ? 0xff : cursor_level_));
-  for (const Fr& f : filled_) PutFr(&out, f);
-  if (cursor_level_ >= 0) out += cursor_.Encode();
-  return out;
+  out.U8(static_cast<std::uint8_t>(cursor_level_ < 0 ? 0xff : cursor_level_));
+  for (const Fr& f : filled_) out.Field(f);
+  std::string s = out.str();
+  if (cursor_level_ >= 0) s += cursor_.Encode();
+  return s;
 }
 
 Status Witness::Decode(std::string_view bytes, Witness* out) {
-  Reader r(bytes);
+  ByteReader r(bytes);
   Witness w;
   std::uint8_t depth, level;
-  if (!r.U8(&depth) || !r.U64(&w.position_)) return Status::InvalidArgument("witness: truncated");
+  DEPINFER_RETURN_IF_ERROR(r.U8(&depth, "witness depth"));
+  DEPINFER_RETURN_IF_ERROR(r.U64(&w.position_, "witness position"));
   if (depth == 0 || depth > kMaxDepth) return Status::InvalidArgument("witness: bad depth");
   w.depth_ = depth;
   if (w.position_ >= (std::uint64_t{1} << depth)) {
     return Status::InvalidArgument("witness: position outside the tree");
   }
-  DEPINFER_RETURN_IF_ERROR(r.FrElement(&w.leaf_).WithContext("witness leaf"));
+  DEPINFER_RETURN_IF_ERROR(r.Field(&w.leaf_, "witness leaf"));
   w.left_.assign(depth, Fr::Zero());
   for (int h = 0; h < depth; ++h) {
-    if (Bit(w.position_, h)) DEPINFER_RETURN_IF_ERROR(r.FrElement(&w.left_[h]).WithContext("witness"));
+    if (Bit(w.position_, h)) DEPINFER_RETURN_IF_ERROR(r.Field(&w.left_[h], "witness node"));
   }
-  if (!r.U8(&level)) return Status::InvalidArgument("witness: truncated");
+  DEPINFER_RETURN_IF_ERROR(r.U8(&level, "witness cursor level"));
   // The cursor must sit at a right-sibling level of the position (or be absent, 0xff).
   int cursor_level = level == 0xff ? -1 : level;
   if (cursor_level >= depth || (cursor_level >= 0 && Bit(w.position_, cursor_level))) {
@@ -289,17 +252,20 @@ Status Witness::Decode(std::string_view bytes, Witness* out) {
     if (!Bit(w.position_, h)) ++n_filled;
   }
   w.filled_.resize(n_filled);
-  for (Fr& f : w.filled_) DEPINFER_RETURN_IF_ERROR(r.FrElement(&f).WithContext("witness"));
+  for (Fr& f : w.filled_) DEPINFER_RETURN_IF_ERROR(r.Field(&f, "witness node"));
   w.cursor_level_ = cursor_level;
   if (cursor_level >= 0) {
     Frontier c;
-    DEPINFER_RETURN_IF_ERROR(Frontier::Decode(r.rest(), &c).WithContext("witness cursor"));
+    const auto rest = r.rest();
+    DEPINFER_RETURN_IF_ERROR(
+        Frontier::Decode(std::string_view(reinterpret_cast<const char*>(rest.data()), rest.size()), &c)
+            .WithContext("witness cursor"));
     if (c.depth() != cursor_level || c.size() >= c.capacity()) {
       return Status::InvalidArgument("witness: cursor does not match its level");
     }
     w.cursor_ = std::move(c);
-  } else if (!r.rest().empty()) {
-    return Status::InvalidArgument("witness: trailing bytes");
+  } else {
+    DEPINFER_RETURN_IF_ERROR(r.ExpectEnd("witness"));
   }
   *out = std::move(w);
   return Status::Ok();

@@ -56,6 +56,14 @@ TEST(JoinSplitProof, BadWitnessNamesTheBrokenPart) {
   EXPECT_NE(st.message().find("output[1]/commitment"), std::string::npos) << st.ToString();
 }
 
+TEST(JoinSplitProof, ZkeyForAnotherCircuitIsRefused) {
+  std::unique_ptr<JoinSplitKeys> keys;
+  const Status st = JoinSplitKeys::FromZkeyFile(DEPINFER_FORMATS_DATA "/formats.zkey", &keys);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("not a join-split key"), std::string::npos) << st.ToString();
+  EXPECT_FALSE(JoinSplitKeys::FromZkeyFile(DEPINFER_FORMATS_DATA "/missing.zkey", &keys).ok());
+}
+
 TEST(JoinSplitProof, ExportsToCircomR1cs) {
   const snark::formats::R1cs r1cs = JoinSplitR1cs();
   std::vector<std::uint8_t> bytes;

@@ -1,4 +1,7 @@
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include "snark/groth16/prover.h"
 
 #include <omp.h>
@@ -50,6 +53,24 @@ class ScalarSource {
   bool seeded_;
   std::uint8_t key_[crypto_stream_chacha20_KEYBYTES] = {};
   std::uint64_t counter_ = 0;
+};
+
+// With DEPINFER_PROVE_TRACE=1 in the environment, Prove prints how long each stage took.
+class StageTimer {
+ public:
+  StageTimer() : on_(std::getenv("DEPINFER_PROVE_TRACE") != nullptr), last_(Clock::now()) {}
+  void Mark(const char* what) {
+    if (!on_) return;
+    const auto now = Clock::now();
+    std::fprintf(stderr, "prove: %-28s %8.2f ms\n", what,
+                 std::chrono::duration<double, std::milli>(now - last_).count());
+    last_ = now;
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  bool on_;
+  Clock::time_point last_;
 };
 
 void Wipe(std::vector<Fr>& v) {
@@ -221,6 +242,7 @@ Status Prove(const ProvingKey& pk, const std::vector<Fr>& witness, Proof* proof,
                                    " values, the key expects " + std::to_string(pk.num_wires));
   }
   if (!witness[0].IsOne()) return Status::InvalidArgument("witness wire 0 must be 1");
+  StageTimer timer;
   const NttDomain domain(pk.domain_log);
   const std::size_t n = domain.size();
 
@@ -239,15 +261,21 @@ Status Prove(const ProvingKey& pk, const std::vector<Fr>& witness, Proof* proof,
   }
 #pragma omp parallel for schedule(static)
   for (std::size_t i = 0; i < n; ++i) ea[i] = ea[i] * eb[i] - ec[i];
+  timer.Mark("qap (evaluate rows, 7 NTTs)");
 
   G1 a_sum, b1_sum, c_sum, h_sum;
   G2 b2_sum;
   std::span<const Fr> w(witness);
   DEPINFER_RETURN_IF_ERROR(math::bn254::MsmG1(pk.a, w, &a_sum));
+  timer.Mark("msm A (G1)");
   DEPINFER_RETURN_IF_ERROR(math::bn254::MsmG1(pk.b1, w, &b1_sum));
+  timer.Mark("msm B (G1)");
   DEPINFER_RETURN_IF_ERROR(math::bn254::MsmG2(pk.b2, w, &b2_sum));
+  timer.Mark("msm B (G2)");
   DEPINFER_RETURN_IF_ERROR(math::bn254::MsmG1(pk.c, w.subspan(pk.num_public + 1), &c_sum));
+  timer.Mark("msm C (G1)");
   DEPINFER_RETURN_IF_ERROR(math::bn254::MsmG1(pk.h, ea, &h_sum));
+  timer.Mark("msm H (G1)");
 
   ScalarSource rnd(seed);
   Fr r = rnd.Next(), s = rnd.Next();
@@ -263,6 +291,7 @@ Status Prove(const ProvingKey& pk, const std::vector<Fr>& witness, Proof* proof,
   proof->a = pa.ToAffine();
   proof->b = pb.ToAffine();
   proof->c = pc.ToAffine();
+  timer.Mark("randomise");
   return Status::Ok();
 }
 

@@ -1,0 +1,103 @@
+// A small HTTP/1.1 server on Boost.Beast for the node's JSON API: one route table, limits that
+// hold against hostile clients, and JSON error bodies.
+//
+// Limits: request body size, header size, concurrent connections, a per-client token bucket
+// (requests per second), read timeouts. Routes marked admin need the token given in the
+// options ("Authorization: Bearer <token>"); without a configured token they are refused.
+// A handler may block (long polls): each connection has its own thread, and the server stops
+// accepting new connections beyond max_connections with 503.
+//
+// Every error is a JSON body {"error": {"code": "...", "message": "..."}} with a 4xx or 5xx
+// status; nothing a client sends can crash the server or change state without passing its
+// route's checks.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/status.h"
+
+namespace depinfer::api {
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string path;    // without the query
+  std::map<std::string, std::string> query;
+  std::string body;
+  std::string content_type;
+  std::string accept;
+  std::string client;  // remote address
+  // Set by the router: the part of the path after a prefix route ("/v1/tx/" + "abcd").
+  std::string path_rest;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// {"error": {"code": code, "message": message}} with `status`.
+HttpResponse JsonError(int status, std::string_view code, std::string_view message);
+HttpResponse JsonOk(std::string body);
+
+using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+
+class HttpServer {
+ public:
+  struct Options {
+    std::string bind = "127.0.0.1";
+    std::uint16_t port = 0;                 // 0: pick a free port (see port())
+    std::size_t max_body_bytes = 1 << 20;   // 413 above
+    std::size_t max_header_bytes = 16 << 10;
+    std::size_t max_connections = 512;      // 503 above
+    double rate_per_second = 0;             // per client address; 0 = unlimited
+    double rate_burst = 0;
+    int read_timeout_ms = 30'000;           // idle keep-alive connections are closed after this
+    std::string admin_token;                // empty: admin routes are refused
+  };
+
+  explicit HttpServer(Options options);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Exact path ("/v1/state") or prefix ending in '/' ("/v1/tx/"), longest match wins.
+  void Route(std::string method, std::string path, HttpHandler handler, bool admin = false);
+
+  Status Start();
+  // Stops accepting, closes idle connections and waits for running handlers.
+  void Stop();
+  std::uint16_t port() const { return port_; }
+
+ private:
+  struct Impl;
+  struct RouteEntry {
+    std::string method, path;
+    bool prefix, admin;
+    HttpHandler handler;
+  };
+  HttpResponse Dispatch(HttpRequest& req, const std::string& authorization);
+  bool Admit(const std::string& client);
+
+  Options options_;
+  std::vector<RouteEntry> routes_;
+  std::unique_ptr<Impl> impl_;
+  std::uint16_t port_ = 0;
+  std::mutex rate_mu_;
+  struct Bucket {
+    double tokens;
+    std::int64_t last_ns;
+  };
+  std::map<std::string, Bucket> buckets_;
+};
+
+}  // namespace depinfer::api
