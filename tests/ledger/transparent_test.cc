@@ -435,6 +435,9 @@ TEST_F(Transparent, MempoolKeepsOrderAndRejectsConflicts) {
   EXPECT_EQ(a.verdict.rule, Rule::kBadNonce);
   EXPECT_EQ(pool.Add(t3, l->view()).verdict.rule, Rule::kBadNonce);
   EXPECT_EQ(pool.Add(poor, l->view()).verdict.rule, Rule::kInsufficientFunds);
+  // Alice has 1000: 10 + 10 pooled, 981 more would overdraw her.
+  EXPECT_EQ(pool.Add(SignedTransfer(*alice_, carol_->account(), 981, 0, 2), l->view()).verdict.rule,
+            Rule::kInsufficientFunds);
   const Tx t2 = SignedTransfer(*alice_, carol_->account(), 10, 0, 2);
   const Tx b0 = SignedTransfer(*bob_, carol_->account(), 10, 0, 0);
   const Tx b1 = SignedTransfer(*bob_, carol_->account(), 10, 0, 1);
