@@ -82,6 +82,10 @@ Status HexFromJson(const Json& j, const char* what, std::size_t max_len,
   if (s.size() % 2 != 0 || s.size() / 2 > max_len) {
     return Status::InvalidArgument(std::string(what) + ": bad hex length");
   }
+  if (s.empty()) {  // (sodium_hex2bin must not get a null buffer)
+    out->clear();
+    return Status::Ok();
+  }
   std::vector<std::uint8_t> b(s.size() / 2);
   std::size_t n = 0;
   const char* end = nullptr;

@@ -74,6 +74,9 @@ TEST_F(Transparent, TransferEncodingsRoundTripAndAreStrict) {
   j2 = j;
   j2.replace(j2.find("\"amount\":\"10\""), 13, "\"amount\":10");
   EXPECT_FALSE(TxFromJson(j2, &back).ok());
+  j2 = j;
+  j2.replace(j2.find("\"from\":\"") + 8, 64, "");  // empty hex
+  EXPECT_FALSE(TxFromJson(j2, &back).ok());
   // The id leaves the signature out; the wire hash does not.
   Tx other = tx;
   other.transfer.signature[0] ^= 1;
