@@ -87,7 +87,7 @@ int main(int argc, char** argv) {
     std::ofstream f(cache, std::ios::binary);
     for (int i = 0; i < n; ++i) {
       shield::BuiltTransaction b;
-      // The prover occasionally fails its own self-check (a shield-layer bug): retry.
+      // The prover occasionally fails its own self-check (MsmG1 IFMA path, see the tests): retry.
       Status st;
       for (int attempt = 0; attempt < 4; ++attempt) {
         st = builder.Deposit(funder, static_cast<std::uint64_t>(i), to.address(), Fr::Zero(), 1000, 1, root, {}, &b);

@@ -37,8 +37,9 @@ std::unique_ptr<Wallet> NewWallet(const TempDir& dir, std::uint8_t seed_byte, co
 }
 
 // The join-split prover occasionally returns "join-split proof does not verify" for a witness
-// that satisfies every constraint (seen at about 1 proof in 50 on a loaded machine; reported to
-// the shield layer). Until that is fixed, tests retry such a build.
+// that satisfies every constraint (about 1 proof in 100 to 300 on this machine): MsmG1's
+// AVX-512 IFMA path gives a wrong sum for some witnesses (the portable path, forced with
+// DEPINFER_MSM_SCALAR=1, is right). Reported to the math layer; until it is fixed, tests retry.
 template <class F>
 Status Proved(F&& build) {
   Status st;

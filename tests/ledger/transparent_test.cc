@@ -74,6 +74,9 @@ TEST_F(Transparent, TransferEncodingsRoundTripAndAreStrict) {
   j2 = j;
   j2.replace(j2.find("\"amount\":\"10\""), 13, "\"amount\":10");
   EXPECT_FALSE(TxFromJson(j2, &back).ok());
+  j2 = j;
+  j2.replace(j2.find("\"from\":\"") + 8, 64, "");  // empty hex
+  EXPECT_FALSE(TxFromJson(j2, &back).ok());
   // The id leaves the signature out; the wire hash does not.
   Tx other = tx;
   other.transfer.signature[0] ^= 1;
@@ -435,6 +438,9 @@ TEST_F(Transparent, MempoolKeepsOrderAndRejectsConflicts) {
   EXPECT_EQ(a.verdict.rule, Rule::kBadNonce);
   EXPECT_EQ(pool.Add(t3, l->view()).verdict.rule, Rule::kBadNonce);
   EXPECT_EQ(pool.Add(poor, l->view()).verdict.rule, Rule::kInsufficientFunds);
+  // Alice has 1000: 10 + 10 pooled, 981 more would overdraw her.
+  EXPECT_EQ(pool.Add(SignedTransfer(*alice_, carol_->account(), 981, 0, 2), l->view()).verdict.rule,
+            Rule::kInsufficientFunds);
   const Tx t2 = SignedTransfer(*alice_, carol_->account(), 10, 0, 2);
   const Tx b0 = SignedTransfer(*bob_, carol_->account(), 10, 0, 0);
   const Tx b1 = SignedTransfer(*bob_, carol_->account(), 10, 0, 1);
