@@ -85,29 +85,36 @@ int Main(int argc, char** argv) {
   }
 
   // The transactions, proven once and cached.
-  const std::string cache = work + "/deposits-" + std::to_string(n) + ".bin";
+  const std::string cache = work + "/deposits.bin";  // deposit i is from account i: any prefix is valid
   std::vector<ledger::Tx> txs;
   {
     std::ifstream in(cache, std::ios::binary);
     std::uint32_t len;
-    while (in.read(reinterpret_cast<char*>(&len), 4)) {
+    std::uintmax_t good = 0;
+    while (in.read(reinterpret_cast<char*>(&len), 4) && len < (1u << 20)) {
       std::vector<std::uint8_t> b(len);
-      in.read(reinterpret_cast<char*>(b.data()), len);
+      if (!in.read(reinterpret_cast<char*>(b.data()), len)) break;
       ledger::Tx tx;
       if (!ledger::DecodeTx(b, &tx).ok()) break;
       txs.push_back(std::move(tx));
+      good += 4 + len;
     }
+    in.close();
+    // A run killed while writing leaves a partial record: cut it off.
+    if (std::filesystem::exists(cache)) std::filesystem::resize_file(cache, good);
   }
-  if (static_cast<int>(txs.size()) != n) {
-    txs.clear();
+  if (static_cast<int>(txs.size()) > n) txs.resize(static_cast<std::size_t>(n));
+  if (static_cast<int>(txs.size()) < n) {
+    // Resumes a partial cache: each proven transaction is appended as soon as it exists.
     const shield::TransactionBuilder builder(*keys, kChain);
     std::array<std::uint8_t, shield::kSeedBytes> seed{};
     seed.fill(3);
     const shield::SpendingKey to = shield::SpendingKey::FromSeed(seed);
     const Fr empty_root = shield::Frontier().Root();
-    std::ofstream out(cache + ".tmp", std::ios::binary);
+    std::ofstream out(cache, std::ios::binary | std::ios::app);
     const auto t0 = Clock::now();
-    for (int i = 0; i < n; ++i) {
+    const int first = static_cast<int>(txs.size());
+    for (int i = first; i < n; ++i) {
       shield::BuiltTransaction b;
       const Status st = builder.Deposit(Account(static_cast<std::uint32_t>(i)), 0, to.address(), Fr::Zero(),
                                         1000, 1, empty_root, {}, &b);
@@ -120,12 +127,12 @@ int Main(int argc, char** argv) {
       const std::uint32_t len = static_cast<std::uint32_t>(bytes.size());
       out.write(reinterpret_cast<const char*>(&len), 4);
       out.write(reinterpret_cast<const char*>(bytes.data()), len);
+      out.flush();
       const double s = std::chrono::duration<double>(Clock::now() - t0).count();
-      std::fprintf(stderr, "\rproving %d/%d (%.0f s, %.0f s left)   ", i + 1, n, s, s / (i + 1) * (n - i - 1));
+      std::fprintf(stderr, "\rproving %d/%d (%.0f s, %.0f s left)   ", i + 1, n, s,
+                   s / (i + 1 - first) * (n - i - 1));
     }
     std::fprintf(stderr, "\n");
-    out.close();
-    std::filesystem::rename(cache + ".tmp", cache);
   }
 
   std::printf("| run | txs | clients | offered tx/s | applied tx/s | p50 ms | p99 ms | node peak RSS MB |\n"
