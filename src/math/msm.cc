@@ -237,11 +237,17 @@ struct Lane {
 struct LaneOps {
   using V = Ifma52<Fp>;
 
+  static Vec52 Zero() {
+    Vec52 z;
+    for (int j = 0; j < 5; ++j) z.l[j] = _mm512_setzero_si512();
+    return z;
+  }
+
   template <int K>
   static Lane<K> One() {
     Lane<K> r;
     r.c[0] = V::Broadcast(V::C().one);
-    for (int k = 1; k < K; ++k) r.c[k] = Vec52{{_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512()}};
+    for (int k = 1; k < K; ++k) r.c[k] = Zero();
     return r;
   }
   template <int K>
@@ -290,7 +296,9 @@ struct LaneOps {
   static Lane<2> Square(const Lane<2>& a) {
     return {{V::Mul(V::Add(a.c[0], a.c[1]), V::Sub(a.c[0], a.c[1])), V::Mul(V::Add(a.c[0], a.c[0]), a.c[1])}};
   }
-  // Canonical a - b - c for a < 2p and canonical b, c: a + 2p - (b + c) < 4p.
+  // Canonical a - b - c for a < 2p and canonical b, c: a + 2p - (b + c) < 4p. (Two Subs in a
+  // row, (a - b + 2p) - c + 2p, can reach 6p, past what Canonical reduces; a non-canonical x
+  // then breaks the x-equality test and the next additions' ranges.)
   template <int K>
   static Lane<K> SubSum(const Lane<K>& a, const Lane<K>& b, const Lane<K>& c) {
     Lane<K> r;
@@ -392,13 +400,6 @@ struct LaneOps {
       for (int j = 0; j < 5; ++j) r.c[k].l[j] = _mm512_load_si512(limbs[k][j]);
     }
     return r;
-  }
-
- private:
-  static Vec52 Zero() {
-    Vec52 z;
-    for (int j = 0; j < 5; ++j) z.l[j] = _mm512_setzero_si512();
-    return z;
   }
 };
 
