@@ -87,14 +87,9 @@ int main(int argc, char** argv) {
     std::ofstream f(cache, std::ios::binary);
     for (int i = 0; i < n; ++i) {
       shield::BuiltTransaction b;
-      // The prover occasionally fails its own self-check (a shield-layer bug): retry.
-      Status st;
-      for (int attempt = 0; attempt < 4; ++attempt) {
-        st = builder.Deposit(funder, static_cast<std::uint64_t>(i), to.address(), Fr::Zero(), 1000, 1, root, {}, &b);
-        if (st.ok()) break;
-        std::fprintf(stderr, "deposit %d attempt %d: %s\n", i, attempt, st.ToString().c_str());
-      }
-      Die(st, "proving");
+      Die(builder.Deposit(funder, static_cast<std::uint64_t>(i), to.address(), Fr::Zero(), 1000, 1,
+                          root, {}, &b),
+          "proving");
       block.push_back(Tx::Shielded(b.tx));
       const std::vector<std::uint8_t> enc = EncodeTx(block.back());
       const std::uint32_t len = static_cast<std::uint32_t>(enc.size());

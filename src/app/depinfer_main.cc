@@ -5,6 +5,8 @@
 #include <functional>
 
 #include "app/core_bench.h"
+#include "app/devnet.h"
+#include "app/wallet_command.h"
 #include "app/zk_command.h"
 
 int main(int argc, char** argv) {
@@ -22,6 +24,8 @@ int main(int argc, char** argv) {
 
   std::function<int()> run;
   depinfer::app::AddZkCommands(app, &run);
+  depinfer::app::AddWalletCommands(app, &run);
+  depinfer::app::AddDevnetCommand(app, &run);
 
   try {
     app.parse(argc, argv);

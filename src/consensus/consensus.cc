@@ -50,7 +50,9 @@ bool FinalityBoard::WaitFinal(const ledger::TxId& id, std::chrono::milliseconds 
   for (;;) {
     const std::uint64_t seen = commits_;
     lock.unlock();
-    if (ledger_.GetTxOutcome(id, out).ok()) return true;
+    // Final once the ledger's head includes its block (the outcome row is written with the
+    // block, just before the head moves), so a caller never sees a final tx above height().
+    if (ledger_.GetTxOutcome(id, out).ok() && out->height <= ledger_.height()) return true;
     lock.lock();
     if (shutdown_) return false;
     // Sleep until another commit (or the deadline); a commit between the lookup and here has

@@ -2,6 +2,24 @@
 
 namespace depinfer::ledger {
 
+namespace {
+
+const Fr& Asset(const Tx& tx) {
+  return tx.kind == TxKind::kShielded ? tx.shielded.asset : tx.transfer.asset;
+}
+
+// What the transaction takes from its nonce account: a deposit's amount, a transfer's amount
+// plus fee (saturating; admission refuses a transfer whose sum overflows).
+std::uint64_t Debit(const Tx& tx) {
+  if (tx.kind == TxKind::kShielded) {
+    return tx.shielded.leg.kind == shield::LegKind::kDeposit ? tx.shielded.leg.amount : 0;
+  }
+  if (tx.transfer.amount > UINT64_MAX - tx.transfer.fee) return UINT64_MAX;
+  return tx.transfer.amount + tx.transfer.fee;
+}
+
+}  // namespace
+
 Admission Mempool::Add(const Tx& tx, const shield::StateView& state) {
   const TxId id = tx.Id();
   auto reject = [](Rule rule, std::string detail) {
@@ -28,14 +46,23 @@ Admission Mempool::Add(const Tx& tx, const shield::StateView& state) {
     if (tx.Nonce() != expect) {
       return reject(Rule::kBadNonce, "the nonce is not the account's next one (" + std::to_string(expect) + ")");
     }
-    const Fr& asset = tx.kind == TxKind::kShielded ? tx.shielded.asset : tx.transfer.asset;
+    // The account must cover this debit on top of its pooled ones (incoming credits still in
+    // the pool are not counted: admission is conservative, the block re-checks anyway).
     if (tx.kind == TxKind::kTransfer && tx.transfer.amount > UINT64_MAX - tx.transfer.fee) {
       return reject(Rule::kAmountRange, "amount plus fee exceed 2^64 - 1");
     }
-    const std::uint64_t debit = tx.kind == TxKind::kShielded ? tx.shielded.leg.amount
-                                                             : tx.transfer.amount + tx.transfer.fee;
-    if (state.Balance(*account, asset) < debit) {
-      return reject(Rule::kInsufficientFunds, "the account lacks the amount");
+    const std::uint64_t debit = Debit(tx);
+    const Fr& asset = Asset(tx);
+    std::uint64_t pooled = 0;
+    if (it != by_nonce_.end()) {
+      for (const auto& [nonce, seq] : it->second) {
+        const Tx& other = fifo_.at(seq).tx;
+        if (Asset(other) == asset) pooled += Debit(other);  // each below 2^64, few per account
+      }
+    }
+    const std::uint64_t balance = state.Balance(*account, asset);
+    if (pooled > balance || balance - pooled < debit) {
+      return reject(Rule::kInsufficientFunds, "the account lacks the amount (counting its pooled transactions)");
     }
   }
   const std::uint64_t seq = next_seq_++;

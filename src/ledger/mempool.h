@@ -8,8 +8,8 @@
 //   * a root outside the window: unknown-root;
 //   * a nonce (a deposit's or a transfer's) that is not the account's next one after the
 //     pooled transactions of that account: bad-nonce;
-//   * a debit above the committed balance (pooled debits are not counted; the block
-//     re-checks): insufficient-funds;
+//   * a debit that the committed balance cannot cover on top of the account's pooled debits
+//     (pooled incoming credits are not counted; the block re-checks): insufficient-funds;
 //   * a full pool: kFull.
 // After a block, Update removes the transactions it included (applied or rejected) and those it
 // invalidated (a nullifier now spent, a nonce now used or out of sequence, a root that left the

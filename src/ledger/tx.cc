@@ -184,30 +184,15 @@ Verdict ApplyTransfer(const Transfer& t, const AccountKey& fee_account,
                       shield::MutableState* state) {
   Verdict v = CheckTransferStateful(t, *state);
   if (!v.ok()) return v;
-  // Every balance first (from, to and the fee account may coincide), so an overflow rejects
-  // before anything changes.
-  std::vector<std::pair<AccountKey, std::uint64_t>> balances;
-  auto balance = [&](const AccountKey& a) -> std::uint64_t& {
-    for (auto& [k, b] : balances) {
-      if (k == a) return b;
-    }
-    balances.emplace_back(a, state->Balance(a, t.asset));
-    return balances.back().second;
-  };
-  auto credit = [&](const AccountKey& a, std::uint64_t amount) {
-    std::uint64_t& b = balance(a);
-    if (b > UINT64_MAX - amount) return false;
-    b += amount;
-    return true;
-  };
-  balance(t.from) -= t.amount + t.fee;
-  if (!credit(t.to, t.amount)) {
+  shield::BalanceChanges balances(*state, t.asset);
+  balances.Debit(t.from, t.amount + t.fee);
+  if (!balances.Credit(t.to, t.amount)) {
     return Verdict::Reject(Rule::kBalanceOverflow, "the transfer would overflow the recipient");
   }
-  if (t.fee != 0 && !credit(fee_account, t.fee)) {
+  if (t.fee != 0 && !balances.Credit(fee_account, t.fee)) {
     return Verdict::Reject(Rule::kBalanceOverflow, "the fee would overflow the fee account");
   }
-  for (const auto& [account, b] : balances) state->SetBalance(account, t.asset, b);
+  balances.WriteTo(state);
   state->SetNonce(t.from, t.nonce + 1);
   return {};
 }

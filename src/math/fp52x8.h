@@ -172,6 +172,67 @@ class Ifma52 {
     return r;
   }
 
+  // (a * b + c * d) / 2^260 mod p with a single reduction: the two products are summed in the
+  // same accumulators before each round's Montgomery step. Output < 2p when a*b + c*d < p*2^260
+  // (e.g. all inputs below 4p: 32p^2 < p*2^260 for p < 2^255). The kernel of the lane-wise Fp2
+  // product: c0 = a0*b0 + (2p - a1)*b1, c1 = a0*b1 + a1*b0.
+  DEPINFER_INLINE static Vec52 MulSum2(const Vec52& a, const Vec52& b, const Vec52& c, const Vec52& d) {
+    const Consts& k = C();
+    const __m512i zero = _mm512_setzero_si512();
+    __m512i t0 = zero, t1 = zero, t2 = zero, t3 = zero, t4 = zero, t5 = zero;
+    for (int i = 0; i < 5; ++i) {
+      const __m512i bi = b.l[i];
+      const __m512i di = d.l[i];
+      t0 = _mm512_madd52lo_epu64(t0, a.l[0], bi);
+      t1 = _mm512_madd52hi_epu64(t1, a.l[0], bi);
+      t1 = _mm512_madd52lo_epu64(t1, a.l[1], bi);
+      t2 = _mm512_madd52hi_epu64(t2, a.l[1], bi);
+      t2 = _mm512_madd52lo_epu64(t2, a.l[2], bi);
+      t3 = _mm512_madd52hi_epu64(t3, a.l[2], bi);
+      t3 = _mm512_madd52lo_epu64(t3, a.l[3], bi);
+      t4 = _mm512_madd52hi_epu64(t4, a.l[3], bi);
+      t4 = _mm512_madd52lo_epu64(t4, a.l[4], bi);
+      t5 = _mm512_madd52hi_epu64(t5, a.l[4], bi);
+      t0 = _mm512_madd52lo_epu64(t0, c.l[0], di);
+      t1 = _mm512_madd52hi_epu64(t1, c.l[0], di);
+      t1 = _mm512_madd52lo_epu64(t1, c.l[1], di);
+      t2 = _mm512_madd52hi_epu64(t2, c.l[1], di);
+      t2 = _mm512_madd52lo_epu64(t2, c.l[2], di);
+      t3 = _mm512_madd52hi_epu64(t3, c.l[2], di);
+      t3 = _mm512_madd52lo_epu64(t3, c.l[3], di);
+      t4 = _mm512_madd52hi_epu64(t4, c.l[3], di);
+      t4 = _mm512_madd52lo_epu64(t4, c.l[4], di);
+      t5 = _mm512_madd52hi_epu64(t5, c.l[4], di);
+      // Accumulators stay below 2^58 (six 52-bit terms per column per round, five rounds), so
+      // as in Mul the low 52 bits of t0 are exact and give the reduction digit.
+      const __m512i m = _mm512_madd52lo_epu64(zero, t0, k.pinv);
+      t0 = _mm512_madd52lo_epu64(t0, m, k.p[0]);
+      t1 = _mm512_madd52hi_epu64(t1, m, k.p[0]);
+      t1 = _mm512_madd52lo_epu64(t1, m, k.p[1]);
+      t2 = _mm512_madd52hi_epu64(t2, m, k.p[1]);
+      t2 = _mm512_madd52lo_epu64(t2, m, k.p[2]);
+      t3 = _mm512_madd52hi_epu64(t3, m, k.p[2]);
+      t3 = _mm512_madd52lo_epu64(t3, m, k.p[3]);
+      t4 = _mm512_madd52hi_epu64(t4, m, k.p[3]);
+      t4 = _mm512_madd52lo_epu64(t4, m, k.p[4]);
+      t5 = _mm512_madd52hi_epu64(t5, m, k.p[4]);
+      t0 = _mm512_add_epi64(t1, _mm512_srli_epi64(t0, 52));
+      t1 = t2;
+      t2 = t3;
+      t3 = t4;
+      t4 = t5;
+      t5 = zero;
+    }
+    Vec52 r;
+    r.l[0] = t0;
+    r.l[1] = t1;
+    r.l[2] = t2;
+    r.l[3] = t3;
+    r.l[4] = t4;
+    Normalize(r);
+    return r;
+  }
+
   // a + b (no reduction): inputs < 2p give < 4p.
   DEPINFER_INLINE static Vec52 Add(const Vec52& a, const Vec52& b) {
     Vec52 r;

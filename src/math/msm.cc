@@ -43,10 +43,14 @@ struct MsmCostModel {
 };
 constexpr MsmCostModel kScalarModel{6.0, 200.0, 256, 2048};
 constexpr MsmCostModel kIfmaModel{3.0, 200.0, 512, 1024};
+// G2 on IFMA: the same relative costs, but fewer accumulators pay (summing a window is scalar
+// Jacobian Fp2 arithmetic): measured single-threaded at 2^14 points, c = 10 with 512
+// accumulators beat the G1 choice (c = 11, 1024) by ~9%; at 2^16 both pick c = 11.
+constexpr MsmCostModel kIfmaG2Model{3.0, 200.0, 512, 512};
 
 int ChooseWindowBits(std::size_t n, std::size_t bits, const MsmCostModel& m);
 
-// Whether the G1 MSM takes the AVX-512 IFMA path (DEPINFER_MSM_SCALAR=1 forces the portable one).
+// Whether the MSMs take the AVX-512 IFMA path (DEPINFER_MSM_SCALAR=1 forces the portable one).
 bool UseIfma() {
 #ifdef DEPINFER_HAVE_IFMA
   static const bool scalar_only = std::getenv("DEPINFER_MSM_SCALAR") != nullptr;
@@ -220,40 +224,226 @@ class AffineBucketWindow {
 
 
 #ifdef DEPINFER_HAVE_IFMA
-// The batch-affine window on AVX-512 IFMA for G1: eight additions at a time, one per vector
-// lane, each lane its own chain of the batch inversion. Accumulators and points are held as
-// canonical 52-bit limbs in R' = 2^260 Montgomery form (see fp52x8.h), so lanes gather them by
-// index. Same results as AffineBucketWindow bit for bit after conversion (tests compare the
-// MSM with the naive sum either way).
-class IfmaG1Window {
- public:
-  using V = Ifma52<Fp>;
-  using J = G1;
+// Eight lanes of a coordinate field element on AVX-512 IFMA: K = 1 for G1 (Fp), K = 2 for G2
+// (Fp2 = Fp[u]/(u^2 + 1), component k the coefficient of u^k). Each component is a Vec52 in
+// the R' = 2^260 Montgomery form of fp52x8.h; in memory a coordinate is 5K canonical limbs.
+template <int K>
+struct Lane {
+  Vec52 c[K];
+};
 
-  // pts52: 10 limbs per point (x then y), converted once per MSM.
-  IfmaG1Window(std::span<const G1Affine> points, const std::vector<u64>& pts52,
-               std::size_t buckets, std::size_t splits)
+// Lane arithmetic. Value ranges per component, as in fp52x8.h: gathered values are canonical
+// (< p), Sub of canonical values is < 3p, Mul and Square return < 2p, Canonical takes < 4p.
+struct LaneOps {
+  using V = Ifma52<Fp>;
+
+  static Vec52 Zero() {
+    Vec52 z;
+    for (int j = 0; j < 5; ++j) z.l[j] = _mm512_setzero_si512();
+    return z;
+  }
+
+  template <int K>
+  static Lane<K> One() {
+    Lane<K> r;
+    r.c[0] = V::Broadcast(V::C().one);
+    for (int k = 1; k < K; ++k) r.c[k] = Zero();
+    return r;
+  }
+  template <int K>
+  static Lane<K> Sub(const Lane<K>& a, const Lane<K>& b) {
+    Lane<K> r;
+    for (int k = 0; k < K; ++k) r.c[k] = V::Sub(a.c[k], b.c[k]);
+    return r;
+  }
+  template <int K>
+  static Lane<K> Canonical(const Lane<K>& a) {
+    Lane<K> r;
+    for (int k = 0; k < K; ++k) r.c[k] = V::Canonical(a.c[k]);
+    return r;
+  }
+  template <int K>
+  static Lane<K> NegateMasked(const Lane<K>& a, __mmask8 m) {
+    Lane<K> r;
+    for (int k = 0; k < K; ++k) r.c[k] = V::NegateMasked(a.c[k], m);
+    return r;
+  }
+  // a in lanes of `take_a`, b elsewhere.
+  template <int K>
+  static Lane<K> Blend(__mmask8 take_a, const Lane<K>& a, const Lane<K>& b) {
+    Lane<K> r;
+    for (int k = 0; k < K; ++k) {
+      for (int j = 0; j < 5; ++j) r.c[k].l[j] = _mm512_mask_blend_epi64(take_a, b.c[k].l[j], a.c[k].l[j]);
+    }
+    return r;
+  }
+  // Lanes where a == b (both canonical).
+  template <int K>
+  static __mmask8 Equal(const Lane<K>& a, const Lane<K>& b) {
+    __mmask8 m = 0xff;
+    for (int k = 0; k < K; ++k) m &= V::Equal(a.c[k], b.c[k]);
+    return m;
+  }
+  // a * b for components of a <= 2p and of b < 4p; result < 2p. Fp2 with two double products
+  // sharing one reduction each: (a0 + a1 u)(b0 + b1 u) = (a0 b0 - a1 b1) + (a0 b1 + a1 b0) u.
+  static Lane<1> Mul(const Lane<1>& a, const Lane<1>& b) { return {{V::Mul(a.c[0], b.c[0])}}; }
+  static Lane<2> Mul(const Lane<2>& a, const Lane<2>& b) {
+    const Vec52 neg_a1 = V::Sub(Zero(), a.c[1]);  // 2p - a1, in (0, 2p]
+    return {{V::MulSum2(a.c[0], b.c[0], neg_a1, b.c[1]), V::MulSum2(a.c[0], b.c[1], a.c[1], b.c[0])}};
+  }
+  // a^2 for components of a < 2p; result < 2p. Fp2: (a0 + a1)(a0 - a1) + 2 a0 a1 u.
+  static Lane<1> Square(const Lane<1>& a) { return {{V::Mul(a.c[0], a.c[0])}}; }
+  static Lane<2> Square(const Lane<2>& a) {
+    return {{V::Mul(V::Add(a.c[0], a.c[1]), V::Sub(a.c[0], a.c[1])), V::Mul(V::Add(a.c[0], a.c[0]), a.c[1])}};
+  }
+  // Canonical a - b - c for a < 2p and canonical b, c: a + 2p - (b + c) < 4p. (Two Subs in a
+  // row, (a - b + 2p) - c + 2p, can reach 6p, past what Canonical reduces; a non-canonical x
+  // then breaks the x-equality test and the next additions' ranges.)
+  template <int K>
+  static Lane<K> SubSum(const Lane<K>& a, const Lane<K>& b, const Lane<K>& c) {
+    Lane<K> r;
+    for (int k = 0; k < K; ++k) r.c[k] = V::Canonical(V::Sub(a.c[k], V::Add(b.c[k], c.c[k])));
+    return r;
+  }
+
+  // Memory: a coordinate is 5K limbs at base[index + offset ...], index per lane.
+  template <int K>
+  static Lane<K> Gather(const u64* base, __m512i index, int offset) {
+    Lane<K> r;
+    for (int k = 0; k < K; ++k) {
+      for (int j = 0; j < 5; ++j) {
+        __m512i idx = _mm512_add_epi64(index, _mm512_set1_epi64(offset + 5 * k + j));
+        r.c[k].l[j] = _mm512_i64gather_epi64(idx, reinterpret_cast<const long long*>(base), 8);
+      }
+    }
+    return r;
+  }
+  template <int K>
+  static void Scatter(u64* base, __m512i index, int offset, const Lane<K>& v, __mmask8 m) {
+    for (int k = 0; k < K; ++k) {
+      for (int j = 0; j < 5; ++j) {
+        __m512i idx = _mm512_add_epi64(index, _mm512_set1_epi64(offset + 5 * k + j));
+        _mm512_mask_i64scatter_epi64(reinterpret_cast<long long*>(base), m, idx, v.c[k].l[j], 8);
+      }
+    }
+  }
+
+  // Scalar conversions of one coordinate.
+  static void ToLimbs(const Fp& f, u64* out) { V::ToLimbs(f, out); }
+  static void ToLimbs(const Fp2& f, u64* out) {
+    V::ToLimbs(f.c0, out);
+    V::ToLimbs(f.c1, out + 5);
+  }
+  template <class F>
+  static F FromLimbs(const u64* in) {
+    if constexpr (std::is_same_v<F, Fp>) {
+      return V::FromLimbs(in);
+    } else {
+      return F{V::FromLimbs(in), V::FromLimbs(in + 5)};
+    }
+  }
+  // -y on canonical limbs, canonical (0 stays 0), for each of the K components.
+  template <int K>
+  static void NegateLimbs(const u64* y, u64* out) {
+    const u64* p = V::C().p_limbs;
+    for (int k = 0; k < K; ++k) {
+      const u64* yk = y + 5 * k;
+      u64* ok = out + 5 * k;
+      if ((yk[0] | yk[1] | yk[2] | yk[3] | yk[4]) == 0) {
+        for (int j = 0; j < 5; ++j) ok[j] = 0;
+        continue;
+      }
+      std::int64_t borrow = 0;
+      for (int j = 0; j < 5; ++j) {
+        std::int64_t d = static_cast<std::int64_t>(p[j]) - static_cast<std::int64_t>(yk[j]) + borrow;
+        borrow = d >> 52;
+        ok[j] = static_cast<u64>(d) & V::kMask;
+      }
+    }
+  }
+
+  // The inverses of eight nonzero lane values (components < 2p), canonical. Fp: one scalar
+  // batch inversion of the lanes. Fp2: 1/(a + bu) = (a - bu) / (a^2 + b^2), the eight norms
+  // inverted as one batch.
+  template <int K>
+  static Lane<K> Invert(const Lane<K>& x) {
+    alignas(64) u64 limbs[K][5][8];
+    for (int k = 0; k < K; ++k) {
+      Vec52 c = V::Canonical(x.c[k]);
+      for (int j = 0; j < 5; ++j) _mm512_store_si512(limbs[k][j], c.l[j]);
+    }
+    Fp comp[K][8];
+    for (int k = 0; k < K; ++k) {
+      for (int i = 0; i < 8; ++i) {
+        u64 l[5] = {limbs[k][0][i], limbs[k][1][i], limbs[k][2][i], limbs[k][3][i], limbs[k][4][i]};
+        comp[k][i] = V::FromLimbs(l);
+      }
+    }
+    if constexpr (K == 1) {
+      Fp::BatchInverseVartime(comp[0]);
+    } else {
+      Fp norm[8];
+      for (int i = 0; i < 8; ++i) norm[i] = comp[0][i].Square() + comp[1][i].Square();
+      Fp::BatchInverseVartime(norm);
+      for (int i = 0; i < 8; ++i) {
+        comp[0][i] *= norm[i];
+        comp[1][i] = -(comp[1][i] * norm[i]);
+      }
+    }
+    Lane<K> r;
+    for (int k = 0; k < K; ++k) {
+      for (int i = 0; i < 8; ++i) {
+        u64 l[5];
+        V::ToLimbs(comp[k][i], l);
+        for (int j = 0; j < 5; ++j) limbs[k][j][i] = l[j];
+      }
+      for (int j = 0; j < 5; ++j) r.c[k].l[j] = _mm512_load_si512(limbs[k][j]);
+    }
+    return r;
+  }
+};
+
+// The batch-affine window on AVX-512 IFMA, for G1 (Fp lanes) and G2 (Fp2 lanes): eight
+// additions at a time, one per vector lane, each lane its own chain of the batch inversion.
+// Accumulators and points are held as canonical 52-bit limbs in R' = 2^260 Montgomery form
+// (see fp52x8.h), so lanes gather them by index. Same sums as AffineBucketWindow (the portable
+// reference); tests compare both paths with the naive sum and with each other.
+template <class Cfg>
+class IfmaWindow {
+ public:
+  using F = typename Cfg::F;
+  using A = AffinePoint<Cfg>;
+  using J = JacobianPoint<Cfg>;
+  static constexpr int K = std::is_same_v<F, Fp2> ? 2 : 1;
+  using L = Lane<K>;
+  static constexpr int kCoord = 5 * K;      // limbs per coordinate
+  static constexpr int kPoint = 2 * kCoord;  // limbs per point: x then y
+
+  // pts52: kPoint limbs per point, converted once per MSM.
+  IfmaWindow(std::span<const A> points, const std::vector<u64>& pts52, std::size_t buckets,
+             std::size_t splits)
       : points_(points),
         pts52_(pts52),
         splits_(splits),
         batch_limit_(BatchLimit(kBatch, buckets * splits)),
-        acc_(buckets * splits * 10),
+        acc_(buckets * splits * kPoint),
         filled_(buckets * splits, 0),
         busy_(buckets * splits, 0),
-        overflow_(buckets * splits, J::Infinity()) {
+        overflow_(buckets * splits, J::Infinity()),
+        steps_(kBatch / kLanes) {
     pending_.reserve(kBatch);
   }
 
   void Add(std::size_t value, std::uint32_t point, bool negate) {
     std::size_t b = (value - 1) * splits_ + (round_robin_++ & (splits_ - 1));
     if (!filled_[b]) {
-      const u64* src = &pts52_[static_cast<std::size_t>(point) * 10];
-      u64* dst = &acc_[b * 10];
-      for (int j = 0; j < 5; ++j) dst[j] = src[j];
+      const u64* src = &pts52_[static_cast<std::size_t>(point) * kPoint];
+      u64* dst = &acc_[b * kPoint];
+      for (int j = 0; j < kCoord; ++j) dst[j] = src[j];
       if (negate) {
-        NegateLimbs(src + 5, dst + 5);
+        LaneOps::NegateLimbs<K>(src + kCoord, dst + kCoord);
       } else {
-        for (int j = 5; j < 10; ++j) dst[j] = src[j];
+        for (int j = kCoord; j < kPoint; ++j) dst[j] = src[j];
       }
       filled_[b] = 1;
       return;
@@ -269,7 +459,8 @@ class IfmaG1Window {
       for (std::size_t s = 0; s < splits_; ++s) {
         std::size_t b = v * splits_ + s;
         if (filled_[b]) {
-          running = running.AddMixed(G1Affine::FromXY(V::FromLimbs(&acc_[b * 10]), V::FromLimbs(&acc_[b * 10 + 5])));
+          const u64* a = &acc_[b * kPoint];
+          running = running.AddMixed(A::FromXY(LaneOps::FromLimbs<F>(a), LaneOps::FromLimbs<F>(a + kCoord)));
         }
         if (!overflow_[b].IsInfinity()) running += overflow_[b];
       }
@@ -285,6 +476,13 @@ class IfmaG1Window {
     std::uint32_t bucket;
     std::uint32_t point;
     bool negate;
+  };
+  // Per step (eight lanes) of the current batch: the forward pass's inputs, reused by the
+  // backward pass.
+  struct Step {
+    L denom, prefix, ax, px;
+    __m512i bidx, pidx;
+    __mmask8 neg, valid, special;
   };
 
   // Puts an addition into the current batch; one whose accumulator is already in the batch
@@ -303,48 +501,22 @@ class IfmaG1Window {
     if (pending_.size() == batch_limit_) Flush();
   }
 
-  static void NegateLimbs(const u64* y, u64* out) {
-    // p - y on canonical limbs (y != 0 for points of odd order).
-    const u64* p = V::C().p_limbs;
-    std::int64_t borrow = 0;
-    for (int j = 0; j < 5; ++j) {
-      std::int64_t d = static_cast<std::int64_t>(p[j]) - static_cast<std::int64_t>(y[j]) + borrow;
-      borrow = d >> 52;
-      out[j] = static_cast<u64>(d) & V::kMask;
-    }
-  }
-
-  Vec52 Gather(const u64* base, __m512i index10, int offset) const {
-    Vec52 v;
-    for (int j = 0; j < 5; ++j) {
-      __m512i idx = _mm512_add_epi64(index10, _mm512_set1_epi64(offset + j));
-      v.l[j] = _mm512_i64gather_epi64(idx, reinterpret_cast<const long long*>(base), 8);
-    }
-    return v;
-  }
-  void Scatter(u64* base, __m512i index10, int offset, const Vec52& v, __mmask8 m) {
-    for (int j = 0; j < 5; ++j) {
-      __m512i idx = _mm512_add_epi64(index10, _mm512_set1_epi64(offset + j));
-      _mm512_mask_i64scatter_epi64(reinterpret_cast<long long*>(base), m, idx, v.l[j], 8);
-    }
-  }
-
-  // Lane indices (bucket*10, point*10), negate mask and valid mask of step s.
-  void StepIndices(std::size_t s, __m512i* bidx, __m512i* pidx, __mmask8* neg, __mmask8* valid) const {
+  // Lane indices (bucket and point, in limbs), negate mask and valid mask of step s.
+  void StepIndices(std::size_t s, Step& st) const {
     alignas(64) long long bi[kLanes] = {}, pi[kLanes] = {};
     __mmask8 n = 0, v = 0;
     for (std::size_t k = 0; k < kLanes; ++k) {
       std::size_t e = s * kLanes + k;
       if (e >= pending_.size()) continue;
-      bi[k] = static_cast<long long>(pending_[e].bucket) * 10;
-      pi[k] = static_cast<long long>(pending_[e].point) * 10;
+      bi[k] = static_cast<long long>(pending_[e].bucket) * kPoint;
+      pi[k] = static_cast<long long>(pending_[e].point) * kPoint;
       v = static_cast<__mmask8>(v | (1u << k));
       if (pending_[e].negate) n = static_cast<__mmask8>(n | (1u << k));
     }
-    *bidx = _mm512_load_si512(bi);
-    *pidx = _mm512_load_si512(pi);
-    *neg = n;
-    *valid = v;
+    st.bidx = _mm512_load_si512(bi);
+    st.pidx = _mm512_load_si512(pi);
+    st.neg = n;
+    st.valid = v;
   }
 
   void Flush() {
@@ -356,63 +528,43 @@ class IfmaG1Window {
       return;
     }
     const std::size_t steps = (n + kLanes - 1) / kLanes;
-    const Vec52 one = V::Broadcast(V::C().one);
+    const L one = LaneOps::One<K>();
     // Forward: denominators x_P - x_acc and per-lane prefix products. Lanes whose x coordinates
     // agree (doubling or cancellation, rare) are left to the Jacobian path.
-    Vec52 product = one;
+    L product = one;
     __mmask8 special_any = 0;
     for (std::size_t s = 0; s < steps; ++s) {
-      StepIndices(s, &bidx_[s], &pidx_[s], &neg_[s], &valid_[s]);
-      const __mmask8 valid = valid_[s];
-      const Vec52 ax = ax_[s] = Gather(acc_.data(), bidx_[s], 0);
-      const Vec52 px = px_[s] = Gather(pts52_.data(), pidx_[s], 0);
-      __mmask8 special = static_cast<__mmask8>(V::Equal(ax, px) & valid);
-      __mmask8 use = static_cast<__mmask8>(valid & ~special);
-      Vec52 d = V::Sub(px, ax);
-      for (int j = 0; j < 5; ++j) d.l[j] = _mm512_mask_blend_epi64(use, one.l[j], d.l[j]);
-      denoms_[s] = d;
-      prefix_[s] = product;
-      special_[s] = special;
-      special_any |= special;
-      product = V::Mul(product, d);
+      Step& st = steps_[s];
+      StepIndices(s, st);
+      st.ax = LaneOps::Gather<K>(acc_.data(), st.bidx, 0);
+      st.px = LaneOps::Gather<K>(pts52_.data(), st.pidx, 0);
+      st.special = static_cast<__mmask8>(LaneOps::Equal(st.ax, st.px) & st.valid);
+      const __mmask8 use = static_cast<__mmask8>(st.valid & ~st.special);
+      st.denom = LaneOps::Blend(use, LaneOps::Sub(st.px, st.ax), one);
+      st.prefix = product;
+      special_any |= st.special;
+      product = LaneOps::Mul(product, st.denom);
     }
     // Invert the eight lane products with one scalar inversion.
-    alignas(64) u64 limbs[5][kLanes];
-    for (int j = 0; j < 5; ++j) _mm512_store_si512(limbs[j], product.l[j]);
-    Fp lane[kLanes];
-    for (std::size_t k = 0; k < kLanes; ++k) {
-      u64 l[5] = {limbs[0][k], limbs[1][k], limbs[2][k], limbs[3][k], limbs[4][k]};
-      // product < 2p: canonicalise before leaving the vector domain.
-      lane[k] = V::FromLimbs(l);
-    }
-    Fp::BatchInverseVartime(lane);
-    for (std::size_t k = 0; k < kLanes; ++k) {
-      u64 l[5];
-      V::ToLimbs(lane[k], l);
-      for (int j = 0; j < 5; ++j) limbs[j][k] = l[j];
-    }
-    Vec52 inv;
-    for (int j = 0; j < 5; ++j) inv.l[j] = _mm512_load_si512(limbs[j]);
+    L inv = LaneOps::Invert(product);
     // Backward: peel off each step's inverse and finish its additions.
     for (std::size_t s = steps; s-- > 0;) {
-      const __m512i bidx = bidx_[s];
-      Vec52 d_inv = V::Mul(inv, prefix_[s]);
-      inv = V::Mul(inv, denoms_[s]);
-      __mmask8 update = static_cast<__mmask8>(valid_[s] & ~special_[s]);
-      const Vec52& ax = ax_[s];
-      const Vec52& px = px_[s];
-      Vec52 ay = Gather(acc_.data(), bidx, 5);
-      Vec52 py = V::NegateMasked(Gather(pts52_.data(), pidx_[s], 5), neg_[s]);
-      Vec52 lambda = V::Mul(V::Sub(py, ay), d_inv);
-      Vec52 x3 = V::Canonical(V::Sub(V::Sub(V::Mul(lambda, lambda), ax), px));
-      Vec52 y3 = V::Canonical(V::Sub(V::Mul(lambda, V::Sub(ax, x3)), ay));
-      Scatter(acc_.data(), bidx, 0, x3, update);
-      Scatter(acc_.data(), bidx, 5, y3, update);
+      const Step& st = steps_[s];
+      L d_inv = LaneOps::Mul(inv, st.prefix);
+      inv = LaneOps::Mul(inv, st.denom);
+      const __mmask8 update = static_cast<__mmask8>(st.valid & ~st.special);
+      L ay = LaneOps::Gather<K>(acc_.data(), st.bidx, kCoord);
+      L py = LaneOps::NegateMasked(LaneOps::Gather<K>(pts52_.data(), st.pidx, kCoord), st.neg);
+      L lambda = LaneOps::Mul(d_inv, LaneOps::Sub(py, ay));
+      L x3 = LaneOps::SubSum(LaneOps::Square(lambda), st.ax, st.px);
+      L y3 = LaneOps::Canonical(LaneOps::Sub(LaneOps::Mul(lambda, LaneOps::Sub(st.ax, x3)), ay));
+      LaneOps::Scatter(acc_.data(), st.bidx, 0, x3, update);
+      LaneOps::Scatter(acc_.data(), st.bidx, kCoord, y3, update);
     }
     for (std::size_t e = 0; e < n; ++e) {
       const Entry& en = pending_[e];
       busy_[en.bucket] = 0;
-      if (special_any && (special_[e / kLanes] >> (e % kLanes) & 1)) {
+      if (special_any && (steps_[e / kLanes].special >> (e % kLanes) & 1)) {
         overflow_[en.bucket] = overflow_[en.bucket].AddMixed(en.negate ? -points_[en.point] : points_[en.point]);
       }
     }
@@ -422,7 +574,7 @@ class IfmaG1Window {
     for (const Entry& e : waiting) Enqueue(e);
   }
 
-  std::span<const G1Affine> points_;
+  std::span<const A> points_;
   const std::vector<u64>& pts52_;
   std::size_t splits_;
   std::size_t batch_limit_;
@@ -433,16 +585,7 @@ class IfmaG1Window {
   std::vector<J> overflow_;
   std::vector<Entry> pending_;
   std::vector<Entry> deferred_;
-  // Per step of the current batch: the forward pass's inputs, reused by the backward pass.
-  Vec52 denoms_[kBatch / kLanes];
-  Vec52 prefix_[kBatch / kLanes];
-  Vec52 ax_[kBatch / kLanes];
-  Vec52 px_[kBatch / kLanes];
-  __m512i bidx_[kBatch / kLanes];
-  __m512i pidx_[kBatch / kLanes];
-  __mmask8 neg_[kBatch / kLanes];
-  __mmask8 valid_[kBatch / kLanes];
-  __mmask8 special_[kBatch / kLanes];
+  std::vector<Step> steps_;
 };
 #endif
 
@@ -455,16 +598,14 @@ JacobianPoint<Cfg> AccumulateWindow(std::span<const AffinePoint<Cfg>> points,
                                     const std::int32_t* digits, std::size_t values,
                                     std::size_t splits) {
 #ifdef DEPINFER_HAVE_IFMA
-  if constexpr (std::is_same_v<Cfg, G1Cfg>) {
-    if (!pts52.empty()) {
-      IfmaG1Window buckets(points, pts52, values, splits);
-      for (std::size_t i = 0; i < idx.size(); ++i) {
-        std::int32_t d = digits[i];
-        if (d > 0) buckets.Add(static_cast<std::size_t>(d), idx[i], false);
-        if (d < 0) buckets.Add(static_cast<std::size_t>(-d), idx[i], true);
-      }
-      return buckets.Finish();
+  if (!pts52.empty()) {
+    IfmaWindow<Cfg> buckets(points, pts52, values, splits);
+    for (std::size_t i = 0; i < idx.size(); ++i) {
+      std::int32_t d = digits[i];
+      if (d > 0) buckets.Add(static_cast<std::size_t>(d), idx[i], false);
+      if (d < 0) buckets.Add(static_cast<std::size_t>(-d), idx[i], true);
     }
+    return buckets.Finish();
   }
 #endif
   (void)pts52;
@@ -477,38 +618,39 @@ JacobianPoint<Cfg> AccumulateWindow(std::span<const AffinePoint<Cfg>> points,
   return buckets.Finish();
 }
 
-// The points in the IFMA layout (10 limbs each, indexed like `points`), or nothing when the
+// The points in the IFMA layout (kPoint limbs each, indexed like `points`), or nothing when the
 // vector path does not apply. Set DEPINFER_MSM_SCALAR=1 to force the portable path.
 template <class Cfg>
 std::vector<u64> PrepareIfmaPoints(std::span<const AffinePoint<Cfg>> points,
-                                   const std::vector<std::uint32_t>& idx) {
+                                   const std::vector<std::uint32_t>& idx, bool vector_path) {
   std::vector<u64> out;
 #ifdef DEPINFER_HAVE_IFMA
-  if constexpr (std::is_same_v<Cfg, G1Cfg>) {
-    if (!UseIfma()) return out;
-    out.resize(points.size() * 10);
+  if (!vector_path) return out;
+  constexpr std::size_t kPoint = IfmaWindow<Cfg>::kPoint;
+  constexpr std::size_t kCoord = IfmaWindow<Cfg>::kCoord;
+  out.resize(points.size() * kPoint);
 #pragma omp parallel for schedule(static) if (idx.size() > 4096)
-    for (std::size_t k = 0; k < idx.size(); ++k) {
-      std::size_t i = idx[k];
-      Ifma52<Fp>::ToLimbs(points[i].x, &out[i * 10]);
-      Ifma52<Fp>::ToLimbs(points[i].y, &out[i * 10 + 5]);
-    }
+  for (std::size_t k = 0; k < idx.size(); ++k) {
+    std::size_t i = idx[k];
+    LaneOps::ToLimbs(points[i].x, &out[i * kPoint]);
+    LaneOps::ToLimbs(points[i].y, &out[i * kPoint + kCoord]);
   }
 #endif
   (void)points;
   (void)idx;
+  (void)vector_path;
   return out;
 }
 
 template <class Cfg>
 JacobianPoint<Cfg> Pippenger(std::span<const AffinePoint<Cfg>> points,
                              const std::vector<Scalar>& scalars,
-                             const std::vector<std::uint32_t>& idx, std::size_t bits) {
+                             const std::vector<std::uint32_t>& idx, std::size_t bits,
+                             bool vector_path) {
   using J = JacobianPoint<Cfg>;
   const std::size_t n = idx.size();
   if (n == 0) return J::Infinity();
-  const bool vector_path = std::is_same_v<Cfg, G1Cfg> && UseIfma();
-  const MsmCostModel plan = vector_path ? kIfmaModel : kScalarModel;
+  const MsmCostModel plan = !vector_path ? kScalarModel : std::is_same_v<Cfg, G1Cfg> ? kIfmaModel : kIfmaG2Model;
   const int c = ChooseWindowBits(n, bits, plan);
   const std::size_t windows = (bits + 1 + static_cast<std::size_t>(c) - 1) / static_cast<std::size_t>(c);
   std::vector<std::int32_t> digits(n * windows);
@@ -516,7 +658,7 @@ JacobianPoint<Cfg> Pippenger(std::span<const AffinePoint<Cfg>> points,
   for (std::size_t i = 0; i < n; ++i) SignedDigits(scalars[idx[i]], c, windows, &digits[i], n);
 
   std::vector<J> window_sums(windows, J::Infinity());
-  std::vector<u64> pts52 = PrepareIfmaPoints<Cfg>(points, idx);
+  std::vector<u64> pts52 = PrepareIfmaPoints<Cfg>(points, idx, vector_path);
 #pragma omp parallel for schedule(dynamic, 1)
   for (std::size_t w = 0; w < windows; ++w) {
     // Windows whose digits span few values (the top one) spread each value over several
@@ -539,7 +681,7 @@ JacobianPoint<Cfg> Pippenger(std::span<const AffinePoint<Cfg>> points,
 
 template <class Cfg>
 Status MsmImpl(std::span<const AffinePoint<Cfg>> points, std::span<const Fr> scalars,
-               JacobianPoint<Cfg>* out) {
+               JacobianPoint<Cfg>* out, MsmPath path) {
   using J = JacobianPoint<Cfg>;
   if (points.size() != scalars.size()) {
     return Status::InvalidArgument("MSM needs as many scalars as points (got " +
@@ -568,7 +710,7 @@ Status MsmImpl(std::span<const AffinePoint<Cfg>> points, std::span<const Fr> sca
   if (rest.size() < kNaiveBelow) {
     for (std::uint32_t i : rest) sum += J::FromAffine(points[i]).ScalarMulVartime(ints[i]);
   } else {
-    sum += Pippenger<Cfg>(points, ints, rest, bits);
+    sum += Pippenger<Cfg>(points, ints, rest, bits, path == MsmPath::kAuto && UseIfma());
   }
   *out = sum;
   return Status::Ok();
@@ -602,11 +744,19 @@ int MsmWindowBits(std::size_t n, std::size_t bits) {
 }
 
 Status MsmG1(std::span<const G1Affine> points, std::span<const Fr> scalars, G1* out) {
-  return MsmImpl<G1Cfg>(points, scalars, out);
+  return MsmImpl<G1Cfg>(points, scalars, out, MsmPath::kAuto);
 }
 
 Status MsmG2(std::span<const G2Affine> points, std::span<const Fr> scalars, G2* out) {
-  return MsmImpl<G2Cfg>(points, scalars, out);
+  return MsmImpl<G2Cfg>(points, scalars, out, MsmPath::kAuto);
+}
+
+Status MsmG1(std::span<const G1Affine> points, std::span<const Fr> scalars, G1* out, MsmPath path) {
+  return MsmImpl<G1Cfg>(points, scalars, out, path);
+}
+
+Status MsmG2(std::span<const G2Affine> points, std::span<const Fr> scalars, G2* out, MsmPath path) {
+  return MsmImpl<G2Cfg>(points, scalars, out, path);
 }
 
 }  // namespace depinfer::math::bn254

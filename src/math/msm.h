@@ -24,7 +24,14 @@ namespace depinfer::math::bn254 {
 Status MsmG1(std::span<const G1Affine> points, std::span<const Fr> scalars, G1* out);
 Status MsmG2(std::span<const G2Affine> points, std::span<const Fr> scalars, G2* out);
 
-// The window width the G1 cost model picks for n points with scalars of `bits` bits (exposed for
+// The same with the bucket accumulator chosen: kAuto is what the two above use (the AVX-512 IFMA
+// one where built, unless DEPINFER_MSM_SCALAR=1 is set), kPortable the plain reference one.
+// For tests and benchmarks comparing the two in one process.
+enum class MsmPath { kAuto, kPortable };
+Status MsmG1(std::span<const G1Affine> points, std::span<const Fr> scalars, G1* out, MsmPath path);
+Status MsmG2(std::span<const G2Affine> points, std::span<const Fr> scalars, G2* out, MsmPath path);
+
+// The window width the cost model of the default path picks for n points with scalars of `bits` bits (exposed for
 // tests and benchmarks).
 int MsmWindowBits(std::size_t n, std::size_t bits);
 

@@ -12,12 +12,17 @@ constexpr char kCharset[] = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
 constexpr std::uint32_t kBech32mConst = 0x2bc830a3;
 constexpr std::uint32_t kBech32Const = 1;  // BIP-173; recognised only to name the error
 
-// -1 for characters outside the charset; index otherwise. Expects lowercase.
+// -1 for characters outside the charset; index otherwise. Expects lowercase. Compares with all
+// 32 characters and selects by mask, so the time does not depend on c (viewing keys are secret).
 int CharValue(char c) {
-  for (int i = 0; i < 32; ++i) {
-    if (kCharset[i] == c) return i;
+  std::uint32_t found = 0, value = 0;
+  for (std::uint32_t i = 0; i < 32; ++i) {
+    std::uint32_t diff = static_cast<std::uint8_t>(kCharset[i] ^ c);
+    std::uint32_t eq = static_cast<std::uint32_t>((static_cast<std::uint64_t>(diff) - 1) >> 32);
+    value |= eq & i;
+    found |= eq;
   }
-  return -1;
+  return found ? static_cast<int>(value) : -1;
 }
 
 std::uint32_t PolyMod(std::span<const std::uint8_t> values) {
@@ -27,9 +32,7 @@ std::uint32_t PolyMod(std::span<const std::uint8_t> values) {
   for (std::uint8_t v : values) {
     std::uint32_t top = chk >> 25;
     chk = ((chk & 0x1ffffff) << 5) ^ v;
-    for (int i = 0; i < 5; ++i) {
-      if ((top >> i) & 1) chk ^= kGen[i];
-    }
+    for (int i = 0; i < 5; ++i) chk ^= (0u - ((top >> i) & 1)) & kGen[i];  // no branch
   }
   return chk;
 }

@@ -18,8 +18,9 @@
 //
 // Encoders write lowercase. Decoders accept all-lowercase or all-uppercase (never mixed) and
 // return the human-readable part in lowercase. Decoders leave their outputs untouched on error.
-// Nothing here is secret-dependent in a way that matters for addresses; viewing-key strings go
-// through the same code, which runs in time depending only on their length and validity.
+// Viewing-key strings (secrets) go through the same code, so the character decoding and the
+// checksum use masks instead of branches or table look-ups indexed by the characters: a valid
+// string's decoding time depends on its length only.
 #pragma once
 
 #include <cstddef>

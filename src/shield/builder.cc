@@ -18,6 +18,7 @@ struct TransactionBuilder::Plan {
   std::uint64_t fee = 0;
   TransparentLeg leg;
   const AccountSigner* signer = nullptr;
+  U128 in = 0;  // the inputs' total
 };
 
 namespace {
@@ -152,24 +153,31 @@ static Status FillInputs(const SpendingKey& from, std::span<const SpendableNote>
   return Status::Ok();
 }
 
+Status TransactionBuilder::Begin(const SpendingKey& from, std::span<const SpendableNote> notes,
+                                 const Fr& asset, std::uint64_t amount, std::uint64_t fee,
+                                 Plan* plan, BuiltTransaction* built, bool* merge) const {
+  if (amount > UINT64_MAX - fee) return Status::InvalidArgument("amount plus fee exceed 2^64 - 1");
+  std::vector<std::size_t> chosen;
+  DEPINFER_RETURN_IF_ERROR(ChooseNotes(notes, amount + fee, fee, &chosen, merge));
+  plan->sk = from.sk();
+  plan->asset = asset;
+  plan->fee = fee;
+  DEPINFER_RETURN_IF_ERROR(FillInputs(from, notes, chosen, asset, &plan->inputs, &plan->root, &plan->in));
+  built->spent = chosen;
+  return Status::Ok();
+}
+
 Status TransactionBuilder::Pay(const SpendingKey& from, std::span<const SpendableNote> notes,
                                const Address& to, const Fr& asset, std::uint64_t amount,
                                std::uint64_t fee, std::span<const std::uint8_t> memo,
                                BuiltTransaction* out) const {
   DEPINFER_RETURN_IF_ERROR(CheckMemo(memo));
-  if (amount > UINT64_MAX - fee) return Status::InvalidArgument("amount plus fee exceed 2^64 - 1");
-  std::vector<std::size_t> chosen;
-  bool merge = false;
-  DEPINFER_RETURN_IF_ERROR(ChooseNotes(notes, amount + fee, fee, &chosen, &merge));
   Plan plan;
-  plan.sk = from.sk();
-  plan.asset = asset;
-  plan.fee = fee;
-  U128 in = 0;
-  DEPINFER_RETURN_IF_ERROR(FillInputs(from, notes, chosen, asset, &plan.inputs, &plan.root, &in));
-  const Address self = from.address();
   BuiltTransaction built;
-  built.spent = chosen;
+  bool merge = false;
+  DEPINFER_RETURN_IF_ERROR(Begin(from, notes, asset, amount, fee, &plan, &built, &merge));
+  const U128 in = plan.in;
+  const Address self = from.address();
   if (merge) {
     // The two largest notes become one for the payer; the payment follows once it is applied.
     built.complete = false;
@@ -217,23 +225,16 @@ Status TransactionBuilder::Withdraw(const SpendingKey& from, std::span<const Spe
                                     const AccountKey& account, const Fr& asset,
                                     std::uint64_t amount, std::uint64_t fee,
                                     BuiltTransaction* out) const {
-  if (amount > UINT64_MAX - fee) return Status::InvalidArgument("amount plus fee exceed 2^64 - 1");
-  std::vector<std::size_t> chosen;
+  Plan plan;
+  BuiltTransaction built;
   bool merge = false;
-  DEPINFER_RETURN_IF_ERROR(ChooseNotes(notes, amount + fee, fee, &chosen, &merge));
+  DEPINFER_RETURN_IF_ERROR(Begin(from, notes, asset, amount, fee, &plan, &built, &merge));
   if (merge) {
     // Merge first (the same step a payment takes); the withdrawal follows once it is applied.
     return Pay(from, notes, from.address(), asset, amount, fee, {}, out);
   }
-  Plan plan;
-  plan.sk = from.sk();
-  plan.asset = asset;
-  plan.fee = fee;
-  U128 in = 0;
-  DEPINFER_RETURN_IF_ERROR(FillInputs(from, notes, chosen, asset, &plan.inputs, &plan.root, &in));
+  const U128 in = plan.in;
   const Address self = from.address();
-  BuiltTransaction built;
-  built.spent = chosen;
   built.change = static_cast<std::uint64_t>(in - amount - fee);
   plan.outputs = {NewNote(asset, built.change, self), NewNote(asset, 0, self)};
   plan.recipients = {self, self};

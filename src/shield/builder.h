@@ -65,6 +65,11 @@ class TransactionBuilder {
 
  private:
   struct Plan;
+  // Chooses the notes for amount + fee and starts the plan: the payer's key, the inputs, the
+  // root. *merge when a merge step must come first.
+  Status Begin(const SpendingKey& from, std::span<const SpendableNote> notes, const Fr& asset,
+               std::uint64_t amount, std::uint64_t fee, Plan* plan, BuiltTransaction* built,
+               bool* merge) const;
   Status Build(const Plan& plan, BuiltTransaction* out) const;
 
   const JoinSplitKeys& keys_;

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include <sodium.h>
+
 #include "base/status.h"
 #include "math/bn254.h"
 
@@ -40,6 +42,25 @@ class ByteWriter {
   }
   std::vector<std::uint8_t> out_;
 };
+
+// Hex digits (either case) of at most max_len bytes into *out; errors name `what`.
+inline Status HexDecode(std::string_view hex, std::size_t max_len, const char* what,
+                        std::vector<std::uint8_t>* out) {
+  if (hex.size() % 2 != 0 || hex.size() / 2 > max_len) {
+    return Status::InvalidArgument(std::string(what) + ": bad hex length");
+  }
+  std::vector<std::uint8_t> b(hex.size() / 2);
+  if (!hex.empty()) {  // sodium_hex2bin is not to be given an empty, null buffer
+    std::size_t n = 0;
+    const char* end = nullptr;
+    if (sodium_hex2bin(b.data(), b.size(), hex.data(), hex.size(), nullptr, &n, &end) != 0 ||
+        n != b.size() || end != hex.data() + hex.size()) {
+      return Status::InvalidArgument(std::string(what) + ": not hex digits");
+    }
+  }
+  *out = std::move(b);
+  return Status::Ok();
+}
 
 // Every read fails with a message naming `what` when the input is short or non-canonical.
 class ByteReader {

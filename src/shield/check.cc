@@ -111,32 +111,17 @@ Verdict CheckStateful(const Transaction& tx, const StateView& state) {
 Verdict ApplyTransaction(const Transaction& tx, const AccountKey& fee_account, MutableState* state) {
   Verdict v = CheckStateful(tx, *state);
   if (!v.ok()) return v;
-  // Work out every balance first, so an overflow rejects before anything changes. The deposit
-  // account, the withdrawal account and the fee account may coincide.
-  std::vector<std::pair<AccountKey, std::uint64_t>> balances;
-  auto balance = [&](const AccountKey& a) -> std::uint64_t& {
-    for (auto& [k, b] : balances) {
-      if (k == a) return b;
-    }
-    balances.emplace_back(a, state->Balance(a, tx.asset));
-    return balances.back().second;
-  };
-  auto credit = [&](const AccountKey& a, std::uint64_t amount) {
-    std::uint64_t& b = balance(a);
-    if (b > UINT64_MAX - amount) return false;
-    b += amount;
-    return true;
-  };
-  if (tx.leg.kind == LegKind::kDeposit) balance(tx.leg.account) -= tx.leg.amount;
-  if (tx.leg.kind == LegKind::kWithdrawal && !credit(tx.leg.account, tx.leg.amount)) {
+  BalanceChanges balances(*state, tx.asset);
+  if (tx.leg.kind == LegKind::kDeposit) balances.Debit(tx.leg.account, tx.leg.amount);
+  if (tx.leg.kind == LegKind::kWithdrawal && !balances.Credit(tx.leg.account, tx.leg.amount)) {
     return Verdict::Reject(Rule::kBalanceOverflow, "the withdrawal would overflow the account");
   }
-  if (tx.fee != 0 && !credit(fee_account, tx.fee)) {
+  if (tx.fee != 0 && !balances.Credit(fee_account, tx.fee)) {
     return Verdict::Reject(Rule::kBalanceOverflow, "the fee would overflow the fee account");
   }
   for (const Fr& nf : tx.nullifiers) state->SpendNullifier(nf);
   state->AppendOutputs(tx);
-  for (const auto& [account, b] : balances) state->SetBalance(account, tx.asset, b);
+  balances.WriteTo(state);
   if (tx.leg.kind == LegKind::kDeposit) state->SetNonce(tx.leg.account, tx.leg.nonce + 1);
   return {};
 }

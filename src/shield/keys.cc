@@ -9,6 +9,7 @@
 
 #include "shield/bech32m.h"
 #include "shield/sodium_once.h"
+#include "shield/x25519_batch.h"
 
 namespace depinfer::shield {
 namespace {
@@ -151,6 +152,11 @@ Status ViewingKey::SharedSecret(const X25519Key& epk, X25519Key* shared) const {
   *shared = s;
   sodium_memzero(s.data(), s.size());
   return Status::Ok();
+}
+
+void ViewingKey::SharedSecrets(std::span<const X25519Key> epks, std::span<X25519Key> shared,
+                               std::span<std::uint8_t> ok) const {
+  X25519Batch(secret_, epks, shared, ok);
 }
 
 std::string ViewingKey::Encode(Network network) const {

@@ -82,6 +82,11 @@ class ViewingKey {
   // shared = X25519(view secret, epk). Fails (shared untouched) when epk has small order,
   // i.e. the result would be all zeros. Constant time in the secret.
   Status SharedSecret(const X25519Key& epk, X25519Key* shared) const;
+  // The same for many ephemeral keys at once (eight per AVX-512 IFMA pass, shield/x25519_batch.h):
+  // shared[i] = X25519(view secret, epks[i]); ok[i] = 0 when epks[i] has small order (shared[i]
+  // is then all zeros). Preconditions: shared and ok have epks.size() entries.
+  void SharedSecrets(std::span<const X25519Key> epks, std::span<X25519Key> shared,
+                     std::span<std::uint8_t> ok) const;
 
   // bech32m text "dpivk1..." / "dptvk1...". This string is a secret: whoever has it sees every
   // incoming note. The caller should wipe it when done.

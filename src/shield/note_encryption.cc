@@ -167,12 +167,22 @@ Status TryDecryptNote(const ViewingKey& vk, const Fr& cm, const EncryptedNote& e
   }
   X25519Key shared;
   DEPINFER_RETURN_IF_ERROR(vk.SharedSecret(enc.epk, &shared));
+  Status st = TryDecryptNoteWithShared(vk, shared, cm, enc, out);
+  sodium_memzero(shared.data(), shared.size());
+  return st;
+}
+
+Status TryDecryptNoteWithShared(const ViewingKey& vk, const X25519Key& shared, const Fr& cm,
+                                const EncryptedNote& enc, DecryptedNote* out) {
+  if (enc.ciphertext.size() != kNoteCiphertextBytes) {
+    return Status::InvalidArgument("note ciphertext must be " +
+                                   std::to_string(kNoteCiphertextBytes) + " bytes, got " +
+                                   std::to_string(enc.ciphertext.size()));
+  }
   if (ViewTag(shared) != enc.view_tag) {
-    sodium_memzero(shared.data(), shared.size());
     return Status::NotFound("output is not addressed to this viewing key");
   }
   Key key = NoteKey(shared, enc.epk, vk.view_public());
-  sodium_memzero(shared.data(), shared.size());
   const auto ad = CmBytes(cm);
   const std::uint8_t nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES] = {};
   std::uint8_t pt[kNotePlaintextBytes];

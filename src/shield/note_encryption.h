@@ -93,4 +93,10 @@ Status TEST_EncryptNoteWithEphemeral(const Note& note, std::span<const std::uint
 Status TryDecryptNote(const ViewingKey& vk, const Fr& cm, const EncryptedNote& enc,
                       DecryptedNote* out);
 
+// The part of TryDecryptNote after the X25519, for callers that computed shared =
+// X25519(view secret, enc.epk) in bulk (ViewingKey::SharedSecrets; the scanner). Same results,
+// except that small-order epks must have been filtered out by the caller.
+Status TryDecryptNoteWithShared(const ViewingKey& vk, const X25519Key& shared, const Fr& cm,
+                                const EncryptedNote& enc, DecryptedNote* out);
+
 }  // namespace depinfer::shield

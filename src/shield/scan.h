@@ -1,8 +1,9 @@
 // Scanning: a wallet trial-decrypts every new output of the pool with its viewing key to find
 // the notes sent to it. Almost all outputs are someone else's, so the cost per output is one
 // X25519 (the shared secret) plus one BLAKE2b (the view tag), and only 1 in 256 foreign outputs
-// goes on to an authenticated decryption. Outputs are independent, so the work is spread over
-// all cores with OpenMP.
+// goes on to an authenticated decryption. The X25519s of 64 outputs at a time go through the
+// eight-lane AVX-512 IFMA kernel (shield/x25519_batch.h; libsodium where IFMA is missing), and
+// the groups are spread over all cores with OpenMP.
 #pragma once
 
 #include <cstddef>

@@ -34,6 +34,38 @@ class MutableState : public StateView {
   virtual void SetNonce(const AccountKey& account, std::uint64_t nonce) = 0;
 };
 
+// The balance changes of one transaction, worked out before any is written, so a transaction
+// that would overflow a balance is rejected before it changes anything. The accounts it
+// touches (payer, payee, fee account) may coincide.
+class BalanceChanges {
+ public:
+  BalanceChanges(const StateView& state, const Fr& asset) : state_(state), asset_(asset) {}
+  // Precondition: the account holds at least `amount` (checked by the stateful rules).
+  void Debit(const AccountKey& account, std::uint64_t amount) { Of(account) -= amount; }
+  // False (and nothing credited) when the balance would pass 2^64 - 1.
+  bool Credit(const AccountKey& account, std::uint64_t amount) {
+    std::uint64_t& b = Of(account);
+    if (b > UINT64_MAX - amount) return false;
+    b += amount;
+    return true;
+  }
+  void WriteTo(MutableState* state) const {
+    for (const auto& [account, b] : balances_) state->SetBalance(account, asset_, b);
+  }
+
+ private:
+  std::uint64_t& Of(const AccountKey& account) {
+    for (auto& [k, b] : balances_) {
+      if (k == account) return b;
+    }
+    balances_.emplace_back(account, state_.Balance(account, asset_));
+    return balances_.back().second;
+  }
+  const StateView& state_;
+  Fr asset_;
+  std::vector<std::pair<AccountKey, std::uint64_t>> balances_;
+};
+
 // An encrypted output as a wallet scans it: its leaf position, commitment and ciphertext.
 struct OutputRecord {
   std::uint64_t position = 0;

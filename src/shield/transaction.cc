@@ -210,19 +210,7 @@ std::string FieldHex(const Fr& x) {
 
 Status FromHex(const Json& j, const char* what, std::size_t max_len, std::vector<std::uint8_t>* out) {
   if (!j.is_string()) return Status::InvalidArgument(std::string(what) + " must be a hex string");
-  const std::string& s = j.get_ref<const std::string&>();
-  if (s.size() % 2 != 0 || s.size() / 2 > max_len) {
-    return Status::InvalidArgument(std::string(what) + ": bad hex length");
-  }
-  std::vector<std::uint8_t> b(s.size() / 2);
-  std::size_t n = 0;
-  const char* end = nullptr;
-  if (sodium_hex2bin(b.data(), b.size(), s.data(), s.size(), nullptr, &n, &end) != 0 ||
-      n != b.size() || end != s.data() + s.size()) {
-    return Status::InvalidArgument(std::string(what) + ": not lowercase/uppercase hex digits");
-  }
-  *out = std::move(b);
-  return Status::Ok();
+  return HexDecode(j.get_ref<const std::string&>(), max_len, what, out);
 }
 
 template <std::size_t N>

@@ -65,6 +65,8 @@ TYPED_TEST(Fp52Test, KernelsMatchScalarField) {
     // Lazy inputs (up to 4p) into Mul: (a + b) * (a - b).
     auto lazy = Store<F>(V::Mul(V::Add(va, vb), V::Sub(va, vb)));
     auto neg = Store<F>(V::NegateMasked(va, 0x55));
+    // a*b + (a+b)*(a-b) with one reduction, lazy inputs in the second product.
+    auto sum2 = Store<F>(V::MulSum2(va, vb, V::Add(va, vb), V::Sub(va, vb)));
     F via8[8];
     V::Store8(V::Load8(a), via8);
     for (int i = 0; i < 8; ++i) {
@@ -73,6 +75,7 @@ TYPED_TEST(Fp52Test, KernelsMatchScalarField) {
       EXPECT_EQ(diff[i], a[i] - b[i]);
       EXPECT_EQ(lazy[i], (a[i] + b[i]) * (a[i] - b[i]));
       EXPECT_EQ(neg[i], (i % 2 == 0) ? -a[i] : a[i]);
+      EXPECT_EQ(sum2[i], a[i] * b[i] + (a[i] + b[i]) * (a[i] - b[i]));
       EXPECT_EQ(via8[i], a[i]);
     }
     EXPECT_EQ(V::Equal(va, va), 0xff);

@@ -1,0 +1,206 @@
+// Load generator for the settlement node in embedded mode (issue 8's figures): pre-made valid
+// shielded transactions (deposits from distinct funded accounts, each proven once and cached on
+// disk), submitted over HTTP to a depinferd child process by concurrent clients.
+//
+//   build/release/bench/node/node_load [--txs 2000] [--clients 32] [--rate 0] [--runs 3]
+//
+// Each run starts a fresh node (new state folder), submits every transaction with
+// POST /v1/tx?wait=10000 (the answer comes when its block is committed, so each request's
+// duration is its submit-to-final latency), and reports applied tx/s (transactions / time from
+// the first submission to the last final answer), latency p50/p99 and the node's peak memory.
+// --rate R paces submissions at R tx/s in total (moderate load); 0 submits as fast as the
+// clients go.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "api/node_client.h"
+#include "app/node.h"
+#include "app/wallet_ops.h"
+#include "ledger/codec.h"
+#include "snark/formats/snarkjs_json.h"
+#include "snark/groth16/zkey_import.h"
+
+namespace depinfer {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using math::bn254::Fr;
+constexpr char kKeys[] = "dev:4242424242424242424242424242424242424242424242424242424242424242";
+constexpr char kChain[] = "depinfer-load";
+
+shield::AccountSigner Account(std::uint32_t i) {
+  std::array<std::uint8_t, 32> seed{};
+  for (int k = 0; k < 4; ++k) seed[k] = static_cast<std::uint8_t>(i >> (8 * k));
+  seed[31] = 0x5a;
+  return shield::AccountSigner(seed);
+}
+
+std::string Arg(int argc, char** argv, const char* name, const char* def) {
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::string(argv[i]) == name) return argv[i + 1];
+  }
+  return def;
+}
+
+long PeakRssKb(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(f, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+
+int Main(int argc, char** argv) {
+  const int n = std::stoi(Arg(argc, argv, "--txs", "2000"));
+  const int clients = std::stoi(Arg(argc, argv, "--clients", "32"));
+  const double rate = std::stod(Arg(argc, argv, "--rate", "0"));
+  const int runs = std::stoi(Arg(argc, argv, "--runs", "3"));
+  const std::string work = Arg(argc, argv, "--dir", "build/bench-node");
+  std::filesystem::create_directories(work);
+
+  std::unique_ptr<shield::JoinSplitKeys> keys;
+  if (!app::LoadProvingKeys(kKeys, &keys).ok()) return 1;
+  // Genesis: n funded accounts, a root window wide enough that the empty tree's root (which
+  // every cached deposit names) stays valid for the whole run.
+  ledger::Genesis g;
+  g.chain_id = kChain;
+  g.vk_hash = ledger::VerifyingKeyHash(keys->verifying_key());
+  g.fee_account = shield::AccountKey{7};
+  g.root_window = ledger::kMaxRootWindow;
+  for (int i = 0; i < n; ++i) g.allocations.push_back({Account(static_cast<std::uint32_t>(i)).account(), Fr::Zero(), 1000});
+  if (!app::WriteFileAtomic(work + "/genesis.json", g.ToJson()).ok()) return 1;
+  if (!app::WriteFileAtomic(work + "/vk.json", snark::formats::WriteVerificationKeyJson(
+                                                  snark::groth16::ToSnarkjs(keys->verifying_key()))).ok()) {
+    return 1;
+  }
+
+  // The transactions, proven once and cached.
+  const std::string cache = work + "/deposits.bin";  // deposit i is from account i: any prefix is valid
+  std::vector<ledger::Tx> txs;
+  {
+    std::ifstream in(cache, std::ios::binary);
+    std::uint32_t len;
+    std::uintmax_t good = 0;
+    while (in.read(reinterpret_cast<char*>(&len), 4) && len < (1u << 20)) {
+      std::vector<std::uint8_t> b(len);
+      if (!in.read(reinterpret_cast<char*>(b.data()), len)) break;
+      ledger::Tx tx;
+      if (!ledger::DecodeTx(b, &tx).ok()) break;
+      txs.push_back(std::move(tx));
+      good += 4 + len;
+    }
+    in.close();
+    // A run killed while writing leaves a partial record: cut it off.
+    if (std::filesystem::exists(cache)) std::filesystem::resize_file(cache, good);
+  }
+  if (static_cast<int>(txs.size()) > n) txs.resize(static_cast<std::size_t>(n));
+  if (static_cast<int>(txs.size()) < n) {
+    // Resumes a partial cache: each proven transaction is appended as soon as it exists.
+    const shield::TransactionBuilder builder(*keys, kChain);
+    std::array<std::uint8_t, shield::kSeedBytes> seed{};
+    seed.fill(3);
+    const shield::SpendingKey to = shield::SpendingKey::FromSeed(seed);
+    const Fr empty_root = shield::Frontier().Root();
+    std::ofstream out(cache, std::ios::binary | std::ios::app);
+    const auto t0 = Clock::now();
+    const int first = static_cast<int>(txs.size());
+    for (int i = first; i < n; ++i) {
+      shield::BuiltTransaction b;
+      const Status st = builder.Deposit(Account(static_cast<std::uint32_t>(i)), 0, to.address(), Fr::Zero(),
+                                        1000, 1, empty_root, {}, &b);
+      if (!st.ok()) {
+        std::fprintf(stderr, "prove: %s\n", st.ToString().c_str());
+        return 1;
+      }
+      txs.push_back(ledger::Tx::Shielded(b.tx));
+      const auto bytes = ledger::EncodeTx(txs.back());
+      const std::uint32_t len = static_cast<std::uint32_t>(bytes.size());
+      out.write(reinterpret_cast<const char*>(&len), 4);
+      out.write(reinterpret_cast<const char*>(bytes.data()), len);
+      out.flush();
+      const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+      std::fprintf(stderr, "\rproving %d/%d (%.0f s, %.0f s left)   ", i + 1, n, s,
+                   s / (i + 1 - first) * (n - i - 1));
+    }
+    std::fprintf(stderr, "\n");
+  }
+
+  std::printf("| run | txs | clients | offered tx/s | applied tx/s | p50 ms | p99 ms | node peak RSS MB |\n"
+              "| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+  for (int run = 0; run < runs; ++run) {
+    std::filesystem::remove_all(work + "/state");
+    app::NodeConfig c;
+    c.data_dir = work + "/state";
+    c.genesis = work + "/genesis.json";
+    c.verifying_key = work + "/vk.json";
+    c.api_port = 20000 + static_cast<int>(getpid() % 20000);
+    if (!app::WriteFileAtomic(work + "/node.toml", c.ToToml()).ok()) return 1;
+    const pid_t pid = fork();
+    if (pid == 0) {
+      const std::string port = std::to_string(c.api_port);
+      const std::string cfg = work + "/node.toml";
+      execl(DEPINFERD_BIN, DEPINFERD_BIN, "--config", cfg.c_str(), "--port", port.c_str(), nullptr);
+      _exit(127);
+    }
+    const std::string url = "http://127.0.0.1:" + std::to_string(c.api_port);
+    std::unique_ptr<api::NodeClient> probe;
+    api::NodeClient::Connect(url, &probe);
+    for (int i = 0; i < 400; ++i) {
+      api::NodeState s;
+      if (probe->State(&s).ok()) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    std::vector<double> latency(txs.size(), -1);
+    std::atomic<int> next{0}, failed{0};
+    const auto start = Clock::now();
+    std::vector<std::thread> threads;
+    for (int k = 0; k < clients; ++k) {
+      threads.emplace_back([&] {
+        std::unique_ptr<api::NodeClient> cl;
+        api::NodeClient::Connect(url, &cl);
+        for (int i; (i = next.fetch_add(1)) < static_cast<int>(txs.size());) {
+          if (rate > 0) std::this_thread::sleep_until(start + std::chrono::duration<double>(i / rate));
+          const auto t = Clock::now();
+          api::TxStatus st;
+          if (!cl->Submit(txs[i], 10'000, &st).ok() || st.status != "final" || !st.applied) {
+            failed.fetch_add(1);
+            continue;
+          }
+          latency[i] = std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    const double secs = std::chrono::duration<double>(Clock::now() - start).count();
+    const long rss = PeakRssKb(pid);
+    kill(pid, SIGTERM);
+    waitpid(pid, nullptr, 0);
+    std::vector<double> ok;
+    for (double l : latency) {
+      if (l >= 0) ok.push_back(l);
+    }
+    std::sort(ok.begin(), ok.end());
+    auto pct = [&](double q) { return ok.empty() ? 0.0 : ok[std::min(ok.size() - 1, static_cast<std::size_t>(q * ok.size()))]; };
+    std::printf("| %d | %zu | %d | %s | %.0f | %.1f | %.1f | %.0f |\n", run + 1, ok.size(), clients,
+                rate > 0 ? std::to_string(static_cast<int>(rate)).c_str() : "max",
+                static_cast<double>(ok.size()) / secs, pct(0.5), pct(0.99), static_cast<double>(rss) / 1024);
+    std::fflush(stdout);
+    if (failed > 0) std::fprintf(stderr, "run %d: %d transactions not final and applied\n", run + 1, failed.load());
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace depinfer
+
+int main(int argc, char** argv) { return depinfer::Main(argc, argv); }
