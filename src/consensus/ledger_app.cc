@@ -331,7 +331,10 @@ Status LedgerApp::FinalizeBlock(const abci::RequestFinalizeBlock& req,
   raw.reserve(static_cast<std::size_t>(req.txs_size()));
   for (const std::string& s : req.txs()) raw.emplace_back(s.begin(), s.end());
   ledger::BlockResult result;
-  DEPINFER_RETURN_IF_ERROR(ledger_.ApplyRawBlock(height, raw, &result));
+  // Prepared, not written: CometBFT saves the block's results after this call and only then
+  // sends Commit. Writing here would leave the ledger a block ahead of CometBFT's records if
+  // the process died in between, and the node could not restart.
+  DEPINFER_RETURN_IF_ERROR(ledger_.PrepareRawBlock(height, raw, &result));
   std::uint64_t applied = 0;
   for (const ledger::TxOutcome& o : result.outcomes) {
     abci::ExecTxResult* r = res->add_tx_results();
@@ -356,8 +359,10 @@ Status LedgerApp::FinalizeBlock(const abci::RequestFinalizeBlock& req,
 }
 
 Status LedgerApp::Commit(const abci::RequestCommit&, abci::ResponseCommit* res) {
-  // The block is already durable (ApplyRawBlock's synced write). What the mempool held is
-  // rechecked by CometBFT against the new state and refills the shadow.
+  // The block finalized last becomes durable here (one synced write); a crash before it leaves
+  // the ledger at the previous height and CometBFT replays the block on restart. What the
+  // mempool held is rechecked by CometBFT against the new state and refills the shadow.
+  if (ledger_.has_prepared()) DEPINFER_RETURN_IF_ERROR(ledger_.CommitPrepared());
   shadow_ = std::make_unique<ledger::Mempool>(1'000'000);
   const std::uint64_t h = ledger_.height();
   if (options_.retain_blocks > 0 && h > options_.retain_blocks) {

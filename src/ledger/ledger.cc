@@ -557,23 +557,78 @@ BlockCheck Ledger::CheckRawBlock(std::span<const std::vector<std::uint8_t>> raw)
   return CheckImpl(txs, &forced);
 }
 
+// A block's write and the head it moves to, between PrepareImpl and CommitLocked.
+struct Ledger::Prepared {
+  std::uint64_t height = 0;
+  rocksdb::WriteBatch batch;
+  Hash32 root{}, nf_acc{}, acct_acc{};
+  shield::Frontier tree;
+  std::deque<Fr> roots;
+};
+
 Status Ledger::ApplyRawBlock(std::uint64_t height, std::span<const std::vector<std::uint8_t>> raw,
                              BlockResult* out) {
+  std::lock_guard<std::mutex> apply(apply_mu_);
   std::vector<Tx> txs;
   std::vector<Verdict> forced;
   std::vector<TxId> ids;
   DecodeRaw(raw, &txs, &forced, &ids);
-  return ApplyImpl(height, txs, &forced, &ids, out);
+  DEPINFER_RETURN_IF_ERROR(PrepareImpl(height, txs, &forced, &ids, out));
+  return CommitLocked();
 }
 
 Status Ledger::ApplyBlock(std::uint64_t height, std::span<const Tx> txs, BlockResult* out) {
-  return ApplyImpl(height, txs, nullptr, nullptr, out);
+  std::lock_guard<std::mutex> apply(apply_mu_);
+  DEPINFER_RETURN_IF_ERROR(PrepareImpl(height, txs, nullptr, nullptr, out));
+  return CommitLocked();
 }
 
-Status Ledger::ApplyImpl(std::uint64_t height, std::span<const Tx> txs,
-                         const std::vector<Verdict>* forced, const std::vector<TxId>* ids,
-                         BlockResult* out) {
+Status Ledger::PrepareRawBlock(std::uint64_t height, std::span<const std::vector<std::uint8_t>> raw,
+                               BlockResult* out) {
   std::lock_guard<std::mutex> apply(apply_mu_);
+  std::vector<Tx> txs;
+  std::vector<Verdict> forced;
+  std::vector<TxId> ids;
+  DecodeRaw(raw, &txs, &forced, &ids);
+  return PrepareImpl(height, txs, &forced, &ids, out);
+}
+
+Status Ledger::CommitPrepared() {
+  std::lock_guard<std::mutex> apply(apply_mu_);
+  return CommitLocked();
+}
+
+bool Ledger::has_prepared() const {
+  std::lock_guard<std::mutex> apply(apply_mu_);
+  return prepared_ != nullptr;
+}
+
+Status Ledger::CommitLocked() {
+  if (!prepared_) return Status::InvalidArgument("no prepared block to commit");
+  Prepared& p = *prepared_;
+  if (TEST_before_write) TEST_before_write();
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync;
+  DEPINFER_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &p.batch), "writing block " + std::to_string(p.height)));
+  {
+    std::unique_lock<std::shared_mutex> lock(mu_);
+    height_ = p.height;
+    state_root_ = p.root;
+    nf_acc_ = p.nf_acc;
+    acct_acc_ = p.acct_acc;
+    frontier_ = std::move(p.tree);
+    roots_ = std::move(p.roots);
+    root_count_.clear();
+    for (const Fr& r : roots_) ++root_count_[FieldBytes(r)];
+  }
+  prepared_.reset();
+  return Status::Ok();
+}
+
+Status Ledger::PrepareImpl(std::uint64_t height, std::span<const Tx> txs,
+                           const std::vector<Verdict>* forced, const std::vector<TxId>* ids,
+                           BlockResult* out) {
+  prepared_.reset();  // a block finalized again (or another one) replaces the one held
   if (height != height_ + 1) {
     return Status::InvalidArgument("block height " + std::to_string(height) + " does not follow " +
                                    std::to_string(height_));
@@ -614,7 +669,8 @@ Status Ledger::ApplyImpl(std::uint64_t height, std::span<const Tx> txs,
   const Hash32 acct_acc = AccountAcc(acct_acc_, ov.balances, ov.nonces);
   const Hash32 root = StateRoot(height, state_root_, tree, nf_acc, acct_acc, TxsHash(res.outcomes));
 
-  rocksdb::WriteBatch batch;
+  auto prepared = std::make_unique<Prepared>();
+  rocksdb::WriteBatch& batch = prepared->batch;
   const std::string h = U64Value(height);
   for (const Hash32& nf : ov.nullifiers) batch.Put(Key(kNullifier, nf), h);
   for (const auto& [k, v] : ov.balances) {
@@ -650,23 +706,13 @@ Status Ledger::ApplyImpl(std::uint64_t height, std::span<const Tx> txs,
                        static_cast<std::uint32_t>(txs.size()), applied_count};
   batch.Put(Key(kBlock, Be64(height)), EncodeBlock(res.info));
   batch.Put(kMetaHead, EncodeHead(height, root, nf_acc, acct_acc, roots, tree));
-
-  if (TEST_before_write) TEST_before_write();
-  rocksdb::WriteOptions wo;
-  wo.sync = options_.sync;
-  DEPINFER_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &batch), "writing block " + std::to_string(height)));
-
-  {
-    std::unique_lock<std::shared_mutex> lock(mu_);
-    height_ = height;
-    state_root_ = root;
-    nf_acc_ = nf_acc;
-    acct_acc_ = acct_acc;
-    frontier_ = std::move(tree);
-    roots_ = std::move(roots);
-    root_count_.clear();
-    for (const Fr& r : roots_) ++root_count_[FieldBytes(r)];
-  }
+  prepared->height = height;
+  prepared->root = root;
+  prepared->nf_acc = nf_acc;
+  prepared->acct_acc = acct_acc;
+  prepared->tree = std::move(tree);
+  prepared->roots = std::move(roots);
+  prepared_ = std::move(prepared);
   if (out != nullptr) *out = std::move(res);
   return Status::Ok();
 }

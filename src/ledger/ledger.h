@@ -153,6 +153,17 @@ class Ledger {
   Status ApplyRawBlock(std::uint64_t height, std::span<const std::vector<std::uint8_t>> txs,
                        BlockResult* out);
 
+  // The same in two steps, for consensus engines that finalize a block before they commit it
+  // (CometBFT: FinalizeBlock, then Commit once it has saved the block's results). Prepare
+  // computes the outcomes and the state root and holds the block's write; CommitPrepared
+  // writes it (one synced write) and moves the head. Until then the committed state is
+  // unchanged, so a crash in between leaves the ledger at the previous height and the engine
+  // replays the block. A new Prepare replaces one not yet committed.
+  Status PrepareRawBlock(std::uint64_t height, std::span<const std::vector<std::uint8_t>> txs,
+                         BlockResult* out);
+  Status CommitPrepared();
+  bool has_prepared() const;
+
   // Test hook: called after the block's batch is built and before it is written.
   std::function<void()> TEST_before_write;
 
@@ -167,8 +178,12 @@ class Ledger {
   // `ids` (when not null): the ids to record instead of txs[i].Id().
   std::vector<Verdict> Stateless(std::span<const Tx> txs, const std::vector<Verdict>* forced);
   BlockCheck CheckImpl(std::span<const Tx> txs, const std::vector<Verdict>* forced);
-  Status ApplyImpl(std::uint64_t height, std::span<const Tx> txs, const std::vector<Verdict>* forced,
-                   const std::vector<TxId>* ids, BlockResult* out);
+  struct Prepared;
+  // Builds the block's write without touching the database; apply_mu_ held.
+  Status PrepareImpl(std::uint64_t height, std::span<const Tx> txs, const std::vector<Verdict>* forced,
+                     const std::vector<TxId>* ids, BlockResult* out);
+  Status CommitLocked();  // apply_mu_ held
+  std::unique_ptr<Prepared> prepared_;  // guarded by apply_mu_
   Status InitGenesis();
   Status LoadHead();
   // Reads of the committed database (no lock needed: RocksDB reads are thread-safe). A
@@ -186,7 +201,7 @@ class Ledger {
   std::unique_ptr<CommittedView> view_;
   rocksdb::DB* db_ = nullptr;
 
-  std::mutex apply_mu_;            // serialises ApplyBlock and CheckBlock
+  mutable std::mutex apply_mu_;    // serialises ApplyBlock and CheckBlock
   mutable std::shared_mutex mu_;   // guards the head below
   std::uint64_t height_ = 0;
   Hash32 state_root_{};

@@ -213,6 +213,32 @@ TEST_F(Transparent, TransfersApplyOrAreRejectedWithTheirRule) {
   EXPECT_EQ(l->state_root(), root);
 }
 
+// CometBFT's order: a block is prepared in FinalizeBlock and written at Commit. Until then the
+// committed state is unchanged, and a process that stops in between reopens at the old height.
+TEST_F(Transparent, PreparedBlockIsWrittenOnlyAtCommit) {
+  const Tx t = SignedTransfer(*alice_, carol_->account(), 10, 0, 0);
+  const std::vector<std::vector<std::uint8_t>> raw = {EncodeTx(t)};
+  {
+    auto l = Open();
+    BlockResult r;
+    ASSERT_TRUE(l->PrepareRawBlock(1, raw, &r).ok());
+    EXPECT_TRUE(r.outcomes[0].applied());
+    EXPECT_EQ(l->height(), 0u);
+    EXPECT_EQ(l->Balance(carol_->account(), Fr::Zero()), 0u);
+    EXPECT_TRUE(l->has_prepared());
+  }  // closed without Commit: as if the process died
+  auto l = Open();
+  EXPECT_EQ(l->height(), 0u);
+  EXPECT_FALSE(l->has_prepared());
+  EXPECT_FALSE(l->CommitPrepared().ok());
+  BlockResult again;
+  ASSERT_TRUE(l->PrepareRawBlock(1, raw, &again).ok());  // CometBFT replays the block
+  ASSERT_TRUE(l->CommitPrepared().ok());
+  EXPECT_EQ(l->height(), 1u);
+  EXPECT_EQ(l->state_root(), again.info.state_root);
+  EXPECT_EQ(l->Balance(carol_->account(), Fr::Zero()), 10u);
+}
+
 TEST_F(Transparent, CheckBlockNamesTheFirstInvalidTransaction) {
   auto l = Open();
   const std::vector<Tx> good = {SignedTransfer(*alice_, carol_->account(), 10, 0, 0),
