@@ -7,7 +7,14 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "api/http_server.h"
+#include "api/node_api.h"
 #include "app/node.h"
+#ifdef DEPINFER_HAVE_COMETBFT
+#include "consensus/cometbft.h"
+#include "consensus/ledger_app.h"
+#include "consensus/testnet.h"
+#endif
 #include "app/wallet_ops.h"
 #include "ledger/codec.h"
 #include "snark/formats/snarkjs_json.h"
@@ -35,6 +42,16 @@ std::string RandomHex() {
 bool FromHex(const std::string& hex, std::uint8_t* out) {
   std::size_t n = 0;
   return hex.size() == 64 && sodium_hex2bin(out, 32, hex.data(), 64, nullptr, &n, nullptr) == 0 && n == 32;
+}
+
+void WaitForSignal() {
+  sigset_t s;
+  sigemptyset(&s);
+  sigaddset(&s, SIGINT);
+  sigaddset(&s, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &s, nullptr);
+  int sig;
+  sigwait(&s, &sig);
 }
 
 int Fail(const char* what, const Status& st) {
@@ -114,13 +131,7 @@ int RunDevnet(const DevnetOptions& o) {
                 url.c_str(), o.dir.c_str(), ledger::Hex(funder.account()).c_str(), url.c_str(),
                 std::string(meta["keys"]).c_str());
     std::fflush(stdout);
-    sigset_t s;
-    sigemptyset(&s);
-    sigaddset(&s, SIGINT);
-    sigaddset(&s, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &s, nullptr);
-    int sig;
-    sigwait(&s, &sig);
+    WaitForSignal();
     node->Stop();
     return 0;
   }
@@ -183,9 +194,102 @@ int RunDevnet(const DevnetOptions& o) {
   return bob->Balance(Fr::Zero()) == 250'000 ? 0 : 1;
 }
 
+
+#ifdef DEPINFER_HAVE_COMETBFT
+struct TestnetOptions {
+  std::string dir = "depinfer-testnet";
+  int validators = 4;
+  int base_port = 26600;
+  int api_port = 7430;
+};
+
+// N validators on loopback: one CometBFT process and one ledger (LedgerApp over ABCI) each, and
+// each validator's HTTP API, so wallets can use any of them.
+int RunTestnet(const TestnetOptions& o) {
+  if (sodium_init() < 0) return 1;
+  if (std::filesystem::exists(o.dir + "/node0")) {
+    std::fprintf(stderr, "testnet: %s already holds a testnet; remove it or choose another --dir\n", o.dir.c_str());
+    return 2;
+  }
+  DevnetOptions d;
+  d.dir = o.dir;
+  nlohmann::json meta;
+  std::unique_ptr<shield::JoinSplitKeys> keys;
+  Status st = Prepare(d, &meta, &keys);
+  if (!st.ok()) return Fail("prepare", st);
+  ledger::Genesis genesis;
+  st = ledger::LoadGenesisFile(o.dir + "/genesis.json", &genesis);
+  if (!st.ok()) return Fail("genesis", st);
+  consensus::TestnetOptions to;
+  to.dir = o.dir + "/nodes";
+  to.validators = o.validators;
+  to.base_port = o.base_port;
+  to.cometbft = consensus::FindCometbft();
+  to.timeout_commit = "150ms";
+  std::vector<consensus::TestnetNode> nodes;
+  st = consensus::LayoutTestnet(to, &nodes);
+  if (st.ok()) st = consensus::PatchGenesis(nodes, genesis.chain_id, genesis.ToJson());
+  if (!st.ok()) return Fail("layout", st);
+  std::vector<std::unique_ptr<ledger::Ledger>> ledgers(nodes.size());
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    st = ledger::Ledger::Open(nodes[i].home + "/ledger", genesis, keys->verifying_key(), {}, &ledgers[i]);
+    if (!st.ok()) return Fail("ledger", st);
+  }
+  MetricsRegistry registry;
+  std::vector<std::unique_ptr<consensus::NodeMetrics>> metrics;
+  std::vector<std::unique_ptr<consensus::CometbftConsensus>> engines(nodes.size());
+  for (std::size_t i = 0; i < nodes.size(); ++i) metrics.push_back(std::make_unique<consensus::NodeMetrics>(&registry));
+  std::unique_ptr<consensus::LocalTestnet> net;
+  st = consensus::LocalTestnet::Start(
+      to.cometbft, nodes,
+      [&](const consensus::TestnetNode& n) -> std::unique_ptr<consensus::AbciApplication> {
+        const std::size_t i = static_cast<std::size_t>(n.index);
+        auto app = std::make_unique<consensus::LedgerApp>(*ledgers[i]);
+        consensus::CometbftConsensus::Options co;
+        co.rpc_port = n.rpc_port;
+        engines[i] = std::make_unique<consensus::CometbftConsensus>(*ledgers[i], metrics[i].get(), app.get(), co);
+        return app;
+      },
+      &net);
+  if (!st.ok()) return Fail("start", st);
+  std::vector<std::unique_ptr<api::HttpServer>> servers;
+  std::printf("Testnet of %zu validators (CometBFT %s) on loopback, chain %s:\n", nodes.size(),
+              DEPINFER_COMETBFT_VERSION, genesis.chain_id.c_str());
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    api::HttpServer::Options so;
+    so.port = static_cast<std::uint16_t>(o.api_port + static_cast<int>(i));
+    servers.push_back(std::make_unique<api::HttpServer>(so));
+    api::RegisterNodeApi(servers.back().get(), ledgers[i].get(), engines[i].get(), &registry, {}, nullptr);
+    st = servers.back()->Start();
+    if (!st.ok()) return Fail("api", st);
+    std::printf("  validator %zu: API http://127.0.0.1:%u  CometBFT RPC %s  home %s\n", i,
+                servers.back()->port(), nodes[i].rpc_url().c_str(), nodes[i].home.c_str());
+  }
+  std::printf("Proving key: %s\nFunded development account seed: %s\nStop with Ctrl-C.\n",
+              std::string(meta["keys"]).c_str(), std::string(meta["funder_seed"]).c_str());
+  std::fflush(stdout);
+  WaitForSignal();
+  for (auto& s : servers) s->Stop();
+  net->Stop();  // cometbft, then the ABCI servers; the engines outlive them
+  for (auto& e : engines) {
+    if (e) e->Stop();
+  }
+  return 0;
+}
+#endif
+
 }  // namespace
 
 void AddDevnetCommand(CLI::App& app, std::function<int()>* run) {
+#ifdef DEPINFER_HAVE_COMETBFT
+  auto t = std::make_shared<TestnetOptions>();
+  CLI::App* tn = app.add_subcommand("testnet", "Run N CometBFT validators with their ledgers on loopback");
+  tn->add_option("--dir", t->dir, "Folder for the validators' homes, keys and genesis")->capture_default_str();
+  tn->add_option("--validators", t->validators, "How many validators")->check(CLI::Range(1, 16))->capture_default_str();
+  tn->add_option("--base-port", t->base_port, "First CometBFT port (each node uses base + 10 i ...)")->capture_default_str();
+  tn->add_option("--api-port", t->api_port, "First validator API port")->capture_default_str();
+  tn->callback([t, run] { *run = [t] { return RunTestnet(*t); }; });
+#endif
   auto o = std::make_shared<DevnetOptions>();
   CLI::App* cmd = app.add_subcommand("devnet", "Run a one-node development network (embedded consensus)");
   cmd->add_option("--dir", o->dir, "Folder for the devnet's state, keys and wallets")->capture_default_str();

@@ -228,6 +228,7 @@ void AddWalletCommands(CLI::App& app, std::function<int()>* run) {
       ->check(CLI::IsMember({"test", "main"}))->capture_default_str();
   auto add = [&](const char* name, const char* help, std::function<int()> fn) {
     CLI::App* c = wallet->add_subcommand(name, help);
+    c->fallthrough();  // --wallet, --node, ... may follow the subcommand's name too
     c->callback([run, fn] { *run = fn; });
     return c;
   };
@@ -258,7 +259,9 @@ void AddWalletCommands(CLI::App& app, std::function<int()>* run) {
   CLI::App* node = app.add_subcommand("node", "Ask a node");
   node->require_subcommand(1);
   node->add_option("--node", o->node, "Node API URL")->capture_default_str();
-  node->add_subcommand("status", "Height, roots and mode")->callback([o, run] { *run = [o] { return NodeStatus(*o); }; });
+  CLI::App* status = node->add_subcommand("status", "Height, roots and mode");
+  status->fallthrough();
+  status->callback([o, run] { *run = [o] { return NodeStatus(*o); }; });
 }
 
 }  // namespace depinfer::app
