@@ -12,6 +12,9 @@ EmbeddedConsensus::EmbeddedConsensus(ledger::Ledger& ledger, NodeMetrics* metric
         ledger::Admission a = mempool_.Add(tx, ledger_.view());
         if (a.added()) {
           board_.Submitted(tx.Id());
+          // Under the producer's lock: a notify between its check and its wait would
+          // otherwise be lost and the block would wait out the idle timeout (50 ms).
+          { std::lock_guard<std::mutex> lock(mu_); }
           wake_.notify_one();
         }
         return a;
