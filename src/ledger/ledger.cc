@@ -569,11 +569,7 @@ struct Ledger::Prepared {
 Status Ledger::ApplyRawBlock(std::uint64_t height, std::span<const std::vector<std::uint8_t>> raw,
                              BlockResult* out) {
   std::lock_guard<std::mutex> apply(apply_mu_);
-  std::vector<Tx> txs;
-  std::vector<Verdict> forced;
-  std::vector<TxId> ids;
-  DecodeRaw(raw, &txs, &forced, &ids);
-  DEPINFER_RETURN_IF_ERROR(PrepareImpl(height, txs, &forced, &ids, out));
+  DEPINFER_RETURN_IF_ERROR(PrepareRawLocked(height, raw, out));
   return CommitLocked();
 }
 
@@ -586,6 +582,11 @@ Status Ledger::ApplyBlock(std::uint64_t height, std::span<const Tx> txs, BlockRe
 Status Ledger::PrepareRawBlock(std::uint64_t height, std::span<const std::vector<std::uint8_t>> raw,
                                BlockResult* out) {
   std::lock_guard<std::mutex> apply(apply_mu_);
+  return PrepareRawLocked(height, raw, out);
+}
+
+Status Ledger::PrepareRawLocked(std::uint64_t height, std::span<const std::vector<std::uint8_t>> raw,
+                                BlockResult* out) {
   std::vector<Tx> txs;
   std::vector<Verdict> forced;
   std::vector<TxId> ids;

@@ -183,6 +183,8 @@ class Ledger {
   Status PrepareImpl(std::uint64_t height, std::span<const Tx> txs, const std::vector<Verdict>* forced,
                      const std::vector<TxId>* ids, BlockResult* out);
   Status CommitLocked();  // apply_mu_ held
+  Status PrepareRawLocked(std::uint64_t height, std::span<const std::vector<std::uint8_t>> raw,
+                          BlockResult* out);  // apply_mu_ held
   std::unique_ptr<Prepared> prepared_;  // guarded by apply_mu_
   Status InitGenesis();
   Status LoadHead();
