@@ -6,6 +6,8 @@
 //     server; all reach the same app hash at every height.
 // Exits 77 (ctest SKIP) when cometbft is not installed (scripts/setup.sh installs it).
 #include <gtest/gtest.h>
+
+#include "test_util.h"
 #include <httplib.h>
 #include <netinet/in.h>
 #include <sodium.h>
@@ -27,6 +29,10 @@
 
 namespace depinfer::consensus {
 namespace {
+
+using testing::DumpLogTail;
+using testing::TempDir;
+using testing::WaitFor;
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
@@ -108,46 +114,8 @@ int64_t Height(int rpc_port) {
   return std::stoll(s["sync_info"]["latest_block_height"].get<std::string>());
 }
 
-bool WaitFor(const std::function<bool()>& done, double seconds) {
-  const auto deadline = std::chrono::steady_clock::now() +
-                        std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return done();
-}
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "depinfer-abci-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    if (std::getenv("DEPINFER_KEEP_TMP") == nullptr) {
-      std::error_code ec;
-      fs::remove_all(path_, ec);
-    } else {
-      std::fprintf(stderr, "kept %s\n", path_.c_str());
-    }
-  }
-  const std::string& path() const { return path_; }
 
- private:
-  std::string path_;
-};
-
-void DumpLogTail(const std::string& path) {
-  std::ifstream in(path);
-  std::vector<std::string> lines;
-  std::string line;
-  while (std::getline(in, line)) lines.push_back(line);
-  std::fprintf(stderr, "---- last lines of %s ----\n", path.c_str());
-  for (size_t i = lines.size() > 30 ? lines.size() - 30 : 0; i < lines.size(); ++i) {
-    std::fprintf(stderr, "%s\n", lines[i].c_str());
-  }
-}
 
 // Prints the tail of each log when the test has failed, on any exit from the test body
 // (declare it before the processes, so it runs after they are stopped).
@@ -177,7 +145,7 @@ json Commit(int rpc_port, const std::string& tx) {
 // ---------------------------------------------------------------------------------------------
 
 TEST(Cometbft, SingleNodeCommitsAndResumesAfterRestart) {
-  TempDir tmp;
+  TempDir tmp("depinfer-abci");
   const std::string home = tmp.path() + "/node";
   const std::string state = tmp.path() + "/kv.state";
   LogsOnFailure logs{{home + "/cometbft.log"}};
@@ -297,7 +265,7 @@ TEST(Cometbft, SingleNodeCommitsAndResumesAfterRestart) {
 
 TEST(Cometbft, FourValidatorsAgreeOnTheAppHash) {
   constexpr int kNodes = 4;
-  TempDir tmp;
+  TempDir tmp("depinfer-abci");
   TestnetOptions options;
   options.cometbft = g_cometbft;
   options.dir = tmp.path() + "/testnet";

@@ -13,6 +13,8 @@
 // The transactions are proved once and cached next to this binary (ledger_cmt_fixture.json).
 // Exits 77 (ctest SKIP) when cometbft v0.38 is missing.
 #include <gtest/gtest.h>
+
+#include "test_util.h"
 #include <signal.h>
 #include <unistd.h>
 
@@ -30,6 +32,10 @@
 
 namespace depinfer::consensus::testing {
 namespace {
+
+using testing::DumpLogTail;
+using testing::TempDir;
+using testing::WaitFor;
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
@@ -52,47 +58,10 @@ const ChainFixture& Fixture() {
   return fx;
 }
 
-bool WaitFor(const std::function<bool()>& done, double seconds) {
-  const auto deadline = Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
-  while (Clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return done();
-}
 
 double Since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "depinfer-lcmt-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    if (std::getenv("DEPINFER_KEEP_TMP") == nullptr) {
-      std::error_code ec;
-      fs::remove_all(path_, ec);
-    } else {
-      std::fprintf(stderr, "kept %s\n", path_.c_str());
-    }
-  }
-  const std::string& path() const { return path_; }
 
- private:
-  std::string path_;
-};
-
-void DumpLogTail(const std::string& path) {
-  std::ifstream in(path);
-  std::vector<std::string> lines;
-  std::string line;
-  while (std::getline(in, line)) lines.push_back(line);
-  std::fprintf(stderr, "---- last lines of %s ----\n", path.c_str());
-  for (size_t i = lines.size() > 25 ? lines.size() - 25 : 0; i < lines.size(); ++i) {
-    std::fprintf(stderr, "%s\n", lines[i].c_str());
-  }
-}
 
 // A four-validator net of LedgerNodes; logs dumped on failure, everything killed at the end.
 class Net {
@@ -459,7 +428,7 @@ abci::ResponseCheckTx Check(LedgerApp& app, const std::string& tx, bool recheck 
 
 TEST(LedgerApp, CallsWithoutCometbft) {
   const ChainFixture& fx = Fixture();
-  TempDir tmp;
+  TempDir tmp("depinfer-lcmt");
   std::unique_ptr<ledger::Ledger> l;
   ledger::LedgerOptions lo;
   lo.sync = false;
