@@ -6,19 +6,30 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
+phase() { echo "== [$(( $(date +%s) - start )) s] $*"; }
+# Tests skipped (exit 77) and the reason each printed: a skipped oracle should be noticed.
+skipped() {
+  local log="$1/Testing/Temporary/LastTest.log"
+  [ -f "$log" ] && grep -h "^SKIP" "$log" | sort -u | sed 's/^/   skipped: /' || true
+}
+phase "setup"
 scripts/setup.sh
 
-echo "== release build and tests"
+phase "release build"
 scripts/build.sh release
+phase "test-only Python environment"
 scripts/python_venv.sh build/release
+phase "release tests"
 ctest --test-dir build/release --output-on-failure -j "$(nproc)" --timeout 900
+skipped build/release
 
-echo "== ASan + UBSan build and tests"
+phase "ASan + UBSan build"
 scripts/build.sh asan
+phase "ASan + UBSan tests"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build/asan --output-on-failure -j "$(nproc)" --timeout 1800
 
-echo "== fuzzing the decoders"
+phase "fuzzing the decoders"
 scripts/build.sh fuzz
 seconds=${DEPINFER_FUZZ_SECONDS:-30}
 mkdir -p build/fuzz/corpus/decode build/fuzz/corpus/formats

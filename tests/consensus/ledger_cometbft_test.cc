@@ -721,6 +721,12 @@ int main(int argc, char** argv) {
   std::error_code ec;
   lt::g_self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
   lt::g_cache = std::filesystem::path(lt::g_self).parent_path().string() + "/ledger_cmt_fixture.json";
+  // ctest runs this first (FIXTURES_SETUP) so that parallel tests never prove the same fixture twice.
+  if (argc > 1 && std::string(argv[1]) == "--make-fixture") {
+    lt::Fixture();
+    std::printf("fixture ready: %s\n", lt::g_cache.c_str());
+    return 0;
+  }
   std::string filter;
   for (int i = 1; i < argc; ++i) {
     if (std::string(argv[i]).rfind("--gtest_filter=", 0) == 0) filter = argv[i];

@@ -127,7 +127,8 @@ Status LoadOrMakeFixture(const std::string& cache, std::size_t load_txs, ChainFi
   for (std::uint32_t i = 0; i <= load_txs; ++i) {
     fx.genesis.allocations.push_back({Funder(i)->account(), Fr::Zero(), 1'000'000});
   }
-  const std::string scratch = cache + ".scratch";
+  // Per process: two processes making the fixture at once must not share (or delete) a scratch.
+  const std::string scratch = cache + ".scratch." + std::to_string(::getpid());
   std::error_code ec;
   fs::remove_all(scratch, ec);
   fs::create_directories(scratch);
@@ -202,11 +203,11 @@ Status LoadOrMakeFixture(const std::string& cache, std::size_t load_txs, ChainFi
   j["load"] = json::array();
   for (const ledger::Tx& t : fx.load) j["load"].push_back(ToHex(Encoded(t)));
   {
-    std::ofstream o(cache + ".tmp", std::ios::trunc);
+    std::ofstream o(scratch + ".json", std::ios::trunc);
     o << j.dump();
-    if (!o) return Status::IOError("cannot write " + cache + ".tmp");
+    if (!o) return Status::IOError("cannot write " + scratch + ".json");
   }
-  fs::rename(cache + ".tmp", cache, ec);
+  fs::rename(scratch + ".json", cache, ec);
   if (ec) return Status::IOError("rename " + cache + ": " + ec.message());
   std::fprintf(stderr, "fixture: %zu transactions proved in %.1f s, cached in %s\n", load_txs + 3,
                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
