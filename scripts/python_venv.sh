@@ -1,23 +1,18 @@
 #!/usr/bin/env bash
-# The test-only Python environment under a build folder: the oracles and clients we did not
-# write (llama-cpp-python as the llama.cpp reference, the official openai client, gguf,
-# tokenizers, numpy). Never used by the product at run time.
+# The test-only Python environment under a build folder: the clients and tools we did not write
+# that the tests run (the official openai client, numpy for the llama.cpp agreement check). All
+# come as wheels, so this is quick. Never used by the product at run time. llama.cpp itself is
+# not built here: its answers are recorded (scripts/llama_reference.sh record).
 #   scripts/python_venv.sh build/release
-# llama-cpp-python compiles llama.cpp from its sdist (pinned; only the library, no multimodal
-# part, tools or tests): several minutes on two cores the first time, then pip's wheel cache
-# makes it quick.
 set -euo pipefail
 build=${1:?usage: scripts/python_venv.sh BUILD_DIR}
 venv="$build/venv"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-if ! "$venv/bin/python" -c "import llama_cpp, numpy, gguf, tokenizers, openai" 2>/dev/null; then
-  echo "python_venv: installing the test oracles into $venv (llama-cpp-python builds from source)"
-  CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}" \
-  CMAKE_ARGS="${CMAKE_ARGS:--DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF}" \
-    "$venv/bin/pip" install --quiet --disable-pip-version-check numpy gguf tokenizers \
-      llama-cpp-python==0.3.36 openai
+if ! "$venv/bin/python" -c "import numpy, openai" 2>/dev/null; then
+  echo "python_venv: installing the test clients into $venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check numpy openai
 fi
-# Say so if the oracles still cannot be imported: the tests that need them would only be skipped.
-if ! "$venv/bin/python" -c "import llama_cpp, numpy, gguf, tokenizers, openai"; then
-  echo "python_venv: WARNING: the test oracles do not import from $venv" >&2
+# Say so if they still cannot be imported: the tests that need them would only be skipped.
+if ! "$venv/bin/python" -c "import numpy, openai"; then
+  echo "python_venv: WARNING: the test clients do not import from $venv" >&2
 fi

@@ -32,6 +32,14 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
+    if (a == "--help" || a == "-h") {
+      std::printf(
+          "usage: cometbft_load [--txs N] [--clients C] [--propose D] [--prevote D] [--precommit D]\n"
+          "                     [--commit D] [--nosync] [--cache PATH]\n"
+          "Four CometBFT validators on loopback under shielded-deposit load; prints applied tx/s,\n"
+          "submit-to-final p50/p99 and the timeouts used (D: CometBFT durations such as 300ms).\n");
+      return 0;
+    }
     if (a == "--txs") txs = std::stoul(next());
     else if (a == "--clients") clients = std::stoul(next());
     else if (a == "--propose") t.propose = next();

@@ -60,7 +60,26 @@ long PeakRssKb(pid_t pid) {
   return -1;
 }
 
+constexpr char kUsage[] =
+    "usage: node_load [--txs N] [--clients C] [--rate R] [--runs K] [--dir DIR]\n"
+    "  --txs N      shielded deposits to submit (proven once, cached in DIR/deposits.bin; default 2000)\n"
+    "  --clients C  concurrent HTTP clients (default 32)\n"
+    "  --rate R     offered load in tx/s over all clients; 0 = as fast as they go (default 0)\n"
+    "  --runs K     fresh nodes to run the load against, one after another (default 3)\n"
+    "  --dir DIR    working folder (default build/bench-node)\n";
+
 int Main(int argc, char** argv) {
+  for (int i = 1; i < argc; i += 2) {
+    const std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      std::printf("%s", kUsage);
+      return 0;
+    }
+    if ((a != "--txs" && a != "--clients" && a != "--rate" && a != "--runs" && a != "--dir") || i + 1 >= argc) {
+      std::fprintf(stderr, "node_load: bad argument %s\n%s", a.c_str(), kUsage);
+      return 2;
+    }
+  }
   const int n = std::stoi(Arg(argc, argv, "--txs", "2000"));
   const int clients = std::stoi(Arg(argc, argv, "--clients", "32"));
   const double rate = std::stod(Arg(argc, argv, "--rate", "0"));

@@ -5,13 +5,25 @@
   2. teacher-forced next-token distributions over tests/infer/data/agreement_text.txt
      (>= 512 tokens): top-1 agreement and mean KL(llama.cpp || depinfer);
   3. greedy completions of 20 prompts: tokens equal before the first difference.
-Exits 0 when tokenisation is identical, mean KL < 0.01 and top-1 >= 95%; 1 otherwise; 77 when
-llama_cpp or the model is missing (ctest treats 77 as skipped). The issue asks for top-1 >= 99%;
-that is below the noise floor of int8-activation inference on this model (changing our SiLU by
-about one ulp moves our own top-1 by as much as llama.cpp differs from us: see docs/INFER.md), so
-the script reports the 99% figure but gates on 95%.
-Usage: llama_agreement.py REPO_DIR TOOL_BINARY MODEL [--threads N] [--json OUT]"""
+
+llama.cpp's side is recorded once in tests/infer/data/llama_cpp_reference.npz (`record`, which
+needs llama-cpp-python: scripts/record_llama_reference.sh) and checked against on every test run
+(`check`, the default: numpy only), the way the EIP-197 vectors are kept: building llama.cpp from
+its sdist takes longer on two cores than the rest of CI's budget allows. The recording keeps,
+per teacher-forced position, llama.cpp's 64 most likely tokens with their log-probabilities and
+the probability of all others; KL is computed over those 65 outcomes (by the log-sum inequality
+it is at most the KL over the whole vocabulary, and the top 64 carry nearly all the mass).
+
+`check` exits 0 when tokenisation is identical, mean KL < 0.01 and top-1 >= 95%; 1 otherwise;
+77 when numpy, the model or the recording is missing (ctest treats 77 as skipped). The issue
+asks for top-1 >= 99%; that is below the noise floor of int8-activation inference on this model
+(changing our SiLU by about one ulp moves our own top-1 by as much as llama.cpp differs from us:
+see docs/INFER.md), so the script reports the 99% figure but gates on 95%.
+
+Usage: llama_agreement.py check  REPO_DIR TOOL_BINARY MODEL [--threads N] [--json OUT]
+       llama_agreement.py record REPO_DIR MODEL"""
 import argparse
+import hashlib
 import json
 import os
 import subprocess
@@ -20,11 +32,13 @@ import tempfile
 
 try:
     import numpy as np
-    from llama_cpp import Llama
 except ImportError as e:  # pragma: no cover
     print(f"SKIP: {e}")
     sys.exit(77)
 
+TOP_K = 64
+GREEDY_TOKENS = 32
+EOS = 2
 PROMPTS = [
     "What is the capital of France?", "Write a haiku about the sea.", "List three colours.",
     "Explain photosynthesis in one sentence.", "What is 12 times 7?", "Translate 'good morning' into Spanish.",
@@ -34,12 +48,6 @@ PROMPTS = [
     "Write a Python function that adds two numbers.", "What is machine learning?",
     "Tell me a fun fact about octopuses.", "How many days are in a leap year?", "Say hello in French.",
 ]
-
-
-def ours(tool, model, *args, stdin=None, threads=2):
-    r = subprocess.run([tool, args[0], model, *args[1:], "--threads", str(threads)],
-                       input=stdin, capture_output=True, text=True, check=True)
-    return r.stdout
 
 
 def chat(prompt):
@@ -53,83 +61,178 @@ def log_softmax(x):
     return x - m - np.log(np.exp(x - m).sum(-1, keepdims=True))
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("repo")
-    ap.add_argument("tool")
-    ap.add_argument("model")
-    ap.add_argument("--threads", type=int, default=1)  # results do not depend on it; 1 is robust on busy CI
-    ap.add_argument("--json")
-    a = ap.parse_args()
-    if not os.path.exists(a.model):
-        print(f"SKIP: model not found at {a.model}; run scripts/fetch_model.sh")
-        sys.exit(77)
-    data = os.path.join(a.repo, "tests", "infer", "data")
-    llm = Llama(model_path=a.model, n_ctx=2048, n_threads=a.threads, logits_all=True,
-                verbose=False)
-    report = {}
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
-    # 1. Tokenisation.
-    lines = [l.split("\t")[0] for l in open(os.path.join(data, "tokenizer_golden.tsv"))]
-    mine = ours(a.tool, a.model, "tokenize", stdin="\n".join(lines) + "\n",
-                threads=a.threads).splitlines()
-    same = 0
-    for hexline, got in zip(lines, mine):
-        text = bytes.fromhex(hexline)
-        ref = llm.tokenize(text, add_bos=False, special=True) if text else []
-        ids = [int(t) for t in got.split()]
-        if ids == ref:
-            same += 1
-        else:
-            print(f"tokenize differs: {text!r}\n  llama.cpp {ref}\n  depinfer  {ids}")
-    report["tokenize_identical"] = same
-    report["tokenize_cases"] = len(lines)
 
-    # 2. Teacher-forced distributions.
+def ragged(lists):
+    offsets = np.zeros(len(lists) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(x) for x in lists])
+    flat = np.array([t for x in lists for t in x], dtype=np.int32)
+    return flat, offsets
+
+
+def unragged(flat, offsets):
+    return [flat[offsets[i]:offsets[i + 1]].tolist() for i in range(len(offsets) - 1)]
+
+
+def corpus(repo):
+    data = os.path.join(repo, "tests", "infer", "data")
+    lines = [bytes.fromhex(l.split("\t")[0]) for l in open(os.path.join(data, "tokenizer_golden.tsv"))]
     text = open(os.path.join(data, "agreement_text.txt"), encoding="utf-8").read()
+    return lines, text
+
+
+def reference_path(repo):
+    return os.path.join(repo, "tests", "infer", "data", "llama_cpp_reference.npz")
+
+
+# ---- record: llama.cpp's answers -------------------------------------------------------------
+
+def record(repo, model):
+    from llama_cpp import Llama, __version__ as llama_version
+    llm = Llama(model_path=model, n_ctx=2048, n_threads=1, logits_all=True, verbose=False)
+    lines, text = corpus(repo)
+    tokenized = [llm.tokenize(t, add_bos=False, special=True) if t else [] for t in lines]
+
     toks = llm.tokenize(text.encode(), add_bos=False, special=False)
     llm.reset()
     llm.eval(toks)
-    ref_logits = np.array(llm.scores[:len(toks)], dtype=np.float32)
+    lp = log_softmax(np.array(llm.scores[:len(toks)], dtype=np.float32))
+    top = np.argsort(-lp, axis=-1, kind="stable")[:, :TOP_K]
+    top_lp = np.take_along_axis(lp, top, axis=-1)
+    rest = 1.0 - np.exp(top_lp).sum(-1)
+
+    greedy, prompts = [], []
+    for p in PROMPTS:
+        prompt = llm.tokenize(chat(p).encode(), add_bos=False, special=True)
+        prompts.append(prompt)
+        llm.reset()
+        llm.eval(prompt)
+        out = []
+        for _ in range(GREEDY_TOKENS):
+            t = int(np.argmax(llm.scores[llm.n_tokens - 1]))
+            out.append(t)
+            if t == EOS:
+                break
+            llm.eval([t])
+        greedy.append(out)
+
+    tok_flat, tok_off = ragged(tokenized)
+    gr_flat, gr_off = ragged(greedy)
+    pr_flat, pr_off = ragged(prompts)
+    meta = {"source": "llama.cpp through llama-cpp-python " + llama_version,
+            "model": os.path.basename(model), "model_sha256": sha256(model), "top_k": TOP_K,
+            "greedy_tokens": GREEDY_TOKENS}
+    np.savez_compressed(reference_path(repo), meta=np.array(json.dumps(meta)),
+                        tokenize_ids=tok_flat, tokenize_offsets=tok_off,
+                        tf_tokens=np.array(toks, dtype=np.int32),
+                        tf_top_ids=top.astype(np.uint16), tf_top_logprob=top_lp.astype(np.float32),
+                        tf_rest_prob=rest.astype(np.float64),
+                        greedy_prompt_ids=pr_flat, greedy_prompt_offsets=pr_off,
+                        greedy_ids=gr_flat, greedy_offsets=gr_off)
+    print(f"recorded {reference_path(repo)}: {meta['source']}, {len(lines)} strings, "
+          f"{len(toks)} teacher-forced tokens, {len(PROMPTS)} greedy prompts")
+
+
+# ---- check: depinfer against the recording ---------------------------------------------------
+
+def ours(tool, model, *args, stdin=None, threads=1):
+    r = subprocess.run([tool, args[0], model, *args[1:], "--threads", str(threads)],
+                       input=stdin, capture_output=True, text=True, check=True)
+    return r.stdout
+
+
+def check(repo, tool, model, threads, json_out):
+    ref_path = reference_path(repo)
+    if not os.path.exists(model):
+        print(f"SKIP: model not found at {model}; run scripts/fetch_model.sh")
+        sys.exit(77)
+    if not os.path.exists(ref_path):
+        print(f"SKIP: no llama.cpp recording at {ref_path}; run scripts/record_llama_reference.sh")
+        sys.exit(77)
+    ref = np.load(ref_path)
+    meta = json.loads(str(ref["meta"]))
+    if meta["model_sha256"] != sha256(model):
+        print(f"the recording was made for another model file ({meta['model_sha256']})")
+        sys.exit(1)
+    report = {"reference": meta["source"]}
+
+    # 1. Tokenisation.
+    lines, text = corpus(repo)
+    expected = unragged(ref["tokenize_ids"], ref["tokenize_offsets"])
+    mine = ours(tool, model, "tokenize", stdin="\n".join(t.hex() for t in lines) + "\n",
+                threads=threads).splitlines()
+    same = 0
+    for text_bytes, want, got in zip(lines, expected, mine):
+        ids = [int(t) for t in got.split()]
+        if ids == want:
+            same += 1
+        else:
+            print(f"tokenize differs: {text_bytes!r}\n  llama.cpp {want}\n  depinfer  {ids}")
+    report["tokenize_identical"] = same
+    report["tokenize_cases"] = len(lines)
+
+    # 2. Teacher-forced distributions over llama.cpp's top-K outcomes and "all the others".
+    toks = ref["tf_tokens"].tolist()
     with tempfile.NamedTemporaryFile(suffix=".f32") as f:
-        ours(a.tool, a.model, "logits", f.name, *map(str, toks), threads=a.threads)
-        my_logits = np.fromfile(f.name, dtype=np.float32).reshape(len(toks), -1)
-    lp_ref, lp_my = log_softmax(ref_logits), log_softmax(my_logits)
-    kl = (np.exp(lp_ref) * (lp_ref - lp_my)).sum(-1)
-    top1 = float((ref_logits.argmax(-1) == my_logits.argmax(-1)).mean())
+        ours(tool, model, "logits", f.name, *map(str, toks), threads=threads)
+        my_lp = log_softmax(np.fromfile(f.name, dtype=np.float32).reshape(len(toks), -1))
+    top_ids = ref["tf_top_ids"].astype(np.int64)
+    p_top = np.exp(ref["tf_top_logprob"].astype(np.float64))
+    p_rest = np.clip(ref["tf_rest_prob"], 0.0, 1.0)
+    q_top_lp = np.take_along_axis(my_lp, top_ids, axis=-1)
+    q_rest = np.clip(1.0 - np.exp(q_top_lp).sum(-1), 1e-300, 1.0)
+    kl = (p_top * (np.log(p_top) - q_top_lp)).sum(-1)
+    kl += np.where(p_rest > 0, p_rest * (np.log(np.maximum(p_rest, 1e-300)) - np.log(q_rest)), 0.0)
+    top1 = float((top_ids[:, 0] == my_lp.argmax(-1)).mean())
     report.update(teacher_forced_tokens=len(toks), top1_agreement=top1, mean_kl=float(kl.mean()),
                   max_kl=float(kl.max()))
 
     # 3. Greedy completions.
-    n_new = 32
-    matched = []
-    for p in PROMPTS:
-        prompt = llm.tokenize(chat(p).encode(), add_bos=False, special=True)
-        llm.reset()
-        llm.eval(prompt)
-        ref = []
-        for _ in range(n_new):
-            t = int(np.argmax(llm.scores[llm.n_tokens - 1]))
-            ref.append(t)
-            if t == 2:
-                break
-            llm.eval([t])
-        mine = [int(t) for t in ours(a.tool, a.model, "greedy", str(n_new), *map(str, prompt),
-                                     threads=a.threads).split()]
+    matched, full = [], 0
+    for prompt, want in zip(unragged(ref["greedy_prompt_ids"], ref["greedy_prompt_offsets"]),
+                            unragged(ref["greedy_ids"], ref["greedy_offsets"])):
+        got = [int(t) for t in ours(tool, model, "greedy", str(GREEDY_TOKENS), *map(str, prompt),
+                                    threads=threads).split()]
         k = 0
-        while k < min(len(ref), len(mine)) and ref[k] == mine[k]:
+        while k < min(len(want), len(got)) and want[k] == got[k]:
             k += 1
         matched.append(k)
+        full += k == len(want)  # all of llama.cpp's tokens, up to its end of text
     report["greedy_prefix_match"] = matched
-    report["greedy_full_match"] = sum(1 for k, p in zip(matched, PROMPTS) if k >= n_new or k == len(mine))
+    report["greedy_full_match"] = full
 
     print(json.dumps(report, indent=1))
-    if a.json:
-        with open(a.json, "w") as f:
+    if json_out:
+        with open(json_out, "w") as f:
             json.dump(report, f, indent=1)
     report["issue_top1_target_0.99_met"] = top1 >= 0.99
     ok = same == len(lines) and top1 >= 0.95 and report["mean_kl"] < 0.01 and len(toks) >= 512
     sys.exit(0 if ok else 1)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="mode", required=True)
+    c = sub.add_parser("check", help="depinfer against the recorded llama.cpp answers")
+    c.add_argument("repo")
+    c.add_argument("tool")
+    c.add_argument("model")
+    c.add_argument("--threads", type=int, default=1)  # results do not depend on it; 1 is robust on busy CI
+    c.add_argument("--json")
+    r = sub.add_parser("record", help="record llama.cpp's answers (needs llama-cpp-python)")
+    r.add_argument("repo")
+    r.add_argument("model")
+    a = ap.parse_args()
+    if a.mode == "record":
+        record(a.repo, a.model)
+    else:
+        check(a.repo, a.tool, a.model, a.threads, a.json)
 
 
 main()
