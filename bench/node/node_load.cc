@@ -20,6 +20,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <sstream>
 #include <thread>
 
 #include "api/node_client.h"
@@ -49,6 +51,33 @@ std::string Arg(int argc, char** argv, const char* name, const char* def) {
     if (std::string(argv[i]) == name) return argv[i + 1];
   }
   return def;
+}
+
+// CPU seconds (user + system) the process has used so far.
+double CpuSeconds(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(f)), {});
+  const std::size_t close = stat.rfind(')');  // the command name may hold spaces
+  if (close == std::string::npos) return 0;
+  std::istringstream rest(stat.substr(close + 2));
+  std::string field;
+  double user = 0, sys = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i == 14) user = std::stod(field);
+    if (i == 15) sys = std::stod(field);
+  }
+  return (user + sys) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// sum / count of a Prometheus summary or histogram in the node's /metrics text.
+double MeanOf(const std::string& metrics, const std::string& name, double* count_out = nullptr) {
+  auto value = [&](const std::string& key) {
+    const std::size_t at = metrics.find("\n" + key + " ");
+    return at == std::string::npos ? 0.0 : std::stod(metrics.substr(at + key.size() + 2));
+  };
+  const double sum = value(name + "_sum"), count = value(name + "_count");
+  if (count_out) *count_out = count;
+  return count > 0 ? sum / count : 0.0;
 }
 
 long PeakRssKb(pid_t pid) {
@@ -84,7 +113,8 @@ int Main(int argc, char** argv) {
   const int clients = std::stoi(Arg(argc, argv, "--clients", "32"));
   const double rate = std::stod(Arg(argc, argv, "--rate", "0"));
   const int runs = std::stoi(Arg(argc, argv, "--runs", "3"));
-  const std::string work = Arg(argc, argv, "--dir", "build/bench-node");
+  // Absolute: the node resolves the paths in its config file against the file's own folder.
+  const std::string work = std::filesystem::absolute(Arg(argc, argv, "--dir", "build/bench-node")).string();
   std::filesystem::create_directories(work);
 
   std::unique_ptr<shield::JoinSplitKeys> keys;
@@ -174,10 +204,17 @@ int Main(int argc, char** argv) {
     const std::string url = "http://127.0.0.1:" + std::to_string(c.api_port);
     std::unique_ptr<api::NodeClient> probe;
     api::NodeClient::Connect(url, &probe);
-    for (int i = 0; i < 400; ++i) {
+    bool up = false;
+    for (int i = 0; i < 400 && !up; ++i) {
       api::NodeState s;
-      if (probe->State(&s).ok()) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+      up = probe->State(&s).ok();
+      if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    if (!up) {
+      std::fprintf(stderr, "node_load: depinferd did not answer on %s within 10 s\n", url.c_str());
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+      return 1;
     }
     std::vector<double> latency(txs.size(), -1);
     std::atomic<int> next{0}, failed{0};
@@ -202,6 +239,11 @@ int Main(int argc, char** argv) {
     for (auto& t : threads) t.join();
     const double secs = std::chrono::duration<double>(Clock::now() - start).count();
     const long rss = PeakRssKb(pid);
+    const double node_cpu = CpuSeconds(pid);
+    int code = 0;
+    std::string metrics;
+    probe->Request("GET", "/metrics", "", "", &code, &metrics);
+    metrics.insert(0, "\n");
     kill(pid, SIGTERM);
     waitpid(pid, nullptr, 0);
     std::vector<double> ok;
@@ -213,6 +255,16 @@ int Main(int argc, char** argv) {
     std::printf("| %d | %zu | %d | %s | %.0f | %.1f | %.1f | %.0f |\n", run + 1, ok.size(), clients,
                 rate > 0 ? std::to_string(static_cast<int>(rate)).c_str() : "max",
                 static_cast<double>(ok.size()) / secs, pct(0.5), pct(0.99), static_cast<double>(rss) / 1024);
+    double batches = 0, blocks = 0;
+    const double verify_ms = 1e3 * MeanOf(metrics, "depinfer_verify_batch_seconds", &batches);
+    const double apply_ms = 1e3 * MeanOf(metrics, "depinfer_apply_block_seconds", &blocks);
+    const double block_txs = MeanOf(metrics, "depinfer_block_txs");
+    std::fprintf(stderr,
+                 "run %d: node CPU %.3f ms/tx (%.2f cores busy); %.0f admission batches, %.1f ms each "
+                 "(%.1f txs); %.0f blocks, %.1f txs, applied in %.1f ms each\n",
+                 run + 1, 1e3 * node_cpu / static_cast<double>(std::max<std::size_t>(ok.size(), 1)),
+                 node_cpu / secs, batches, verify_ms, batches > 0 ? static_cast<double>(ok.size()) / batches : 0.0,
+                 blocks, block_txs, apply_ms);
     std::fflush(stdout);
     if (failed > 0) std::fprintf(stderr, "run %d: %d transactions not final and applied\n", run + 1, failed.load());
   }

@@ -1,5 +1,9 @@
 #include "consensus/consensus.h"
 
+#include <omp.h>
+
+#include <algorithm>
+
 namespace depinfer::consensus {
 
 NodeMetrics::NodeMetrics(MetricsRegistry* r)
@@ -72,9 +76,10 @@ void FinalityBoard::Shutdown() {
 // ---- Admission -----------------------------------------------------------------------------
 
 Admission::Admission(ledger::Ledger& ledger, NodeMetrics* metrics, AdmitFn admit,
-                     std::size_t max_batch)
-    : ledger_(ledger), metrics_(metrics), admit_(std::move(admit)), max_batch_(max_batch) {
-  worker_ = std::thread([this] { Run(); });
+                     std::size_t max_batch, std::size_t workers)
+    : ledger_(ledger), metrics_(metrics), admit_(std::move(admit)), max_batch_(std::max<std::size_t>(max_batch, 1)) {
+  if (workers == 0) workers = std::max(1u, std::thread::hardware_concurrency());
+  for (std::size_t i = 0; i < workers; ++i) workers_.emplace_back([this] { Run(); });
 }
 
 Admission::~Admission() { Stop(); }
@@ -86,7 +91,10 @@ void Admission::Stop() {
     stop_ = true;
   }
   cv_.notify_all();
-  if (worker_.joinable()) worker_.join();
+  turn_cv_.notify_all();
+  for (std::thread& w : workers_) {
+    if (w.joinable()) w.join();
+  }
 }
 
 ledger::Admission Admission::Submit(const ledger::Tx& tx) {
@@ -124,18 +132,28 @@ std::vector<ledger::Admission> Admission::SubmitBatch(std::span<const ledger::Tx
 }
 
 void Admission::Run() {
+  // This thread's OpenMP regions (inside the verifier) run on this thread alone.
+  omp_set_num_threads(1);
+  const std::size_t workers = workers_.size();
   for (;;) {
     std::vector<Pending*> batch;
+    std::uint64_t ticket;
+    bool more;
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
       if (queue_.empty() && stop_) return;
-      while (!queue_.empty() && batch.size() < max_batch_) {
+      // An even share of what waits, so the other workers find work too.
+      const std::size_t share = std::min(max_batch_, (queue_.size() + workers - 1) / workers);
+      while (!queue_.empty() && batch.size() < share) {
         batch.push_back(queue_.front());
         queue_.pop_front();
       }
+      ticket = taken_++;
+      more = !queue_.empty();
       if (metrics_) metrics_->admission_queue->Set(static_cast<double>(queue_.size()));
     }
+    if (more) cv_.notify_one();
     std::vector<ledger::Tx> txs;
     txs.reserve(batch.size());
     for (Pending* p : batch) txs.push_back(*p->tx);
@@ -145,6 +163,10 @@ void Admission::Run() {
       metrics_->verify_seconds->Observe(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     }
+    // Admit in the order the batches were taken.
+    std::unique_lock<std::mutex> lock(mu_);
+    turn_cv_.wait(lock, [&] { return admitted_ == ticket; });
+    lock.unlock();
     for (std::size_t i = 0; i < batch.size(); ++i) {
       ledger::Admission a;
       if (!verdicts[i].ok()) {
@@ -156,6 +178,10 @@ void Admission::Run() {
       if (metrics_) (a.added() ? metrics_->submitted : metrics_->rejected)->Add();
       batch[i]->done.set_value(std::move(a));
     }
+    lock.lock();
+    ++admitted_;
+    lock.unlock();
+    turn_cv_.notify_all();
   }
 }
 

@@ -78,13 +78,18 @@ class FinalityBoard {
   std::unordered_map<ledger::TxId, std::chrono::steady_clock::time_point, ledger::HashKeyHasher> since_;
 };
 
-// Gathers concurrent submissions into batches for the stateless checks.
+// Gathers concurrent submissions into batches for the stateless checks, verified on one worker
+// thread per core. Each worker verifies its batch single-threaded (no OpenMP team to start or to
+// spin while idle), so verification runs in parallel across batches; batches are still admitted
+// in the order they were taken from the queue, so a client's nonces stay in sequence.
 class Admission {
  public:
   // `admit` runs on the batch's transactions that passed the stateless checks (mempool add in
   // the embedded mode, or CometBFT's CheckTx answer), in order.
   using AdmitFn = std::function<ledger::Admission(const ledger::Tx&)>;
-  Admission(ledger::Ledger& ledger, NodeMetrics* metrics, AdmitFn admit, std::size_t max_batch = 256);
+  // workers = 0: one per hardware thread.
+  Admission(ledger::Ledger& ledger, NodeMetrics* metrics, AdmitFn admit, std::size_t max_batch = 256,
+            std::size_t workers = 0);
   ~Admission();
   ledger::Admission Submit(const ledger::Tx& tx);
   // Checks many at once (CometBFT's batched CheckTx, the load generator's pre-checks).
@@ -102,10 +107,13 @@ class Admission {
   AdmitFn admit_;
   std::size_t max_batch_;
   std::mutex mu_;
-  std::condition_variable cv_;
+  std::condition_variable cv_;        // work queued, or stopping
+  std::condition_variable turn_cv_;   // a batch was admitted
   std::deque<Pending*> queue_;
+  std::uint64_t taken_ = 0;     // batches taken from the queue (guarded by mu_)
+  std::uint64_t admitted_ = 0;  // batches admitted, in the order taken (guarded by mu_)
   bool stop_ = false;
-  std::thread worker_;
+  std::vector<std::thread> workers_;
 };
 
 }  // namespace depinfer::consensus

@@ -1,5 +1,7 @@
 #include "ledger/mempool.h"
 
+#include <set>
+
 namespace depinfer::ledger {
 
 namespace {
@@ -101,22 +103,30 @@ void Mempool::RemoveLocked(std::uint64_t seq) {
 }
 
 void Mempool::Update(std::span<const Tx> block, const shield::StateView& state) {
+  // State changes only through blocks, so only what this block touched can have made a pooled
+  // transaction invalid: the nullifiers it spent and the nonces of its accounts (a few lookups
+  // per block transaction, not per pooled one); and a root may have left the window.
   std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::uint64_t> stale;
+  std::set<AccountKey> accounts;
   for (const Tx& tx : block) {
     auto it = by_id_.find(tx.Id());
     if (it != by_id_.end()) RemoveLocked(it->second);
+    for (const Fr& nf : tx.Nullifiers()) {
+      auto n = by_nullifier_.find(FieldBytes(nf));
+      if (n != by_nullifier_.end() && state.IsNullifierSpent(nf)) stale.push_back(n->second);
+    }
+    if (const AccountKey* account = tx.NonceAccount()) accounts.insert(*account);
   }
-  std::vector<std::uint64_t> stale;
   for (const auto& [seq, e] : fifo_) {
-    if (e.tx.kind != TxKind::kShielded) continue;
-    bool bad = !state.IsRecentRoot(e.tx.shielded.root);
-    for (const Fr& nf : e.tx.Nullifiers()) bad = bad || state.IsNullifierSpent(nf);
-    if (bad) stale.push_back(seq);
+    if (e.tx.kind == TxKind::kShielded && !state.IsRecentRoot(e.tx.shielded.root)) stale.push_back(seq);
   }
-  // Each account's pooled nonces must run on from its committed nonce without a gap.
-  for (const auto& [account, nonces] : by_nonce_) {
+  // Each such account's pooled nonces must run on from its committed nonce without a gap.
+  for (const AccountKey& account : accounts) {
+    auto a = by_nonce_.find(account);
+    if (a == by_nonce_.end()) continue;
     std::uint64_t expect = state.Nonce(account);
-    for (const auto& [nonce, seq] : nonces) {
+    for (const auto& [nonce, seq] : a->second) {
       if (nonce == expect) {
         ++expect;
       } else {

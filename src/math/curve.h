@@ -14,6 +14,9 @@
 // time does not depend on the scalar.
 #pragma once
 
+#include <algorithm>
+#include <cstdint>
+#include <span>
 #include <vector>
 
 #include "math/batch_inverse.h"
@@ -37,6 +40,35 @@ struct AffinePoint {
   }
   friend bool operator!=(const AffinePoint& a, const AffinePoint& b) { return !(a == b); }
 };
+
+// Width-w non-adjacent form of k, least significant digit first: every digit is 0 or odd in
+// (-2^(w-1), 2^(w-1)), and any w consecutive digits hold at most one that is not 0. Public
+// scalars only (the loop's shape depends on k).
+template <std::size_t N>
+std::vector<std::int8_t> WnafDigits(const BigInt<N>& k, int w) {
+  std::vector<std::int8_t> naf;
+  naf.reserve(BigInt<N>::kBits + 1);
+  BigInt<N> e = k;
+  u64 top_carry = 0;  // e may grow by one bit when a negative digit is added back
+  const u64 mask = (u64{1} << w) - 1;
+  while (!e.IsZero() || top_carry) {
+    int d = 0;
+    if (e.limb[0] & 1) {
+      d = static_cast<int>(e.limb[0] & mask);
+      if (d >= (1 << (w - 1))) d -= (1 << w);
+      if (d > 0) {
+        BigInt<N>::Sub(e, e, BigInt<N>(static_cast<u64>(d)));
+      } else {
+        top_carry += BigInt<N>::Add(e, e, BigInt<N>(static_cast<u64>(-d)));
+      }
+    }
+    naf.push_back(static_cast<std::int8_t>(d));
+    e.ShiftRight1();
+    e.limb[N - 1] |= top_carry << 63;
+    top_carry = 0;
+  }
+  return naf;
+}
 
 template <class Cfg>
 struct JacobianPoint {
@@ -215,27 +247,7 @@ JacobianPoint<Cfg> JacobianPoint<Cfg>::ScalarMulVartime(const BigInt<N>& k) cons
   table[0] = *this;
   JacobianPoint p2 = Double();
   for (int i = 1; i < (1 << (kW - 2)); ++i) table[i] = table[i - 1] + p2;
-  // wNAF digits, least significant first.
-  std::vector<int> naf;
-  naf.reserve(BigInt<N>::kBits + 1);
-  BigInt<N> e = k;
-  u64 top_carry = 0;  // e may grow by one bit when a negative digit is added back
-  while (!e.IsZero() || top_carry) {
-    int d = 0;
-    if (e.limb[0] & 1) {
-      d = static_cast<int>(e.limb[0] & ((1u << kW) - 1));
-      if (d >= (1 << (kW - 1))) d -= (1 << kW);
-      if (d > 0) {
-        BigInt<N>::Sub(e, e, BigInt<N>(static_cast<u64>(d)));
-      } else {
-        top_carry += BigInt<N>::Add(e, e, BigInt<N>(static_cast<u64>(-d)));
-      }
-    }
-    naf.push_back(d);
-    e.ShiftRight1();
-    e.limb[N - 1] |= top_carry << 63;
-    top_carry = 0;
-  }
+  const std::vector<std::int8_t> naf = WnafDigits(k, kW);
   JacobianPoint r = Infinity();
   for (std::size_t i = naf.size(); i-- > 0;) {
     r = r.Double();
@@ -244,6 +256,45 @@ JacobianPoint<Cfg> JacobianPoint<Cfg>::ScalarMulVartime(const BigInt<N>& k) cons
     if (d < 0) r += -table[(-d - 1) / 2];
   }
   return r;
+}
+
+// sum_i k_i P_i for a few public scalars (Straus: one shared chain of doublings, each point's
+// wNAF digits added along it from a table of its odd multiples, made affine with one inversion
+// so that every addition is a mixed one). Below a few dozen points this beats bucket methods.
+template <class Cfg, std::size_t N>
+JacobianPoint<Cfg> StrausVartime(std::span<const AffinePoint<Cfg>> points, std::span<const BigInt<N>> ks) {
+  using J = JacobianPoint<Cfg>;
+  constexpr int kW = 5;
+  constexpr std::size_t kTable = std::size_t{1} << (kW - 2);  // P, 3P, ..., 15P
+  const std::size_t n = std::min(points.size(), ks.size());
+  std::vector<std::vector<std::int8_t>> nafs(n);
+  std::vector<J> multiples;
+  multiples.reserve(n * kTable);
+  std::size_t len = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (points[i].infinity) continue;
+    nafs[i] = WnafDigits(ks[i], kW);
+    len = std::max(len, nafs[i].size());
+    const J p = J::FromAffine(points[i]);
+    const J p2 = p.Double();
+    multiples.push_back(p);
+    for (std::size_t t = 1; t < kTable; ++t) multiples.push_back(multiples.back() + p2);
+  }
+  const std::vector<AffinePoint<Cfg>> table = J::BatchToAffine(multiples);
+  J acc = J::Infinity();
+  for (std::size_t bit = len; bit-- > 0;) {
+    acc = acc.Double();
+    std::size_t row = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (points[i].infinity) continue;
+      const AffinePoint<Cfg>* t = &table[kTable * row++];
+      if (bit >= nafs[i].size()) continue;
+      const int d = nafs[i][bit];
+      if (d > 0) acc = acc.AddMixed(t[(d - 1) / 2]);
+      if (d < 0) acc = acc.AddMixed(-t[(-d - 1) / 2]);
+    }
+  }
+  return acc;
 }
 
 template <class Cfg>

@@ -16,8 +16,9 @@ namespace {
 
 using Scalar = BigInt<4>;
 
-// Naive sum for tiny inputs, where bucket set-up costs more than it saves.
-constexpr std::size_t kNaiveBelow = 16;
+// Straus (shared doublings, no buckets) for small inputs, where bucket set-up costs more than
+// it saves.
+constexpr std::size_t kStrausBelow = 48;
 
 // A batch fills only while accumulators are free: flush at half of them (at most max_batch).
 std::size_t BatchLimit(std::size_t max_batch, std::size_t accumulators) {
@@ -707,8 +708,14 @@ Status MsmImpl(std::span<const AffinePoint<Cfg>> points, std::span<const Fr> sca
     }
   }
   J sum = SumDirect<Cfg>(points, ones);
-  if (rest.size() < kNaiveBelow) {
-    for (std::uint32_t i : rest) sum += J::FromAffine(points[i]).ScalarMulVartime(ints[i]);
+  if (rest.size() < kStrausBelow) {
+    std::vector<AffinePoint<Cfg>> ps(rest.size());
+    std::vector<Scalar> ks(rest.size());
+    for (std::size_t t = 0; t < rest.size(); ++t) {
+      ps[t] = points[rest[t]];
+      ks[t] = ints[rest[t]];
+    }
+    sum += StrausVartime<Cfg, 4>(ps, ks);
   } else {
     sum += Pippenger<Cfg>(points, ints, rest, bits, path == MsmPath::kAuto && UseIfma());
   }

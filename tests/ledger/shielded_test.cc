@@ -148,6 +148,8 @@ TEST_F(Shielded, PaymentsDoubleSpendsRestartAndDeterminism) {
   EXPECT_EQ(a.code, Admission::Code::kRejected);
   EXPECT_EQ(a.verdict.rule, Rule::kNullifierSpent);
   EXPECT_EQ(pool.Add(g, l->view()).verdict.rule, Rule::kUnknownRoot);
+  Mempool rival;  // another node's pool, which got the competing spend first
+  EXPECT_TRUE(rival.Add(p2, l->view()).added());
 
   // ProcessProposal would refuse this block; if it is decided anyway, every node skips the
   // same transactions.
@@ -159,6 +161,8 @@ TEST_F(Shielded, PaymentsDoubleSpendsRestartAndDeterminism) {
   EXPECT_EQ(Rules(r), (std::vector<Rule>{Rule::kOk, Rule::kNullifierSpent, Rule::kUnknownRoot}));
   pool.Update(block2, l->view());
   EXPECT_EQ(pool.size(), 0u);
+  rival.Update(std::vector<Tx>{p}, l->view());  // p spent a note p2 spends too: p2 is stale
+  EXPECT_EQ(rival.size(), 0u);
   EXPECT_EQ(l->tree_size(), 4u);
   for (const Fr& nf : p.shielded.nullifiers) EXPECT_TRUE(l->IsNullifierSpent(nf));
   EXPECT_FALSE(l->IsNullifierSpent(p2.shielded.nullifiers[1]));  // its dummy: never spent

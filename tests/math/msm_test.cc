@@ -33,7 +33,7 @@ Fr WitnessLikeScalar(TestRng& rng, int kind) {
 
 TEST(MsmTest, G1MatchesNaiveSum) {
   TestRng rng(40);
-  for (std::size_t n : {0u, 1u, 2u, 15u, 16u, 17u, 100u, 1000u}) {
+  for (std::size_t n : {0u, 1u, 2u, 15u, 16u, 17u, 47u, 48u, 49u, 100u, 1000u}) {
     std::vector<G1Affine> pts;
     std::vector<Fr> ks;
     for (std::size_t i = 0; i < n; ++i) {
@@ -56,7 +56,7 @@ TEST(MsmTest, FewDistinctBasesHitTheSpecialCases) {
   TestRng rng(43);
   std::vector<G1Affine> pool;
   for (int i = 0; i < 3; ++i) pool.push_back(RandomG1(rng).ToAffine());
-  for (std::size_t n : {64u, 700u, 5000u}) {
+  for (std::size_t n : {40u, 64u, 700u, 5000u}) {
     std::vector<G1Affine> pts;
     std::vector<Fr> ks;
     for (std::size_t i = 0; i < n; ++i) {
