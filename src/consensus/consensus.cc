@@ -134,17 +134,20 @@ std::vector<ledger::Admission> Admission::SubmitBatch(std::span<const ledger::Tx
 void Admission::Run() {
   // This thread's OpenMP regions (inside the verifier) run on this thread alone.
   omp_set_num_threads(1);
-  const std::size_t workers = workers_.size();
   for (;;) {
     std::vector<Pending*> batch;
     std::uint64_t ticket;
     bool more;
     {
       std::unique_lock<std::mutex> lock(mu_);
+      ++idle_;
       cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+      --idle_;
       if (queue_.empty() && stop_) return;
-      // An even share of what waits, so the other workers find work too.
-      const std::size_t share = std::min(max_batch_, (queue_.size() + workers - 1) / workers);
+      // An even share of what waits among the idle workers (this one included): parallel
+      // verification when cores are free, and one larger batch (one final exponentiation for
+      // all of it) when the others are busy.
+      const std::size_t share = std::min(max_batch_, (queue_.size() + idle_) / (idle_ + 1));
       while (!queue_.empty() && batch.size() < share) {
         batch.push_back(queue_.front());
         queue_.pop_front();

@@ -112,6 +112,7 @@ class Admission {
   std::deque<Pending*> queue_;
   std::uint64_t taken_ = 0;     // batches taken from the queue (guarded by mu_)
   std::uint64_t admitted_ = 0;  // batches admitted, in the order taken (guarded by mu_)
+  std::size_t idle_ = 0;        // workers waiting for work (guarded by mu_)
   bool stop_ = false;
   std::vector<std::thread> workers_;
 };

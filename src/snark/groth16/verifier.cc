@@ -113,14 +113,19 @@ Status PreparedVerifyingKey::InputCommitment(std::span<const Fr> inputs, G1* out
 Status PreparedVerifyingKey::Verify(std::span<const Fr> public_inputs, const Proof& proof) const {
   DEPINFER_RETURN_IF_ERROR(ValidateProof(proof));
   G1 l;
-  DEPINFER_RETURN_IF_ERROR(InputCommitment(public_inputs, &l));
+  DEPINFER_RETURN_IF_ERROR(InputCommitment(public_inputs, &l));  // checks the input count
+  if (!Holds(public_inputs, proof)) return Status::InvalidArgument("proof does not verify");
+  return Status::Ok();
+}
+
+bool PreparedVerifyingKey::Holds(std::span<const Fr> inputs, const Proof& proof) const {
+  // e(A, B) e(L, -gamma) e(C, -delta) e(-alpha, beta) = 1.
+  G1 l;
+  if (!InputCommitment(inputs, &l).ok()) return false;
   G2Prepared b = PrepareG2(proof.b);
   const G1Affine ps[4] = {proof.a, l.ToAffine(), proof.c, -alpha_};
   const G2Prepared* qs[4] = {&b, &neg_gamma_, &neg_delta_, &beta_};
-  if (!math::bn254::FinalExponentiation(MillerLoop(ps, qs)).IsOne()) {
-    return Status::InvalidArgument("proof does not verify");
-  }
-  return Status::Ok();
+  return math::bn254::FinalExponentiation(MillerLoop(ps, qs)).IsOne();
 }
 
 bool PreparedVerifyingKey::BatchHolds(std::span<const std::vector<Fr>> inputs,
@@ -186,11 +191,12 @@ Status PreparedVerifyingKey::VerifyBatch(std::span<const std::vector<Fr>> public
   while (!stack.empty()) {
     std::vector<std::size_t> group = std::move(stack.back());
     stack.pop_back();
-    if (BatchHolds(public_inputs, proofs, group, weights)) continue;
     if (group.size() == 1) {
-      (*bad)[group[0]] = true;
+      // Alone, the plain check: no weights to apply, nothing to gain from them.
+      if (!Holds(public_inputs[group[0]], proofs[group[0]])) (*bad)[group[0]] = true;
       continue;
     }
+    if (BatchHolds(public_inputs, proofs, group, weights)) continue;
     std::size_t half = group.size() / 2;
     stack.emplace_back(group.begin(), group.begin() + static_cast<std::ptrdiff_t>(half));
     stack.emplace_back(group.begin() + static_cast<std::ptrdiff_t>(half), group.end());

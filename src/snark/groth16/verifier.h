@@ -69,6 +69,8 @@ class PreparedVerifyingKey {
   // sum_i x_i IC_i + IC_0, after checking the count.
   Status InputCommitment(std::span<const Fr> inputs, math::bn254::G1* out) const;
   // True when the weighted batch over `idx` verifies.
+  // The pairing equation for one proof whose points are already validated.
+  bool Holds(std::span<const Fr> inputs, const Proof& proof) const;
   bool BatchHolds(std::span<const std::vector<Fr>> inputs, std::span<const Proof> proofs,
                   std::span<const std::size_t> idx, std::span<const Fr> weights) const;
 
