@@ -25,6 +25,10 @@ class EmbeddedConsensus : public Consensus {
   Status Start() override;
   void Stop() override;
   ledger::Admission Submit(const ledger::Tx& tx) override;
+  // Many at once, queued in the given order (and admitted in it).
+  std::vector<ledger::Admission> SubmitBatch(std::span<const ledger::Tx> txs) {
+    return admission_.SubmitBatch(txs);
+  }
   bool WaitFinal(const ledger::TxId& id, std::chrono::milliseconds timeout,
                  ledger::TxOutcome* out) override {
     return board_.WaitFinal(id, timeout, out);
