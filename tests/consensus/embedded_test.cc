@@ -15,12 +15,20 @@ namespace {
 using namespace ledger::testing;  // NOLINT
 using math::bn254::Fr;
 
+// A ledger whose genesis funds `funded` only.
+std::unique_ptr<ledger::Ledger> FundedLedger(const TempDir& dir, const shield::AccountSigner& funded) {
+  const ledger::Genesis g = MakeGenesis(PlaceholderVk(), {{funded.account(), Fr::Zero(), 100000}});
+  std::unique_ptr<ledger::Ledger> l;
+  const Status st = ledger::Ledger::Open(dir.Sub("db"), g, PlaceholderVk(), FastOptions(), &l);
+  EXPECT_TRUE(st.ok()) << st.ToString();
+  return l;
+}
+
 TEST(Embedded, ManyWorkersAdmitANonceSequenceInOrderAndFinalizeIt) {
   TempDir dir("embedded_nonce_sequence");
   const auto alice = Signer(1), bob = Signer(2);
-  const ledger::Genesis g = MakeGenesis(PlaceholderVk(), {{alice->account(), Fr::Zero(), 100000}});
-  std::unique_ptr<ledger::Ledger> l;
-  ASSERT_TRUE(ledger::Ledger::Open(dir.Sub("db"), g, PlaceholderVk(), FastOptions(), &l).ok());
+  std::unique_ptr<ledger::Ledger> l = FundedLedger(dir, *alice);
+  ASSERT_TRUE(l);
   MetricsRegistry registry;
   NodeMetrics metrics(&registry);
   EmbeddedConsensus::Options o;
@@ -56,9 +64,8 @@ TEST(Embedded, ManyWorkersAdmitANonceSequenceInOrderAndFinalizeIt) {
 TEST(Admission, WorkersAdmitInQueueOrder) {
   TempDir dir("admission_order");
   const auto alice = Signer(1), bob = Signer(2);
-  const ledger::Genesis g = MakeGenesis(PlaceholderVk(), {{alice->account(), Fr::Zero(), 100000}});
-  std::unique_ptr<ledger::Ledger> l;
-  ASSERT_TRUE(ledger::Ledger::Open(dir.Sub("db"), g, PlaceholderVk(), FastOptions(), &l).ok());
+  std::unique_ptr<ledger::Ledger> l = FundedLedger(dir, *alice);
+  ASSERT_TRUE(l);
   for (int round = 0; round < 5; ++round) {
     std::mutex mu;
     std::vector<std::uint64_t> order;
