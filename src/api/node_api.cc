@@ -65,7 +65,8 @@ bool HexBytes(std::string_view hex, std::size_t n, std::uint8_t* out) {
 Json OutcomeJson(const ledger::TxOutcome& o) {
   Json j;
   j["id"] = ledger::Hex(o.id);
-  j["status"] = "final";
+  // Height 0: never in a block; a block made it invalid while it waited in the mempool.
+  j["status"] = o.height == 0 ? "dropped" : "final";
   j["height"] = o.height;
   j["index"] = o.index;
   j["applied"] = o.applied();

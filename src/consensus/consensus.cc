@@ -47,6 +47,20 @@ void FinalityBoard::Committed(const ledger::BlockResult& block) {
   cv_.notify_all();
 }
 
+void FinalityBoard::Dropped(std::span<const ledger::Dropped> dropped) {
+  if (dropped.empty()) return;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (dropped_.size() > 100'000) dropped_.clear();  // bounded: old news is only lost, not wrong
+    for (const ledger::Dropped& d : dropped) {
+      dropped_[d.id] = d.why;
+      since_.erase(d.id);
+    }
+    ++commits_;
+  }
+  cv_.notify_all();
+}
+
 bool FinalityBoard::WaitFinal(const ledger::TxId& id, std::chrono::milliseconds timeout,
                               ledger::TxOutcome* out) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -58,6 +72,13 @@ bool FinalityBoard::WaitFinal(const ledger::TxId& id, std::chrono::milliseconds 
     // block, just before the head moves), so a caller never sees a final tx above height().
     if (ledger_.GetTxOutcome(id, out).ok() && out->height <= ledger_.height()) return true;
     lock.lock();
+    if (auto d = dropped_.find(id); d != dropped_.end()) {
+      *out = ledger::TxOutcome{};
+      out->id = id;
+      out->rule = d->second.rule;
+      out->detail = "dropped from the mempool: " + d->second.detail;
+      return true;
+    }
     if (shutdown_) return false;
     // Sleep until another commit (or the deadline); a commit between the lookup and here has
     // already bumped commits_, so the wait returns at once.

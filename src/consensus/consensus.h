@@ -65,6 +65,9 @@ class FinalityBoard {
   void Submitted(const ledger::TxId& id);
   // After a block is committed.
   void Committed(const ledger::BlockResult& block);
+  // Pooled transactions a block made invalid: never final; their waiters learn why at once
+  // (an outcome with height 0).
+  void Dropped(std::span<const ledger::Dropped> dropped);
   bool WaitFinal(const ledger::TxId& id, std::chrono::milliseconds timeout, ledger::TxOutcome* out);
   void Shutdown();
 
@@ -76,6 +79,7 @@ class FinalityBoard {
   std::uint64_t commits_ = 0;
   bool shutdown_ = false;
   std::unordered_map<ledger::TxId, std::chrono::steady_clock::time_point, ledger::HashKeyHasher> since_;
+  std::unordered_map<ledger::TxId, ledger::Verdict, ledger::HashKeyHasher> dropped_;  // bounded
 };
 
 // Gathers concurrent submissions into batches for the stateless checks, verified on one worker

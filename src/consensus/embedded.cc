@@ -59,8 +59,9 @@ void EmbeddedConsensus::Produce() {
       stop_ = true;
       break;
     }
-    mempool_.Update(txs, ledger_.view());
+    const std::vector<ledger::Dropped> dropped = mempool_.Update(txs, ledger_.view());
     board_.Committed(result);
+    board_.Dropped(dropped);
     if (metrics_) {
       metrics_->apply_seconds->Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
       metrics_->blocks->Add();

@@ -102,24 +102,28 @@ void Mempool::RemoveLocked(std::uint64_t seq) {
   fifo_.erase(it);
 }
 
-void Mempool::Update(std::span<const Tx> block, const shield::StateView& state) {
+std::vector<Dropped> Mempool::Update(std::span<const Tx> block, const shield::StateView& state) {
   // State changes only through blocks, so only what this block touched can have made a pooled
   // transaction invalid: the nullifiers it spent and the nonces of its accounts (a few lookups
   // per block transaction, not per pooled one); and a root may have left the window.
   std::lock_guard<std::mutex> lock(mu_);
-  std::vector<std::uint64_t> stale;
+  std::vector<std::pair<std::uint64_t, Verdict>> stale;
   std::set<AccountKey> accounts;
   for (const Tx& tx : block) {
     auto it = by_id_.find(tx.Id());
     if (it != by_id_.end()) RemoveLocked(it->second);
     for (const Fr& nf : tx.Nullifiers()) {
       auto n = by_nullifier_.find(FieldBytes(nf));
-      if (n != by_nullifier_.end() && state.IsNullifierSpent(nf)) stale.push_back(n->second);
+      if (n != by_nullifier_.end() && state.IsNullifierSpent(nf)) {
+        stale.emplace_back(n->second, Verdict::Reject(Rule::kNullifierSpent, "a block spent this note first"));
+      }
     }
     if (const AccountKey* account = tx.NonceAccount()) accounts.insert(*account);
   }
   for (const auto& [seq, e] : fifo_) {
-    if (e.tx.kind == TxKind::kShielded && !state.IsRecentRoot(e.tx.shielded.root)) stale.push_back(seq);
+    if (e.tx.kind == TxKind::kShielded && !state.IsRecentRoot(e.tx.shielded.root)) {
+      stale.emplace_back(seq, Verdict::Reject(Rule::kUnknownRoot, "the root left the window while pooled"));
+    }
   }
   // Each such account's pooled nonces must run on from its committed nonce without a gap.
   for (const AccountKey& account : accounts) {
@@ -130,11 +134,18 @@ void Mempool::Update(std::span<const Tx> block, const shield::StateView& state) 
       if (nonce == expect) {
         ++expect;
       } else {
-        stale.push_back(seq);
+        stale.emplace_back(seq, Verdict::Reject(Rule::kBadNonce, "a block used this nonce, or one before it"));
       }
     }
   }
-  for (std::uint64_t seq : stale) RemoveLocked(seq);
+  std::vector<Dropped> dropped;
+  for (const auto& [seq, why] : stale) {
+    auto it = fifo_.find(seq);
+    if (it == fifo_.end()) continue;  // listed twice
+    dropped.push_back(Dropped{it->second.id, why});
+    RemoveLocked(seq);
+  }
+  return dropped;
 }
 
 std::size_t Mempool::size() const {

@@ -36,6 +36,12 @@ struct Admission {
   bool added() const { return code == Code::kAdded; }
 };
 
+// A pooled transaction that a block made invalid, and why.
+struct Dropped {
+  TxId id{};
+  Verdict why;
+};
+
 class Mempool {
  public:
   explicit Mempool(std::size_t max_txs = 10000) : max_txs_(max_txs) {}
@@ -44,7 +50,8 @@ class Mempool {
   Admission Add(const Tx& tx, const shield::StateView& state);
   // The oldest `max` transactions, oldest first (they stay in the pool until Update).
   std::vector<Tx> Reap(std::size_t max) const;
-  void Update(std::span<const Tx> block, const shield::StateView& state);
+  // Returns the pooled transactions the block made invalid (they are gone from the pool too).
+  std::vector<Dropped> Update(std::span<const Tx> block, const shield::StateView& state);
 
   std::size_t size() const;
   bool Contains(const TxId& id) const;

@@ -59,6 +59,33 @@ TEST(Embedded, ManyWorkersAdmitANonceSequenceInOrderAndFinalizeIt) {
   node.Stop();
 }
 
+// A transaction a block made invalid while it waited is never final: its waiter hears so at
+// once, with the reason, instead of waiting out its timeout.
+TEST(Embedded, DroppedTransactionsEndTheirWait) {
+  TempDir dir("embedded_dropped");
+  const auto alice = Signer(1), bob = Signer(2);
+  std::unique_ptr<ledger::Ledger> l = FundedLedger(dir, *alice);
+  ASSERT_TRUE(l);
+  FinalityBoard board(*l, nullptr);
+  const ledger::Tx tx = SignedTransfer(*alice, bob->account(), 1, 0, 5);
+  ledger::TxOutcome out;
+  const auto t0 = std::chrono::steady_clock::now();
+  std::thread dropper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    const ledger::Dropped d{tx.Id(), ledger::Verdict::Reject(ledger::Rule::kBadNonce, "a block used this nonce")};
+    board.Dropped(std::span(&d, 1));
+  });
+  ASSERT_TRUE(board.WaitFinal(tx.Id(), std::chrono::seconds(30), &out));
+  dropper.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
+  EXPECT_EQ(out.height, 0u);
+  EXPECT_EQ(out.rule, ledger::Rule::kBadNonce);
+  EXPECT_FALSE(out.applied());
+  // Another transaction is neither final nor dropped: the wait times out.
+  EXPECT_FALSE(board.WaitFinal(SignedTransfer(*alice, bob->account(), 1, 0, 6).Id(),
+                               std::chrono::milliseconds(30), &out));
+}
+
 // The admission order itself, seen from the admit callback: batches verified in parallel are
 // admitted one after another, in queue order.
 TEST(Admission, WorkersAdmitInQueueOrder) {

@@ -486,7 +486,10 @@ TEST_F(Transparent, MempoolKeepsOrderAndRejectsConflicts) {
   // included, t1 is invalidated (nonce 1 is used); t2 (nonce 2, next) and b0 stay.
   const std::vector<Tx> block = {t0, t1b};
   ASSERT_EQ(Apply(*l, block).info.applied_count, 2u);
-  pool.Update(block, l->view());
+  const std::vector<Dropped> dropped = pool.Update(block, l->view());
+  ASSERT_EQ(dropped.size(), 1u);  // t0 and t1b left as included; t1 was made invalid
+  EXPECT_EQ(dropped[0].id, t1.Id());
+  EXPECT_EQ(dropped[0].why.rule, Rule::kBadNonce);
   EXPECT_EQ(pool.size(), 2u);
   EXPECT_TRUE(pool.Contains(b0.Id()));
   EXPECT_TRUE(pool.Contains(t2.Id()));
