@@ -147,8 +147,9 @@ void RegisterNodeApi(HttpServer* server, ledger::Ledger* ledger, consensus::Cons
     std::chrono::milliseconds wait;
     if (!WaitParam(req, options.max_wait, &wait)) return JsonError(400, "bad_request", "wait must be milliseconds");
     ledger::TxOutcome outcome;
+    // WaitFinal also answers at once for a transaction already final or dropped (wait 0).
     if ((ledger->GetTxOutcome(id, &outcome).ok() && outcome.height <= ledger->height()) ||
-        (wait.count() > 0 && consensus->WaitFinal(id, wait, &outcome))) {
+        consensus->WaitFinal(id, wait, &outcome)) {
       return JsonOk(OutcomeJson(outcome).dump());
     }
     return JsonOk(Json{{"id", ledger::Hex(id)}, {"status", "unknown_or_pending"}}.dump());

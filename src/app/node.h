@@ -26,7 +26,7 @@ struct NodeConfig {
   double rate_per_second = 0;   // per client; 0 = unlimited
   std::size_t max_body_bytes = 64 << 10;
   std::size_t max_block_txs = 2000;
-  int max_block_delay_us = 2000;
+  int max_block_delay_us = 500;
   bool sync_writes = true;
 
   // Reads a TOML file; keys it does not know are errors (a typo must not pass silently).

@@ -16,7 +16,7 @@ class EmbeddedConsensus : public Consensus {
  public:
   struct Options {
     std::size_t max_block_txs = 2000;
-    std::chrono::microseconds max_block_delay{2000};
+    std::chrono::microseconds max_block_delay{500};
     std::size_t mempool_txs = 100'000;
   };
   EmbeddedConsensus(ledger::Ledger& ledger, NodeMetrics* metrics, Options options);
