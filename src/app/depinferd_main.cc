@@ -30,11 +30,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   // Signals are taken by a thread of their own (sigwait), not by a handler.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  const sigset_t signals = depinfer::app::BlockStopSignals();
 
   NodeConfig config;
   depinfer::Status st = NodeConfig::Load(config_path, &config);
@@ -56,8 +52,7 @@ int main(int argc, char** argv) {
                static_cast<unsigned long long>(node->ledger().height()), config.api_bind.c_str(),
                node->port());
   std::thread waiter([&] {
-    int sig = 0;
-    sigwait(&signals, &sig);
+    const int sig = depinfer::app::WaitForStopSignal(signals);
     std::fprintf(stderr, "depinferd: signal %d, stopping\n", sig);
     node->RequestStop();
   });

@@ -44,16 +44,6 @@ bool FromHex(const std::string& hex, std::uint8_t* out) {
   return hex.size() == 64 && sodium_hex2bin(out, 32, hex.data(), 64, nullptr, &n, nullptr) == 0 && n == 32;
 }
 
-void WaitForSignal() {
-  sigset_t s;
-  sigemptyset(&s);
-  sigaddset(&s, SIGINT);
-  sigaddset(&s, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &s, nullptr);
-  int sig;
-  sigwait(&s, &sig);
-}
-
 int Fail(const char* what, const Status& st) {
   std::fprintf(stderr, "devnet: %s: %s\n", what, st.ToString().c_str());
   return 1;
@@ -100,6 +90,11 @@ Status Prepare(const DevnetOptions& o, nlohmann::json* meta, std::unique_ptr<shi
 }
 
 int RunDevnet(const DevnetOptions& o) {
+  // A running devnet stops on Ctrl-C gracefully: block the signals before any thread starts
+  // (key setup's included). The demo runs to its end and keeps Ctrl-C's default.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  if (!o.demo) stop_signals = BlockStopSignals();
   if (sodium_init() < 0) return 1;
   const auto t_start = Clock::now();
   nlohmann::json meta;
@@ -131,7 +126,7 @@ int RunDevnet(const DevnetOptions& o) {
                 url.c_str(), o.dir.c_str(), ledger::Hex(funder.account()).c_str(), url.c_str(),
                 std::string(meta["keys"]).c_str());
     std::fflush(stdout);
-    WaitForSignal();
+    WaitForStopSignal(stop_signals);
     node->Stop();
     return 0;
   }
@@ -206,6 +201,7 @@ struct TestnetOptions {
 // N validators on loopback: one CometBFT process and one ledger (LedgerApp over ABCI) each, and
 // each validator's HTTP API, so wallets can use any of them.
 int RunTestnet(const TestnetOptions& o) {
+  const sigset_t stop_signals = BlockStopSignals();  // before the servers start their threads
   if (sodium_init() < 0) return 1;
   if (std::filesystem::exists(o.dir + "/node0")) {
     std::fprintf(stderr, "testnet: %s already holds a testnet; remove it or choose another --dir\n", o.dir.c_str());
@@ -268,7 +264,7 @@ int RunTestnet(const TestnetOptions& o) {
   std::printf("Proving key: %s\nFunded development account seed: %s\nStop with Ctrl-C.\n",
               std::string(meta["keys"]).c_str(), std::string(meta["funder_seed"]).c_str());
   std::fflush(stdout);
-  WaitForSignal();
+  WaitForStopSignal(stop_signals);
   for (auto& s : servers) s->Stop();
   net->Stop();  // cometbft, then the ABCI servers; the engines outlive them
   for (auto& e : engines) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <csignal>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -64,6 +65,12 @@ class Node {
 // Reads a snarkjs verification_key.json.
 Status LoadVerifyingKey(const std::string& path, snark::groth16::VerifyingKey* out);
 Status ReadFile(const std::string& path, std::string* out);
+
+// SIGINT and SIGTERM, blocked in the calling thread and so in every thread it starts afterwards:
+// call before any thread exists, then take them with WaitForStopSignal (no handler runs).
+sigset_t BlockStopSignals();
+// Waits for one of them; returns its number.
+int WaitForStopSignal(const sigset_t& signals);
 Status WriteFileAtomic(const std::string& path, const std::string& data);
 
 }  // namespace depinfer::app
