@@ -327,6 +327,33 @@ void BinWriter::Prime(const BigInt<4>& modulus) {
   Bytes(b);
 }
 
+void BinWriter::FrZkeyCoef(const Fr& v) {
+  // a*R^2 mod r: the Montgomery form of the integer a*R (see SectionReader::FrZkeyCoef).
+  std::uint8_t b[kFieldBytes];
+  StoreLE(Fr::FromCanonical(v.montgomery()).montgomery(), b);
+  Bytes(b);
+}
+
+void BinWriter::G1Mont(const G1Affine& p) {
+  std::uint8_t b[kG1Bytes] = {};
+  if (!p.infinity) {
+    StoreLE(p.x.montgomery(), b);
+    StoreLE(p.y.montgomery(), b + kFieldBytes);
+  }
+  Bytes(b);
+}
+
+void BinWriter::G2Mont(const G2Affine& p) {
+  std::uint8_t b[kG2Bytes] = {};
+  if (!p.infinity) {
+    StoreLE(p.x.c0.montgomery(), b);
+    StoreLE(p.x.c1.montgomery(), b + kFieldBytes);
+    StoreLE(p.y.c0.montgomery(), b + 2 * kFieldBytes);
+    StoreLE(p.y.c1.montgomery(), b + 3 * kFieldBytes);
+  }
+  Bytes(b);
+}
+
 std::vector<std::uint8_t> BinWriter::Finish() {
   if (in_section_) EndSection();
   for (std::size_t j = 0; j < 4; ++j) out_[8 + j] = static_cast<std::uint8_t>(n_sections_ >> (8 * j));

@@ -125,6 +125,13 @@ class BinWriter {
   void Bytes(std::span<const std::uint8_t> b);
   void FrPlain(const Fr& v);
   void Prime(const math::BigInt<4>& modulus);  // n8 = 32, then the prime
+  // The inverses of SectionReader's readers of the same names.
+  void FrZkeyCoef(const Fr& v);
+  void G1Mont(const G1Affine& p);
+  void G2Mont(const G2Affine& p);
+  // Bytes written so far (the whole file once Finish() has patched the section count).
+  std::size_t size() const { return out_.size(); }
+  void Reserve(std::size_t bytes) { out_.reserve(bytes); }
   std::vector<std::uint8_t> Finish();
 
  private:

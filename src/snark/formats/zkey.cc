@@ -1,5 +1,7 @@
 #include "snark/formats/zkey.h"
 
+#include <sodium.h>
+
 #include <algorithm>
 #include <string>
 
@@ -25,16 +27,41 @@ constexpr SectionSpec kSpecs[] = {
     {kA, true, "A"},               {kB1, true, "B1"},
     {kB2, true, "B2"},             {kC, true, "C"},
     {kH, true, "H"},               {kContributions, true, "contributions"},
+    {kZkeyChecksumSection, false, "checksum"},
 };
 
 constexpr std::uint32_t kProtocolGroth16 = 1;
 constexpr std::uint32_t kMaxLogDomain = 28;  // two-adicity of BN254's r
 constexpr std::size_t kCoefBytes = 12 + kFieldBytes;
+constexpr std::size_t kChecksumBytes = 32;
 
 Status SizeError(const char* section, std::size_t got, std::uint64_t want, const std::string& why) {
   return Status::Corruption(std::string("zkey ") + section + ": section is " + std::to_string(got) +
                             " bytes, expected " + std::to_string(want) + " (" + why + ")");
 }
+
+void ChecksumOf(std::span<const std::uint8_t> bytes, std::uint8_t out[kChecksumBytes]) {
+  crypto_generichash(out, kChecksumBytes, bytes.data(), bytes.size(), nullptr, 0);
+}
+
+Status CheckChecksum(const BinFile& bf, std::span<const std::uint8_t> file) {
+  if (!bf.Has(kZkeyChecksumSection)) return Status::Ok();
+  if (bf.order().back() != kZkeyChecksumSection) {
+    return Status::Corruption("zkey checksum: the checksum section must be the last one");
+  }
+  std::span<const std::uint8_t> stored = bf.Section(kZkeyChecksumSection);
+  if (stored.size() != kChecksumBytes) {
+    return SizeError("checksum", stored.size(), kChecksumBytes, "a BLAKE2b-256 hash");
+  }
+  std::uint8_t want[kChecksumBytes];
+  ChecksumOf(file.first(file.size() - kChecksumBytes), want);
+  if (sodium_memcmp(want, stored.data(), kChecksumBytes) != 0) {
+    return Status::Corruption("zkey checksum: the file's hash does not match its checksum section "
+                              "(the file is damaged; copy or make it again)");
+  }
+  return Status::Ok();
+}
+
 
 // Decodes `count` fixed-size points. Points are independent, and validation (the G2 subgroup
 // check above all) dominates loading a large key, so they are decoded on all cores; the error
@@ -128,6 +155,8 @@ Status ReadContribution(SectionReader& r, ZkeyContribution* out) {
 Status ParseGroth16Zkey(std::span<const std::uint8_t> file, Groth16Zkey* out) {
   BinFile bf;
   DEPINFER_RETURN_IF_ERROR(BinFile::Parse(file, "zkey", "zkey", 1, kSpecs, &bf));
+  // First, so that damage is reported as damage rather than as whatever field it hit.
+  DEPINFER_RETURN_IF_ERROR(CheckChecksum(bf, file));
   Groth16Zkey z;
 
   {
@@ -237,6 +266,100 @@ Status ParseGroth16Zkey(std::span<const std::uint8_t> file, Groth16Zkey* out) {
   }
   *out = std::move(z);
   return Status::Ok();
+}
+
+bool ZkeyHasChecksum(std::span<const std::uint8_t> file) {
+  BinFile bf;
+  return BinFile::Parse(file, "zkey", "zkey", 1, kSpecs, &bf).ok() && bf.Has(kZkeyChecksumSection);
+}
+
+std::vector<std::uint8_t> WriteGroth16Zkey(const Groth16Zkey& z) {
+  BinWriter w("zkey", 1);
+  w.Reserve(1024 + z.coeffs.size() * kCoefBytes +
+            (z.ic.size() + z.a.size() + z.b1.size() + z.c.size() + z.h.size()) * kG1Bytes +
+            z.b2.size() * kG2Bytes);
+  w.BeginSection(kHeader);
+  w.U32(kProtocolGroth16);
+  w.EndSection();
+
+  w.BeginSection(kGroth16Header);
+  w.Prime(Fp::kModulus);
+  w.Prime(Fr::kModulus);
+  w.U32(z.n_vars);
+  w.U32(z.n_public);
+  w.U32(z.domain_size);
+  w.G1Mont(z.alpha1);
+  w.G1Mont(z.beta1);
+  w.G2Mont(z.beta2);
+  w.G2Mont(z.gamma2);
+  w.G1Mont(z.delta1);
+  w.G2Mont(z.delta2);
+  w.EndSection();
+
+  auto g1s = [&w](std::uint32_t type, const std::vector<G1Affine>& pts) {
+    w.BeginSection(type);
+    for (const G1Affine& p : pts) w.G1Mont(p);
+    w.EndSection();
+  };
+  g1s(kIc, z.ic);
+
+  w.BeginSection(kCoeffs);
+  w.U32(static_cast<std::uint32_t>(z.coeffs.size()));
+  for (const ZkeyCoef& k : z.coeffs) {
+    w.U32(k.matrix);
+    w.U32(k.constraint);
+    w.U32(k.signal);
+    w.FrZkeyCoef(k.value);
+  }
+  w.EndSection();
+
+  g1s(kA, z.a);
+  g1s(kB1, z.b1);
+  w.BeginSection(kB2);
+  for (const G2Affine& p : z.b2) w.G2Mont(p);
+  w.EndSection();
+  g1s(kC, z.c);
+  g1s(kH, z.h);
+
+  w.BeginSection(kContributions);
+  w.Bytes(z.cs_hash);
+  w.U32(static_cast<std::uint32_t>(z.contributions.size()));
+  for (const ZkeyContribution& c : z.contributions) {
+    w.G1Mont(c.delta_after);
+    w.G1Mont(c.g1_s);
+    w.G1Mont(c.g1_sx);
+    w.G2Mont(c.g2_spx);
+    w.Bytes(c.transcript);
+    w.U32(c.type);
+    std::vector<std::uint8_t> params;
+    if (!c.name.empty()) {
+      params.push_back(1);
+      params.push_back(static_cast<std::uint8_t>(std::min<std::size_t>(c.name.size(), 255)));
+      params.insert(params.end(), c.name.begin(), c.name.begin() + params.back());
+    }
+    if (c.has_num_iterations_exp) {
+      params.push_back(2);
+      params.push_back(c.num_iterations_exp);
+    }
+    if (!c.beacon_hash.empty()) {
+      params.push_back(3);
+      params.push_back(static_cast<std::uint8_t>(std::min<std::size_t>(c.beacon_hash.size(), 255)));
+      params.insert(params.end(), c.beacon_hash.begin(), c.beacon_hash.begin() + params.back());
+    }
+    w.U32(static_cast<std::uint32_t>(params.size()));
+    w.Bytes(params);
+  }
+  w.EndSection();
+
+  // The checksum covers everything before it, its own section header included, so the hash is
+  // taken after Finish() has patched the section count.
+  w.BeginSection(kZkeyChecksumSection);
+  const std::uint8_t placeholder[kChecksumBytes] = {};
+  w.Bytes(placeholder);
+  std::vector<std::uint8_t> file = w.Finish();
+  ChecksumOf(std::span<const std::uint8_t>(file).first(file.size() - kChecksumBytes),
+             file.data() + file.size() - kChecksumBytes);
+  return file;
 }
 
 Status ReadGroth16ZkeyFile(const std::string& path, Groth16Zkey* out) {

@@ -1,4 +1,4 @@
-// snarkjs Groth16 proving keys (.zkey): reader.
+// snarkjs Groth16 proving keys (.zkey): reader and writer.
 //
 // Format (snarkjs src/zkey_utils.js writeZKey/readZKey and src/zkey_new.js; binfile container
 // with magic "zkey", version 1; integers little-endian):
@@ -37,6 +37,14 @@
 //     witness value with one Montgomery multiplication and land in Montgomery form.
 // Every point is validated (on the curve; G2 in the prime-order subgroup) and every number must
 // be canonical (the stored integer below its modulus).
+//
+// Our own addition, the checksum: the keys we write end with one more section, type 0x44504901
+// ("checksum"), holding the BLAKE2b-256 of every byte of the file before its last 32 (the
+// checksum section's own type and size included). snarkjs's reader skips section types it does
+// not know, so snarkjs proves with our keys unchanged; our reader, when the section is present,
+// insists that it is the last one and that the hash matches, so a damaged or truncated key is
+// named as such before it is used. Keys from a snarkjs ceremony have no such section and are
+// accepted on their other checks alone.
 #pragma once
 
 #include <array>
@@ -70,6 +78,8 @@ struct ZkeyContribution {
   std::vector<std::uint8_t> beacon_hash;  // parameter 3 (beacons)
 };
 
+inline constexpr std::uint32_t kZkeyChecksumSection = 0x44504901;
+
 struct Groth16Zkey {
   std::uint32_t n_vars = 0;       // wires, including wire 0
   std::uint32_t n_public = 0;     // public signals, excluding wire 0
@@ -95,5 +105,12 @@ Status ParseGroth16Zkey(std::span<const std::uint8_t> file, Groth16Zkey* out);
 
 // Reads and parses a file; errors are prefixed with the path.
 Status ReadGroth16ZkeyFile(const std::string& path, Groth16Zkey* out);
+
+// Whether a parsed file carried our checksum section (and so was verified against it).
+bool ZkeyHasChecksum(std::span<const std::uint8_t> file);
+
+// The file snarkjs would read: sections 1 to 10 in order (coefficients as given), then the
+// checksum section. ParseGroth16Zkey(WriteGroth16Zkey(z)) gives z back.
+std::vector<std::uint8_t> WriteGroth16Zkey(const Groth16Zkey& z);
 
 }  // namespace depinfer::snark::formats

@@ -236,13 +236,19 @@ Status CheckKeyMatchesCircuit(const ProvingKey& pk, const R1cs& r1cs) {
   return Status::Ok();
 }
 
-Status Prove(const ProvingKey& pk, const std::vector<Fr>& witness, Proof* proof, const std::uint8_t* seed) {
+Status Prove(const ProvingKey& pk, const std::vector<Fr>& witness, Proof* proof, const std::uint8_t* seed,
+             const Progress& progress) {
   if (witness.size() != pk.num_wires) {
     return Status::InvalidArgument("witness has " + std::to_string(witness.size()) +
                                    " values, the key expects " + std::to_string(pk.num_wires));
   }
   if (!witness[0].IsOne()) return Status::InvalidArgument("witness wire 0 must be 1");
   StageTimer timer;
+  std::size_t stage = 0;
+  auto mark = [&](const char* what) {
+    timer.Mark(what);
+    if (progress) progress("prove", ++stage, 7);
+  };
   const NttDomain domain(pk.domain_log);
   const std::size_t n = domain.size();
 
@@ -261,21 +267,21 @@ Status Prove(const ProvingKey& pk, const std::vector<Fr>& witness, Proof* proof,
   }
 #pragma omp parallel for schedule(static)
   for (std::size_t i = 0; i < n; ++i) ea[i] = ea[i] * eb[i] - ec[i];
-  timer.Mark("qap (evaluate rows, 7 NTTs)");
+  mark("qap (evaluate rows, 7 NTTs)");
 
   G1 a_sum, b1_sum, c_sum, h_sum;
   G2 b2_sum;
   std::span<const Fr> w(witness);
   DEPINFER_RETURN_IF_ERROR(math::bn254::MsmG1(pk.a, w, &a_sum));
-  timer.Mark("msm A (G1)");
+  mark("msm A (G1)");
   DEPINFER_RETURN_IF_ERROR(math::bn254::MsmG1(pk.b1, w, &b1_sum));
-  timer.Mark("msm B (G1)");
+  mark("msm B (G1)");
   DEPINFER_RETURN_IF_ERROR(math::bn254::MsmG2(pk.b2, w, &b2_sum));
-  timer.Mark("msm B (G2)");
+  mark("msm B (G2)");
   DEPINFER_RETURN_IF_ERROR(math::bn254::MsmG1(pk.c, w.subspan(pk.num_public + 1), &c_sum));
-  timer.Mark("msm C (G1)");
+  mark("msm C (G1)");
   DEPINFER_RETURN_IF_ERROR(math::bn254::MsmG1(pk.h, ea, &h_sum));
-  timer.Mark("msm H (G1)");
+  mark("msm H (G1)");
 
   ScalarSource rnd(seed);
   Fr r = rnd.Next(), s = rnd.Next();
@@ -291,7 +297,7 @@ Status Prove(const ProvingKey& pk, const std::vector<Fr>& witness, Proof* proof,
   proof->a = pa.ToAffine();
   proof->b = pb.ToAffine();
   proof->c = pc.ToAffine();
-  timer.Mark("randomise");
+  mark("randomise");
   return Status::Ok();
 }
 

@@ -54,7 +54,9 @@ Status CheckKeyMatchesCircuit(const ProvingKey& pk, const R1cs& r1cs);
 // every Groth16 prover we know of (snarkjs, rapidsnark, gnark): prove on a machine you trust. The witness must
 // satisfy the R1CS the key was made for (check with R1cs::IsSatisfied first when unsure: a
 // wrong witness gives a proof that does not verify).
+// `progress`, when given, hears ("prove", stages done, 7) after each stage (the QAP, the five
+// MSMs, the randomisation).
 Status Prove(const ProvingKey& pk, const std::vector<Fr>& witness, Proof* proof,
-             const std::uint8_t* seed = nullptr);
+             const std::uint8_t* seed = nullptr, const Progress& progress = nullptr);
 
 }  // namespace depinfer::snark::groth16

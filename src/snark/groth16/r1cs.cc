@@ -49,6 +49,30 @@ formats::R1cs ToCircomR1cs(const snark::R1cs& circuit) {
   return out;
 }
 
+Status FromCircom(const formats::R1cs& circom, R1cs* out) {
+  R1cs r;
+  r.num_wires = circom.n_wires;
+  r.num_public = circom.n_public();
+  auto row = [](const formats::R1csRow& terms) {
+    LinearCombination lc;
+    lc.reserve(terms.size());
+    for (const formats::R1csTerm& t : terms) lc.push_back(Term{t.wire, t.coeff});
+    return lc;
+  };
+  const std::size_t m = circom.constraints.size();
+  r.a.reserve(m);
+  r.b.reserve(m);
+  r.c.reserve(m);
+  for (const formats::R1csConstraint& k : circom.constraints) {
+    r.a.push_back(row(k.a));
+    r.b.push_back(row(k.b));
+    r.c.push_back(row(k.c));
+  }
+  DEPINFER_RETURN_IF_ERROR(r.Validate());
+  *out = std::move(r);
+  return Status::Ok();
+}
+
 Status R1cs::Validate() const {
   if (num_wires == 0 || num_public >= num_wires) {
     return Status::InvalidArgument("R1CS needs the constant wire and fewer public inputs than wires");

@@ -43,6 +43,10 @@ R1cs FromCircuit(const snark::R1cs& circuit);
 // Wires carry no labels from a source file: wire i gets label i.
 formats::R1cs ToCircomR1cs(const snark::R1cs& circuit);
 
+// A circom .r1cs as our constraint system (public outputs then public inputs are the public
+// wires, as snarkjs counts them). Checks the wire indices (R1cs::Validate).
+Status FromCircom(const formats::R1cs& circom, R1cs* out);
+
 // <lc, w>
 Fr Evaluate(const LinearCombination& lc, const std::vector<Fr>& w);
 

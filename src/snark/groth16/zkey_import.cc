@@ -1,5 +1,7 @@
 #include "snark/groth16/zkey_import.h"
 
+#include <sodium.h>
+
 #include <string>
 
 #include "math/ntt.h"
@@ -7,6 +9,11 @@
 namespace depinfer::snark::groth16 {
 
 Status ProvingKeyFromZkey(const formats::Groth16Zkey& z, ProvingKey* out) {
+  formats::Groth16Zkey copy = z;
+  return ProvingKeyFromZkey(std::move(copy), out);
+}
+
+Status ProvingKeyFromZkey(formats::Groth16Zkey&& z, ProvingKey* out) {
   int log_n = 0;
   while ((std::uint64_t{1} << log_n) < z.domain_size) ++log_n;
   if ((std::uint64_t{1} << log_n) != z.domain_size || log_n + 1 > math::bn254::NttDomain::kMaxLogSize) {
@@ -27,11 +34,11 @@ Status ProvingKeyFromZkey(const formats::Groth16Zkey& z, ProvingKey* out) {
   pk.delta1 = z.delta1;
   pk.beta2 = z.beta2;
   pk.delta2 = z.delta2;
-  pk.a = z.a;
-  pk.b1 = z.b1;
-  pk.b2 = z.b2;
-  pk.c = z.c;
-  pk.h = z.h;
+  pk.a = std::move(z.a);
+  pk.b1 = std::move(z.b1);
+  pk.b2 = std::move(z.b2);
+  pk.c = std::move(z.c);
+  pk.h = std::move(z.h);
   // The coefficient section lists A and B entries by row; rows run up to the domain size.
   std::uint32_t rows = 0;
   for (const formats::ZkeyCoef& k : z.coeffs) {
@@ -49,10 +56,58 @@ Status ProvingKeyFromZkey(const formats::Groth16Zkey& z, ProvingKey* out) {
   pk.vk.beta = z.beta2;
   pk.vk.gamma = z.gamma2;
   pk.vk.delta = z.delta2;
-  pk.vk.ic = z.ic;
+  pk.vk.ic = std::move(z.ic);
   DEPINFER_RETURN_IF_ERROR(ValidateVerifyingKey(pk.vk).WithContext("zkey"));
   *out = std::move(pk);
   return Status::Ok();
+}
+
+formats::Groth16Zkey ZkeyFromProvingKey(const ProvingKey& pk) {
+  formats::Groth16Zkey z;
+  z.n_vars = pk.num_wires;
+  z.n_public = pk.num_public;
+  z.domain_size = std::uint32_t{1} << pk.domain_log;
+  z.alpha1 = pk.alpha1;
+  z.beta1 = pk.beta1;
+  z.beta2 = pk.beta2;
+  z.gamma2 = pk.vk.gamma;
+  z.delta1 = pk.delta1;
+  z.delta2 = pk.delta2;
+  z.ic = pk.vk.ic;
+  for (std::uint32_t m = 0; m < 2; ++m) {
+    const std::vector<LinearCombination>& rows = m == 0 ? pk.a_rows : pk.b_rows;
+    for (std::size_t k = 0; k < rows.size(); ++k) {
+      for (const Term& t : rows[k]) {
+        z.coeffs.push_back({m, static_cast<std::uint32_t>(k), t.wire, t.coeff});
+      }
+    }
+  }
+  z.a = pk.a;
+  z.b1 = pk.b1;
+  z.b2 = pk.b2;
+  z.c = pk.c;
+  z.h = pk.h;
+
+  crypto_generichash_state st;
+  crypto_generichash_init(&st, nullptr, 0, z.cs_hash.size());
+  auto u32 = [&st](std::uint32_t v) {
+    std::uint8_t b[4] = {static_cast<std::uint8_t>(v), static_cast<std::uint8_t>(v >> 8),
+                         static_cast<std::uint8_t>(v >> 16), static_cast<std::uint8_t>(v >> 24)};
+    crypto_generichash_update(&st, b, sizeof b);
+  };
+  u32(z.n_vars);
+  u32(z.n_public);
+  u32(z.domain_size);
+  for (const formats::ZkeyCoef& k : z.coeffs) {
+    u32(k.matrix);
+    u32(k.constraint);
+    u32(k.signal);
+    std::uint8_t v[32];
+    formats::StoreLE(k.value.ToInt(), v);
+    crypto_generichash_update(&st, v, sizeof v);
+  }
+  crypto_generichash_final(&st, z.cs_hash.data(), z.cs_hash.size());
+  return z;
 }
 
 VerifyingKey FromSnarkjs(const formats::SnarkjsVerificationKey& vk) {

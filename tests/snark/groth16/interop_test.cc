@@ -3,7 +3,9 @@
 //     data, made by circom and snarkjs; see its README) and rejects it for other inputs;
 //   - our prover, running on snarkjs's .zkey and circom's witness, makes proofs that our
 //     verifier and `snarkjs groth16 verify` accept;
-//   - proofs from our own development setup verify in snarkjs too.
+//   - proofs from our own development setup verify in snarkjs too;
+//   - snarkjs proves with the .zkey our setup writes (`depinfer zk setup`), and its proof
+//     verifies under our key; snarkjs exports the same verifying key from that file.
 // The snarkjs steps need node and tests/snark/formats/oracle/node_modules ($DEPINFER_SNARKJS);
 // without them they are skipped.
 #include <gtest/gtest.h>
@@ -15,6 +17,7 @@
 
 #include <unistd.h>
 
+#include "snark/formats/r1cs.h"
 #include "snark/formats/wtns.h"
 #include "snark/groth16/zkey_import.h"
 
@@ -104,6 +107,49 @@ TEST(Groth16InteropTest, SnarkjsVerifiesOurSetupAndProof) {
   int s = SnarkjsVerify(pk.vk, inputs, proof, "own");
   if (s < 0) GTEST_SKIP() << "snarkjs not available (set DEPINFER_SNARKJS)";
   EXPECT_EQ(s, 1);
+}
+
+// Our setup's .zkey in snarkjs: `snarkjs groth16 prove` with it and the circom witness, then
+// our verifier on snarkjs's proof; `snarkjs zkey export verificationkey` gives our key.
+TEST(Groth16InteropTest, SnarkjsProvesWithOurZkey) {
+  const char* snarkjs = std::getenv("DEPINFER_SNARKJS");
+  if (snarkjs == nullptr || !std::filesystem::exists(snarkjs)) {
+    GTEST_SKIP() << "snarkjs not available (set DEPINFER_SNARKJS)";
+  }
+  formats::R1cs circom;
+  ASSERT_TRUE(formats::ParseR1cs(Bytes(Data("formats.r1cs")), &circom).ok());
+  R1cs r1cs;
+  ASSERT_TRUE(FromCircom(circom, &r1cs).ok());
+  ProvingKey pk;
+  ASSERT_TRUE(groth16::Setup(r1cs, &pk).ok());
+  const std::string dir =
+      (std::filesystem::temp_directory_path() / ("depinfer_g16_ourzkey_" + std::to_string(getpid()))).string();
+  std::filesystem::create_directories(dir);
+  ASSERT_TRUE(formats::WriteFileBytes(dir + "/our.zkey", formats::WriteGroth16Zkey(ZkeyFromProvingKey(pk))).ok());
+  const std::string q = "'" + std::string(snarkjs) + "' ";
+  const std::string cmd = q + "groth16 prove '" + dir + "/our.zkey' '" + Data("formats.wtns") + "' '" + dir +
+                          "/proof.json' '" + dir + "/public.json' > '" + dir + "/log.txt' 2>&1 && " + q +
+                          "zkey export verificationkey '" + dir + "/our.zkey' '" + dir + "/vk.json' >> '" + dir +
+                          "/log.txt' 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << Read(dir + "/log.txt");
+  formats::SnarkjsProof sproof;
+  formats::SnarkjsVerificationKey svk;
+  std::vector<Fr> inputs;
+  ASSERT_TRUE(formats::ParseProofJson(Read(dir + "/proof.json"), &sproof).ok());
+  ASSERT_TRUE(formats::ParsePublicJson(Read(dir + "/public.json"), &inputs).ok());
+  ASSERT_TRUE(formats::ParseVerificationKeyJson(Read(dir + "/vk.json"), &svk).ok());
+  std::filesystem::remove_all(dir);
+  const VerifyingKey exported = FromSnarkjs(svk);
+  EXPECT_EQ(exported.alpha, pk.vk.alpha);
+  EXPECT_EQ(exported.beta, pk.vk.beta);
+  EXPECT_EQ(exported.gamma, pk.vk.gamma);
+  EXPECT_EQ(exported.delta, pk.vk.delta);
+  EXPECT_EQ(exported.ic, pk.vk.ic);
+  PreparedVerifyingKey pvk;
+  ASSERT_TRUE(PreparedVerifyingKey::Prepare(pk.vk, &pvk).ok());
+  EXPECT_TRUE(pvk.Verify(inputs, FromSnarkjs(sproof)).ok()) << "snarkjs's proof with our key does not verify";
+  inputs[0] += Fr::One();
+  EXPECT_FALSE(pvk.Verify(inputs, FromSnarkjs(sproof)).ok());
 }
 
 }  // namespace
