@@ -44,13 +44,16 @@ Status ValidateG1(const G1Affine& p) {
   return Status::Ok();  // cofactor 1: on the curve means in G1
 }
 
-Status ValidateG2(const G2Affine& p) {
+Status ValidateG2OnCurve(const G2Affine& p) {
   if (!p.IsOnCurve()) {
     return Status::InvalidArgument("G2 point is not on the twist curve y^2 = x^3 + 3/(9+u)");
   }
-  if (!p.infinity && !IsInG2SubgroupVartime(G2::FromAffine(p))) {
-    return Status::InvalidArgument("G2 point is on the twist but not in the prime-order subgroup");
-  }
+  return Status::Ok();
+}
+
+Status ValidateG2(const G2Affine& p) {
+  DEPINFER_RETURN_IF_ERROR(ValidateG2OnCurve(p));
+  if (!p.infinity && !IsInG2SubgroupVartime(G2::FromAffine(p))) return Status::InvalidArgument(kG2NotInSubgroup);
   return Status::Ok();
 }
 

@@ -43,5 +43,9 @@ Status DecodeG2Compressed(std::span<const std::uint8_t> in, G2Affine* out);
 // (snarkjs JSON): on the curve, and for G2 in the subgroup.
 Status ValidateG1(const G1Affine& p);
 Status ValidateG2(const G2Affine& p);
+// The curve equation only (the subgroup test left to a batched caller).
+Status ValidateG2OnCurve(const G2Affine& p);
+// The message ValidateG2 gives a point on the twist outside G2.
+inline constexpr const char* kG2NotInSubgroup = "G2 point is on the twist but not in the prime-order subgroup";
 
 }  // namespace depinfer::math::bn254

@@ -119,6 +119,48 @@ TEST(CurveTest, G2SubgroupCheckMatchesOrderCheck) {
   EXPECT_TRUE(IsInG2SubgroupVartime(G2::Infinity()));
 }
 
+// The batched test gives the one-point test's answer on points of G2, on random twist points,
+// on points of small order (the twist's cofactor is 10069 * 5864401 * a 218-bit prime), on
+// G2 points plus such a point, and at infinity; with a count that leaves a partial group of eight.
+TEST(CurveTest, G2SubgroupBatchMatchesOnePointTest) {
+  TestRng rng(27);
+  // [r * cofactor / l] T has order l (or is O) for l = 10069 and 5864401 (cofactor / l < r).
+  auto small_order = [&](const char* cofactor_over_l) {
+    Fr k;
+    EXPECT_TRUE(Fr::FromDecimal(cofactor_over_l, &k).ok());
+    for (;;) {
+      G2 s = G2::FromAffine(RandomTwistPoint(rng)).ScalarMulVartime(Fr::kModulus).ScalarMulVartime(k.ToInt());
+      if (!s.IsInfinity()) return s;
+    }
+  };
+  const G2 s1 = small_order("2173824895405628684302950218021379986974303100027769687325441613140792921");
+  const G2 s2 = small_order("3732391913827051598662234343329740767871136014433462681300250716605949");
+  EXPECT_TRUE(s1.ScalarMulVartime(BigInt<1>(10069)).IsInfinity());
+  EXPECT_TRUE(s2.ScalarMulVartime(BigInt<1>(5864401)).IsInfinity());
+  std::vector<G2Affine> pts;
+  for (int i = 0; i < 43; ++i) {
+    switch (i % 7) {
+      case 0: case 1: pts.push_back(RandomG2(rng).ToAffine()); break;
+      case 2: pts.push_back(RandomTwistPoint(rng)); break;
+      case 3: pts.push_back(s1.ToAffine()); break;
+      case 4: pts.push_back((RandomG2(rng) + s2).ToAffine()); break;
+      case 5: pts.push_back((RandomG2(rng) + s1 + s2).ToAffine()); break;
+      default: pts.push_back(i == 6 ? G2Affine::Infinity() : s2.ToAffine()); break;
+    }
+  }
+  std::vector<std::uint8_t> got(pts.size(), 7);
+  IsInG2SubgroupBatchVartime(pts, got.data());
+  int in = 0;
+  for (std::size_t i = 0; i < pts.size(); ++i) {
+    ASSERT_TRUE(pts[i].IsOnCurve()) << i;
+    const bool want = pts[i].infinity || IsInG2SubgroupSlowVartime(G2::FromAffine(pts[i]));
+    EXPECT_EQ(want, IsInG2SubgroupVartime(G2::FromAffine(pts[i]))) << i;
+    EXPECT_EQ(got[i], want ? 1 : 0) << "point " << i << " (kind " << i % 7 << ")";
+    in += want ? 1 : 0;
+  }
+  EXPECT_EQ(in, 13 + 1);  // cases 0 and 1, and the one point at infinity
+}
+
 TEST(CurveTest, PsiActsAsMultiplicationByP) {
   TestRng rng(26);
   G2 q = RandomG2(rng);

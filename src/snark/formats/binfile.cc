@@ -247,7 +247,10 @@ Status SectionReader::G1Mont(G1Affine* out) {
   return Status::Ok();
 }
 
-Status SectionReader::G2Mont(G2Affine* out) {
+Status SectionReader::G2Mont(G2Affine* out) { return G2MontImpl(out, true); }
+Status SectionReader::G2MontOnCurve(G2Affine* out) { return G2MontImpl(out, false); }
+
+Status SectionReader::G2MontImpl(G2Affine* out, bool subgroup_check) {
   std::size_t at = pos_;
   if (remaining() < kG2Bytes) {
     std::span<const std::uint8_t> b;
@@ -260,7 +263,7 @@ Status SectionReader::G2Mont(G2Affine* out) {
   DEPINFER_RETURN_IF_ERROR(FpMont(&y.c0));
   DEPINFER_RETURN_IF_ERROR(FpMont(&y.c1));
   G2Affine p = (x.IsZero() && y.IsZero()) ? G2Affine::Infinity() : G2Affine::FromXY(x, y);
-  Status st = math::bn254::ValidateG2(p);
+  Status st = subgroup_check ? math::bn254::ValidateG2(p) : math::bn254::ValidateG2OnCurve(p);
   if (!st.ok()) {
     pos_ = at;
     return Error(st.message());

@@ -98,6 +98,9 @@ class SectionReader {
   // the curve, and G2 in the prime-order subgroup.
   Status G1Mont(G1Affine* out);
   Status G2Mont(G2Affine* out);
+  // G2Mont without the subgroup test, for callers that run it on many points at once
+  // (math::bn254::IsInG2SubgroupBatchVartime).
+  Status G2MontOnCurve(G2Affine* out);
 
   std::size_t offset() const { return pos_; }
   std::size_t remaining() const { return data_.size() - pos_; }
@@ -108,6 +111,7 @@ class SectionReader {
 
  private:
   Status FpMont(Fp* out);
+  Status G2MontImpl(G2Affine* out, bool subgroup_check);
   std::span<const std::uint8_t> data_;
   std::string context_;
   std::size_t pos_ = 0;
