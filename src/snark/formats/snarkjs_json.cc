@@ -1,5 +1,7 @@
 #include "snark/formats/snarkjs_json.h"
 
+#include <sodium.h>
+
 #include <nlohmann/json.hpp>
 
 #include "math/encoding.h"
@@ -204,6 +206,20 @@ Status ParseVerificationKeyJson(std::string_view text, SnarkjsVerificationKey* o
   for (std::size_t i = 0; i < vk.ic.size(); ++i) {
     DEPINFER_RETURN_IF_ERROR(ParseG1((*m)[i], "IC[" + std::to_string(i) + "]", &vk.ic[i]));
   }
+  if (auto it = j.find("depinfer_checksum"); it != j.end()) {
+    static constexpr std::string_view kPrefix = "blake2b-256:";
+    const std::array<std::uint8_t, 32> want = VerificationKeyChecksum(vk);
+    char hex[65];
+    sodium_bin2hex(hex, sizeof hex, want.data(), want.size());
+    if (!it->is_string()) return Bad("depinfer_checksum", "must be a string");
+    const std::string& got = it->get_ref<const std::string&>();
+    if (got.size() != kPrefix.size() + 64 || got.compare(0, kPrefix.size(), kPrefix) != 0) {
+      return Bad("depinfer_checksum", "must be \"blake2b-256:\" and 64 hex digits");
+    }
+    if (got.compare(kPrefix.size(), 64, hex) != 0) {
+      return Bad("depinfer_checksum", "does not match the key's points (the file was edited or damaged)");
+    }
+  }
   DEPINFER_RETURN_IF_ERROR(Member(j, "vk_alphabeta_12", root, &m));
   Fp12 alphabeta;
   DEPINFER_RETURN_IF_ERROR(ParseFp12(*m, "vk_alphabeta_12", &alphabeta));
@@ -259,7 +275,38 @@ std::string WriteVerificationKeyJson(const SnarkjsVerificationKey& vk) {
   Json ic = Json::array();
   for (const auto& p : vk.ic) ic.push_back(FromG1(p));
   j["IC"] = std::move(ic);
+  const std::array<std::uint8_t, 32> sum = VerificationKeyChecksum(vk);
+  char hex[65];
+  sodium_bin2hex(hex, sizeof hex, sum.data(), sum.size());
+  j["depinfer_checksum"] = std::string("blake2b-256:") + hex;
   return Dump(j);
+}
+
+std::array<std::uint8_t, 32> VerificationKeyChecksum(const SnarkjsVerificationKey& vk) {
+  crypto_generichash_state st;
+  crypto_generichash_init(&st, nullptr, 0, 32);
+  static constexpr std::string_view kTag = "depinfer groth16 vk v1";
+  crypto_generichash_update(&st, reinterpret_cast<const std::uint8_t*>(kTag.data()), kTag.size());
+  const std::uint32_t n = static_cast<std::uint32_t>(vk.n_public());
+  const std::uint8_t nb[4] = {static_cast<std::uint8_t>(n >> 24), static_cast<std::uint8_t>(n >> 16),
+                              static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)};
+  crypto_generichash_update(&st, nb, sizeof nb);
+  auto g1 = [&st](const math::bn254::G1Affine& p) {
+    const auto b = math::bn254::EncodeG1Eth(p);
+    crypto_generichash_update(&st, b.data(), b.size());
+  };
+  auto g2 = [&st](const math::bn254::G2Affine& p) {
+    const auto b = math::bn254::EncodeG2Eth(p);
+    crypto_generichash_update(&st, b.data(), b.size());
+  };
+  g1(vk.alpha1);
+  g2(vk.beta2);
+  g2(vk.gamma2);
+  g2(vk.delta2);
+  for (const auto& p : vk.ic) g1(p);
+  std::array<std::uint8_t, 32> out;
+  crypto_generichash_final(&st, out.data(), out.size());
+  return out;
 }
 
 std::string WriteProofJson(const SnarkjsProof& proof) {

@@ -19,8 +19,14 @@
 // IC of length nPublic + 1. vk_alphabeta_12 must equal the pairing snarkjs computes (a fixed
 // power of the standard reduced pairing: ffjavascript's final exponentiation raises to an extra
 // 2x(6x^2 + 3x + 1)), so a key whose alpha, beta and alphabeta disagree is rejected. Members we
-// do not know are ignored (snarkjs may add some); writers emit exactly the members above.
+// do not know are ignored (snarkjs may add some); writers emit exactly the members above, plus
+// one of ours in verification keys:
+//   "depinfer_checksum": "blake2b-256:<64 hex digits>", the BLAKE2b-256 of the key's points in
+//             the Ethereum encoding (VerificationKeyChecksum below), which the parser checks
+//             when present (snarkjs ignores it), so an edited or damaged key is named as such.
 #pragma once
+
+#include <array>
 
 #include <span>
 #include <string>
@@ -56,6 +62,9 @@ Status ParsePublicJson(std::string_view text, std::vector<math::bn254::Fr>* out)
 // Writers produce the same layout as snarkjs (one-space indentation), vk_alphabeta_12 computed
 // from alpha and beta.
 std::string WriteVerificationKeyJson(const SnarkjsVerificationKey& vk);
+// BLAKE2b-256 over the tag "depinfer groth16 vk v1", nPublic (u32 big-endian), then alpha1,
+// beta2, gamma2, delta2 and every IC point in the Ethereum precompile encoding.
+std::array<std::uint8_t, 32> VerificationKeyChecksum(const SnarkjsVerificationKey& vk);
 std::string WriteProofJson(const SnarkjsProof& proof);
 std::string WritePublicJson(std::span<const math::bn254::Fr> inputs);
 

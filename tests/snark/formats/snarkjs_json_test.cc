@@ -81,11 +81,35 @@ TEST(SnarkjsJson, SnarkjsProofPassesTheGroth16Check) {
   EXPECT_FALSE(Groth16Verifies(vk, q, pub));
 }
 
+// The key gains one member of ours at the end, the checksum; everything before it is snarkjs's.
 TEST(SnarkjsJson, WritersReproduceSnarkjsByteForByte) {
-  EXPECT_EQ(WriteVerificationKeyJson(Vk()), LoadText("verification_key.json"));
+  std::string want = LoadText("verification_key.json");
+  const std::array<std::uint8_t, 32> sum = VerificationKeyChecksum(Vk());
+  std::string hex;
+  for (std::uint8_t b : sum) hex += "0123456789abcdef"[b >> 4], hex += "0123456789abcdef"[b & 15];
+  ASSERT_EQ(want.substr(want.size() - 2), "\n}");
+  want.insert(want.size() - 2, std::string(",\n \"depinfer_checksum\": \"blake2b-256:") + hex + "\"");
+  EXPECT_EQ(WriteVerificationKeyJson(Vk()), want);
   EXPECT_EQ(WriteProofJson(Proof()), LoadText("proof.json"));
   std::vector<Fr> pub = Public();
   EXPECT_EQ(WritePublicJson(pub), LoadText("public.json"));
+}
+
+TEST(SnarkjsJson, VerificationKeyChecksum) {
+  const std::string ours = WriteVerificationKeyJson(Vk());
+  SnarkjsVerificationKey vk;
+  ASSERT_TRUE(ParseVerificationKeyJson(ours, &vk).ok());
+  // snarkjs's own file has no checksum and is accepted on its other checks.
+  ASSERT_TRUE(ParseVerificationKeyJson(LoadText("verification_key.json"), &vk).ok());
+  // An IC point swapped for another valid point: still a well-formed key, caught by the sum.
+  nlohmann::json j = nlohmann::json::parse(ours);
+  std::swap(j["IC"][1], j["IC"][2]);
+  EXPECT_ERROR_CONTAINS(ParseVerificationKeyJson(j.dump(), &vk), "edited or damaged");
+  j = nlohmann::json::parse(ours);
+  j["depinfer_checksum"] = "blake2b-256:00";
+  EXPECT_ERROR_CONTAINS(ParseVerificationKeyJson(j.dump(), &vk), "64 hex digits");
+  j["depinfer_checksum"] = 7;
+  EXPECT_ERROR_CONTAINS(ParseVerificationKeyJson(j.dump(), &vk), "must be a string");
 }
 
 TEST(SnarkjsJson, RoundTripsAndInfinity) {
