@@ -89,6 +89,14 @@ Status DecodeG1Eth(std::span<const std::uint8_t> in, G1Affine* out) {
 }
 
 Status DecodeG2Eth(std::span<const std::uint8_t> in, G2Affine* out) {
+  G2Affine p;
+  DEPINFER_RETURN_IF_ERROR(DecodeG2EthOnCurve(in, &p));
+  if (!p.infinity && !IsInG2SubgroupVartime(G2::FromAffine(p))) return Status::InvalidArgument(kG2NotInSubgroup);
+  *out = p;
+  return Status::Ok();
+}
+
+Status DecodeG2EthOnCurve(std::span<const std::uint8_t> in, G2Affine* out) {
   if (in.size() != kG2EthBytes) return LengthError("G2", kG2EthBytes, in.size());
   if (AllZero(in)) {
     *out = G2Affine::Infinity();
@@ -98,7 +106,7 @@ Status DecodeG2Eth(std::span<const std::uint8_t> in, G2Affine* out) {
   DEPINFER_RETURN_IF_ERROR(DecodeFp2(in.subspan(0, 64), &x).WithContext("G2 x"));
   DEPINFER_RETURN_IF_ERROR(DecodeFp2(in.subspan(64, 64), &y).WithContext("G2 y"));
   G2Affine p = G2Affine::FromXY(x, y);
-  DEPINFER_RETURN_IF_ERROR(ValidateG2(p));
+  DEPINFER_RETURN_IF_ERROR(ValidateG2OnCurve(p));
   *out = p;
   return Status::Ok();
 }

@@ -33,6 +33,9 @@ std::array<std::uint8_t, kG2EthBytes> EncodeG2Eth(const G2Affine& p);
 Status DecodeG1Eth(std::span<const std::uint8_t> in, G1Affine* out);
 // Includes the G2 subgroup check.
 Status DecodeG2Eth(std::span<const std::uint8_t> in, G2Affine* out);
+// Checks only that the point is on the twist: for callers that run the subgroup test later on
+// many points at once (IsInG2SubgroupBatchVartime), and must not use the point before.
+Status DecodeG2EthOnCurve(std::span<const std::uint8_t> in, G2Affine* out);
 
 std::array<std::uint8_t, kG1CompressedBytes> EncodeG1Compressed(const G1Affine& p);
 std::array<std::uint8_t, kG2CompressedBytes> EncodeG2Compressed(const G2Affine& p);

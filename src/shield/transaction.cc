@@ -24,9 +24,10 @@ void WriteProof(const Proof& p, ByteWriter* w) {
   w->Raw(bn::EncodeG1Eth(p.c));
 }
 
+// Points on their curves; B's subgroup test is the verifier's, batched (see transaction.h).
 Status ReadProof(std::span<const std::uint8_t> p, Proof* out) {
   DEPINFER_RETURN_IF_ERROR(bn::DecodeG1Eth(p.first(64), &out->a).WithContext("proof.A"));
-  DEPINFER_RETURN_IF_ERROR(bn::DecodeG2Eth(p.subspan(64, 128), &out->b).WithContext("proof.B"));
+  DEPINFER_RETURN_IF_ERROR(bn::DecodeG2EthOnCurve(p.subspan(64, 128), &out->b).WithContext("proof.B"));
   return bn::DecodeG1Eth(p.subspan(192, 64), &out->c).WithContext("proof.C");
 }
 

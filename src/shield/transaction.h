@@ -79,6 +79,9 @@ struct Transaction {
   TransparentLeg leg;
   std::array<std::vector<std::uint8_t>, 2> outputs;  // encrypted notes
   std::vector<std::uint8_t> memo;
+  // Decoded proofs have their points on their curves; whether B lies in G2 is left to the
+  // verifier (groth16::ValidateProofs, run by every Verify and VerifyBatch), which tests eight
+  // B points at once, so nothing may use a decoded proof before it is verified.
   Proof proof;
 
   bool operator==(const Transaction& o) const;

@@ -215,6 +215,22 @@ TEST_F(Pool, TamperingBreaksTheProof) {
   t = tx;
   t.proof = other.tx.proof;
   expect(t, Rule::kBadProof, "proof of other public inputs");
+  // B on the twist but outside G2: decoding leaves the subgroup test to the verifier, which
+  // rejects that proof alone in a batch with a good one.
+  {
+    math::bn254::Fp2 x{math::bn254::Fp::FromU64(5), math::bn254::Fp::Zero()}, y;
+    while (!(x.Square() * x + math::bn254::G2Cfg::B()).SqrtVartime(&y)) x += math::bn254::Fp2::One();
+    const math::bn254::G2Affine outside = math::bn254::G2Affine::FromXY(x, y);
+    ASSERT_FALSE(math::bn254::IsInG2SubgroupVartime(math::bn254::G2::FromAffine(outside)));
+    t = tx;
+    t.proof.b = outside;
+    Transaction decoded;
+    ASSERT_TRUE(DecodeTransaction(EncodeTransaction(t), &decoded).ok());
+    const Transaction pair[2] = {tx, decoded};
+    const std::vector<Verdict> verdicts = CheckStateless(pair, ctx_);
+    EXPECT_TRUE(verdicts[0].ok()) << verdicts[0].ToString();
+    EXPECT_EQ(verdicts[1].rule, Rule::kBadProof) << verdicts[1].ToString();
+  }
   // A chain id other than the one it was made for changes ext_hash.
   CheckContext other_chain = ctx_;
   other_chain.chain_id = "another-chain";

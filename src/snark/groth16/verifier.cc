@@ -86,6 +86,28 @@ Status ValidateProof(const Proof& proof) {
   return Status::Ok();
 }
 
+void ValidateProofs(std::span<const Proof> proofs, std::vector<bool>* bad) {
+  bad->assign(proofs.size(), false);
+  std::vector<G2Affine> bs;
+  std::vector<std::size_t> which;
+  bs.reserve(proofs.size());
+  for (std::size_t j = 0; j < proofs.size(); ++j) {
+    const Proof& p = proofs[j];
+    if (!math::bn254::ValidateG1(p.a).ok() || !math::bn254::ValidateG1(p.c).ok() ||
+        !math::bn254::ValidateG2OnCurve(p.b).ok()) {
+      (*bad)[j] = true;
+    } else {
+      bs.push_back(p.b);
+      which.push_back(j);
+    }
+  }
+  std::vector<std::uint8_t> in_g2(bs.size());
+  math::bn254::IsInG2SubgroupBatchVartime(bs, in_g2.data());
+  for (std::size_t k = 0; k < bs.size(); ++k) {
+    if (in_g2[k] == 0) (*bad)[which[k]] = true;
+  }
+}
+
 Status PreparedVerifyingKey::Prepare(const VerifyingKey& vk, PreparedVerifyingKey* out) {
   DEPINFER_RETURN_IF_ERROR(ValidateVerifyingKey(vk));
   PreparedVerifyingKey p;
@@ -174,15 +196,12 @@ Status PreparedVerifyingKey::VerifyBatch(std::span<const std::vector<Fr>> public
   if (public_inputs.size() != proofs.size()) {
     return Status::InvalidArgument("batch needs one public-input vector per proof");
   }
-  bad->assign(proofs.size(), false);
   // Malformed proofs are marked at once and kept out of the weighted check.
+  ValidateProofs(proofs, bad);
   std::vector<std::size_t> todo;
   for (std::size_t j = 0; j < proofs.size(); ++j) {
-    if (!ValidateProof(proofs[j]).ok() || public_inputs[j].size() != num_public()) {
-      (*bad)[j] = true;
-    } else {
-      todo.push_back(j);
-    }
+    if (public_inputs[j].size() != num_public()) (*bad)[j] = true;
+    if (!(*bad)[j]) todo.push_back(j);
   }
   const std::vector<Fr> weights = Weights(proofs.size(), weights_seed);
   // Halve failing groups until each bad proof is isolated (a group that holds is all good).

@@ -46,6 +46,10 @@ struct Proof {
 // On-curve and subgroup checks of every point.
 Status ValidateVerifyingKey(const VerifyingKey& vk);
 Status ValidateProof(const Proof& proof);
+// ValidateProof for many proofs: (*bad)[j] is true when proof j fails it. The G2 subgroup
+// tests run eight at a time (math::bn254::IsInG2SubgroupBatchVartime), which is why decoders
+// of untrusted proofs may leave that test to the verifier (shield/transaction.h).
+void ValidateProofs(std::span<const Proof> proofs, std::vector<bool>* bad);
 
 class PreparedVerifyingKey {
  public:
