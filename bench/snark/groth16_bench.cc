@@ -6,6 +6,7 @@
 
 #include "snark/groth16/prover.h"
 #include "snark/groth16/simulator.h"
+#include "synthetic_circuit.h"
 
 namespace depinfer::snark::groth16 {
 namespace {
@@ -50,34 +51,8 @@ void BM_VerifyBatch(benchmark::State& state) {
 }
 BENCHMARK(BM_VerifyBatch)->Name("groth16/verify_batch")->Arg(8)->Arg(64)->Unit(benchmark::kMillisecond)->UseRealTime();
 
-// A circuit of about 2^k constraints shaped like real ones: each constraint multiplies two
-// earlier wires and adds a third (y = a * b + c), so witness values are full-width.
-struct Circuit {
-  R1cs r1cs;
-  std::vector<Fr> witness;
-  explicit Circuit(int log_constraints) {
-    const std::size_t m = (std::size_t{1} << log_constraints) - 8;  // leave room for public rows
-    Rng rng;
-    r1cs.num_public = 1;
-    r1cs.num_wires = static_cast<std::uint32_t>(3 + m);
-    witness = {Fr::One(), Fr::Zero(), Fr::Random(rng)};
-    for (std::size_t k = 0; k < m; ++k) {
-      std::uint32_t w = static_cast<std::uint32_t>(3 + k);
-      std::uint32_t a = static_cast<std::uint32_t>(2 + rng() % (w - 2)), b = static_cast<std::uint32_t>(2 + rng() % (w - 2));
-      r1cs.a.push_back({{a, Fr::One()}});
-      r1cs.b.push_back({{b, Fr::One()}});
-      r1cs.c.push_back({{w, Fr::One()}, {a, -Fr::One()}});
-      witness.push_back(witness[a] * witness[b] + witness[a]);
-    }
-    r1cs.a.push_back({{1, Fr::One()}});
-    r1cs.b.push_back({{0, Fr::One()}});
-    r1cs.c.push_back({{r1cs.num_wires - 1, Fr::One()}});
-    witness[1] = witness.back();
-  }
-};
-
 void BM_Prove(benchmark::State& state) {
-  Circuit c(static_cast<int>(state.range(0)));
+  SyntheticCircuit c(static_cast<int>(state.range(0)));
   ProvingKey pk;
   const std::uint8_t seed[32] = {9};
   if (!groth16::Setup(c.r1cs, &pk, seed).ok()) state.SkipWithError("setup failed");

@@ -2,7 +2,7 @@
 """Groth16 proving, our prover against snarkjs, on the same circom circuits in one run.
 
     python3 bench/snark/snarkjs_side_by_side.py [--runs N] [--chain K] [--depth D] [--dir DIR]
-                                                [--extra-chain K2]
+                                                [--synthetic LOG2 ...]
 
 Circuits (circomlib's Poseidon, compiled by circom2, circom in WebAssembly):
   - a chain of K Poseidon(2) hashes (K = 136 gives 32,642 constraints: a 2^15 domain);
@@ -14,8 +14,10 @@ alternating so that drift on a shared machine hits both alike. Each proof is che
 tool (`snarkjs groth16 verify` on ours, `depinfer zk verify` on snarkjs's). Reported: median
 wall time, CPU time and peak RSS of each prover process, and the ratio of the medians.
 
---extra-chain K2 adds a larger chain proved by our prover only, for its peak memory (K2 = 4368
-gives 1,048,322 constraints, a 2^20 domain; compiling it takes circom2 a few minutes).
+--synthetic LOG2 adds circuits of 2^LOG2 constraints (bench/snark/synthetic_circuit.h, written as
+.r1cs/.wtns by build/release/bench/snark/make_circuit) proved by our command only: circom2 runs
+out of its 4 GB WebAssembly memory compiling a Poseidon chain of 2^20 constraints. Reported: setup
+and prove time and the peak RSS of each command.
 
 Needs node and the npm oracles that scripts/setup.sh installs (tests/snark/oracle for circom2 and
 circomlib, tests/snark/formats/oracle for snarkjs), and a release build (build/release).
@@ -35,6 +37,7 @@ CIRCOMLIB = os.path.join(ROOT, "tests/snark/oracle/node_modules/circomlib/circui
 OWN_CIRCUITS = os.path.join(ROOT, "tests/snark/oracle/circuits")
 SNARKJS = os.path.join(ROOT, "tests/snark/formats/oracle/node_modules/.bin/snarkjs")
 DEPINFER = os.path.join(ROOT, "build/release/src/app/depinfer")
+MAKE_CIRCUIT = os.path.join(ROOT, "build/release/bench/snark/make_circuit")
 R = 21888242871839275222246405745257275088548364400416034343698204186575808495617
 
 CHAIN = """pragma circom 2.0.0;
@@ -129,7 +132,8 @@ def main():
     ap.add_argument("--runs", type=int, default=5, help="proofs per prover and circuit (default 5)")
     ap.add_argument("--chain", type=int, default=136, help="Poseidon hashes in the chain (default 136: 2^15)")
     ap.add_argument("--depth", type=int, default=32, help="Merkle depth (default 32)")
-    ap.add_argument("--extra-chain", type=int, default=0, help="also a chain of this many hashes, ours only")
+    ap.add_argument("--synthetic", type=int, nargs="*", default=[],
+                    help="also synthetic circuits of 2^LOG2 constraints, ours only (e.g. 16 20)")
     ap.add_argument("--dir", default=os.path.join(ROOT, "build/bench-snarkjs"), help="working folder")
     args = ap.parse_args()
     for path, what in [(CIRCOM, "circom2"), (SNARKJS, "snarkjs"), (DEPINFER, "depinfer (build/release)")]:
@@ -143,8 +147,6 @@ def main():
          {"leaf": str(rng.randrange(R)), "index_bits": [str(rng.randrange(2)) for _ in range(args.depth)],
           "siblings": [str(rng.randrange(R)) for _ in range(args.depth)]}, True),
     ]
-    if args.extra_chain:
-        circuits.append(("poseidon_chain_%d" % args.extra_chain, CHAIN % args.extra_chain, {"x": "1"}, False))
 
     rows = []
     for name, source, inputs, with_snarkjs in circuits:
@@ -154,6 +156,18 @@ def main():
         rows.append((name, constraints_of(files["r1cs"]), ours, theirs))
     print()
     print("load average at the end: %.2f; %d cores" % (os.getloadavg()[0], os.cpu_count()))
+    synthetic = []
+    for k in args.synthetic:
+        print("synthetic_%d:" % k, flush=True)
+        base = os.path.join(args.dir, "synthetic_%d" % k)
+        os.makedirs(args.dir, exist_ok=True)
+        run([MAKE_CIRCUIT, str(k), args.dir])
+        setup = run([DEPINFER, "zk", "setup", base + ".r1cs", base + ".zkey", "--vk", base + ".vk.json"])
+        files = {"r1cs": base + ".r1cs", "zkey": base + ".zkey", "wtns": base + ".wtns", "vk": base + ".vk.json",
+                 "base": base}
+        ours, _ = bench(files, args.runs, with_snarkjs=False)
+        synthetic.append(("synthetic_%d" % k, constraints_of(base + ".r1cs"), setup, ours,
+                          os.path.getsize(base + ".zkey") / 1e6))
     print("| circuit | constraints | depinfer zk prove (wall / CPU) | snarkjs groth16 prove (wall / CPU) | "
           "ratio (wall) | peak RSS depinfer / snarkjs |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
@@ -167,6 +181,15 @@ def main():
             t, ratio, mem = "-", "-", "%.0f MB / -" % max(s[2] for s in ours)
         print("| %s | %d | %s | %s | %s | %s |" % (name, n, o, t, ratio, mem))
     print("(medians of %d runs each, alternating; every proof cross-verified by the other tool)" % args.runs)
+    if synthetic:
+        print()
+        print("| circuit | constraints | .zkey | zk setup (wall / CPU / peak RSS) | zk prove (wall / CPU) | "
+              "zk prove peak RSS |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: |")
+        for name, n, setup, ours, mb in synthetic:
+            print("| %s | %d | %.0f MB | %.1f s / %.1f s / %.0f MB | %.3f s / %.2f s | %.0f MB |" % (
+                name, n, mb, setup[0], setup[1], setup[2], median(ours, 0), median(ours, 1), max(s[2] for s in ours)))
+        print("(prove: medians of %d runs, each checked by `depinfer zk verify`)" % args.runs)
 
 
 if __name__ == "__main__":
