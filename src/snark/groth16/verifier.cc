@@ -7,6 +7,7 @@
 
 #include "math/encoding.h"
 #include "math/msm.h"
+#include "math/pairing.h"
 
 namespace depinfer::snark::groth16 {
 namespace {
@@ -16,6 +17,11 @@ using math::bn254::G1;
 using math::bn254::G2Prepared;
 using math::bn254::MillerLoop;
 using math::bn254::PrepareG2;
+
+Status CountError(std::size_t got, std::size_t want) {
+  return Status::InvalidArgument("malformed public inputs: the key expects " + std::to_string(want) +
+                                 ", got " + std::to_string(got));
+}
 
 Status Malformed(const char* what, const Status& st) {
   return Status::InvalidArgument(std::string("malformed ") + what + ": " + st.message());
@@ -112,6 +118,7 @@ Status PreparedVerifyingKey::Prepare(const VerifyingKey& vk, PreparedVerifyingKe
   DEPINFER_RETURN_IF_ERROR(ValidateVerifyingKey(vk));
   PreparedVerifyingKey p;
   p.alpha_ = vk.alpha;
+  p.alpha_beta_ = math::bn254::Pairing(vk.alpha, vk.beta);
   p.beta_ = PrepareG2(vk.beta);
   p.neg_gamma_ = PrepareG2(-vk.gamma);
   p.neg_delta_ = PrepareG2(-vk.delta);
@@ -121,11 +128,7 @@ Status PreparedVerifyingKey::Prepare(const VerifyingKey& vk, PreparedVerifyingKe
 }
 
 Status PreparedVerifyingKey::InputCommitment(std::span<const Fr> inputs, G1* out) const {
-  if (inputs.size() != num_public()) {
-    return Status::InvalidArgument("malformed public inputs: the key expects " +
-                                   std::to_string(num_public()) + ", got " +
-                                   std::to_string(inputs.size()));
-  }
+  if (inputs.size() != num_public()) return CountError(inputs.size(), num_public());
   G1 acc;
   DEPINFER_RETURN_IF_ERROR(math::bn254::MsmG1(std::span<const G1Affine>(ic_).subspan(1), inputs, &acc));
   *out = acc.AddMixed(ic_[0]);
@@ -134,20 +137,19 @@ Status PreparedVerifyingKey::InputCommitment(std::span<const Fr> inputs, G1* out
 
 Status PreparedVerifyingKey::Verify(std::span<const Fr> public_inputs, const Proof& proof) const {
   DEPINFER_RETURN_IF_ERROR(ValidateProof(proof));
-  G1 l;
-  DEPINFER_RETURN_IF_ERROR(InputCommitment(public_inputs, &l));  // checks the input count
+  if (public_inputs.size() != num_public()) return CountError(public_inputs.size(), num_public());
   if (!Holds(public_inputs, proof)) return Status::InvalidArgument("proof does not verify");
   return Status::Ok();
 }
 
 bool PreparedVerifyingKey::Holds(std::span<const Fr> inputs, const Proof& proof) const {
-  // e(A, B) e(L, -gamma) e(C, -delta) e(-alpha, beta) = 1.
+  // e(A, B) e(L, -gamma) e(C, -delta) = e(alpha, beta).
   G1 l;
   if (!InputCommitment(inputs, &l).ok()) return false;
   G2Prepared b = PrepareG2(proof.b);
-  const G1Affine ps[4] = {proof.a, l.ToAffine(), proof.c, -alpha_};
-  const G2Prepared* qs[4] = {&b, &neg_gamma_, &neg_delta_, &beta_};
-  return math::bn254::FinalExponentiation(MillerLoop(ps, qs)).IsOne();
+  const G1Affine ps[3] = {proof.a, l.ToAffine(), proof.c};
+  const G2Prepared* qs[3] = {&b, &neg_gamma_, &neg_delta_};
+  return math::bn254::FinalExponentiation(MillerLoop(ps, qs)) == alpha_beta_;
 }
 
 bool PreparedVerifyingKey::BatchHolds(std::span<const std::vector<Fr>> inputs,
