@@ -218,6 +218,7 @@ int Main(int argc, char** argv) {
     }
     std::vector<double> latency(txs.size(), -1);
     std::atomic<int> next{0}, failed{0};
+    const double node_cpu_before = CpuSeconds(pid), load_cpu_before = CpuSeconds(getpid());
     const auto start = Clock::now();
     std::vector<std::thread> threads;
     for (int k = 0; k < clients; ++k) {
@@ -239,7 +240,8 @@ int Main(int argc, char** argv) {
     for (auto& t : threads) t.join();
     const double secs = std::chrono::duration<double>(Clock::now() - start).count();
     const long rss = PeakRssKb(pid);
-    const double node_cpu = CpuSeconds(pid);
+    const double node_cpu = CpuSeconds(pid) - node_cpu_before;
+    const double load_cpu = CpuSeconds(getpid()) - load_cpu_before;
     int code = 0;
     std::string metrics;
     probe->Request("GET", "/metrics", "", "", &code, &metrics);
@@ -260,10 +262,10 @@ int Main(int argc, char** argv) {
     const double apply_ms = 1e3 * MeanOf(metrics, "depinfer_apply_block_seconds", &blocks);
     const double block_txs = MeanOf(metrics, "depinfer_block_txs");
     std::fprintf(stderr,
-                 "run %d: node CPU %.3f ms/tx (%.2f cores busy); %.0f admission batches, %.1f ms each "
-                 "(%.1f txs); %.0f blocks, %.1f txs, applied in %.1f ms each\n",
+                 "run %d: node CPU %.3f ms/tx (%.2f cores busy), load generator %.3f ms/tx; %.0f admission "
+                 "batches, %.1f ms each (%.1f txs); %.0f blocks, %.1f txs, applied in %.1f ms each\n",
                  run + 1, 1e3 * node_cpu / static_cast<double>(std::max<std::size_t>(ok.size(), 1)),
-                 node_cpu / secs, batches, verify_ms, batches > 0 ? static_cast<double>(ok.size()) / batches : 0.0,
+                 node_cpu / secs, 1e3 * load_cpu / static_cast<double>(std::max<std::size_t>(ok.size(), 1)), batches, verify_ms, batches > 0 ? static_cast<double>(ok.size()) / batches : 0.0,
                  blocks, block_txs, apply_ms);
     std::fflush(stdout);
     if (failed > 0) std::fprintf(stderr, "run %d: %d transactions not final and applied\n", run + 1, failed.load());

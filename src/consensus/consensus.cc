@@ -112,7 +112,6 @@ void Admission::Stop() {
     stop_ = true;
   }
   cv_.notify_all();
-  turn_cv_.notify_all();
   for (std::thread& w : workers_) {
     if (w.joinable()) w.join();
   }
@@ -182,30 +181,41 @@ void Admission::Run() {
     txs.reserve(batch.size());
     for (Pending* p : batch) txs.push_back(*p->tx);
     const auto t0 = std::chrono::steady_clock::now();
-    const std::vector<ledger::Verdict> verdicts = ledger_.verifier().Check(txs);
+    std::vector<ledger::Verdict> verdicts = ledger_.verifier().Check(txs);
     if (metrics_) {
       metrics_->verify_seconds->Observe(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     }
-    // Admit in the order the batches were taken.
+    // Admit in the order the batches were taken, without waiting for an earlier batch still
+    // being verified: the result is parked, and whichever worker completes the next batch in
+    // order admits every parked batch that follows it.
     std::unique_lock<std::mutex> lock(mu_);
-    turn_cv_.wait(lock, [&] { return admitted_ == ticket; });
-    lock.unlock();
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      ledger::Admission a;
-      if (!verdicts[i].ok()) {
-        a.code = ledger::Admission::Code::kRejected;
-        a.verdict = verdicts[i];
-      } else {
-        a = admit_(txs[i]);
-      }
-      if (metrics_) (a.added() ? metrics_->submitted : metrics_->rejected)->Add();
-      batch[i]->done.set_value(std::move(a));
+    verified_.emplace(ticket, Verified{std::move(batch), std::move(txs), std::move(verdicts)});
+    if (admitting_) continue;
+    admitting_ = true;
+    for (auto it = verified_.find(admitted_); it != verified_.end(); it = verified_.find(admitted_)) {
+      Verified v = std::move(it->second);
+      verified_.erase(it);
+      lock.unlock();
+      AdmitVerified(v);
+      lock.lock();
+      ++admitted_;
     }
-    lock.lock();
-    ++admitted_;
-    lock.unlock();
-    turn_cv_.notify_all();
+    admitting_ = false;
+  }
+}
+
+void Admission::AdmitVerified(Verified& v) {
+  for (std::size_t i = 0; i < v.batch.size(); ++i) {
+    ledger::Admission a;
+    if (!v.verdicts[i].ok()) {
+      a.code = ledger::Admission::Code::kRejected;
+      a.verdict = v.verdicts[i];
+    } else {
+      a = admit_(v.txs[i]);
+    }
+    if (metrics_) (a.added() ? metrics_->submitted : metrics_->rejected)->Add();
+    v.batch[i]->done.set_value(std::move(a));
   }
 }
 

@@ -16,6 +16,7 @@
 #include <deque>
 #include <functional>
 #include <future>
+#include <map>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -85,7 +86,9 @@ class FinalityBoard {
 // Gathers concurrent submissions into batches for the stateless checks, verified on one worker
 // thread per core. Each worker verifies its batch single-threaded (no OpenMP team to start or to
 // spin while idle), so verification runs in parallel across batches; batches are still admitted
-// in the order they were taken from the queue, so a client's nonces stay in sequence.
+// in the order they were taken from the queue, so a client's nonces stay in sequence. A worker
+// that finishes ahead of its turn parks its result and takes more work; the worker that
+// completes the batch next in order admits it and every parked batch after it.
 class Admission {
  public:
   // `admit` runs on the batch's transactions that passed the stateless checks (mempool add in
@@ -105,17 +108,25 @@ class Admission {
     const ledger::Tx* tx;
     std::promise<ledger::Admission> done;
   };
+  // A verified batch waiting for its turn to be admitted.
+  struct Verified {
+    std::vector<Pending*> batch;
+    std::vector<ledger::Tx> txs;
+    std::vector<ledger::Verdict> verdicts;
+  };
   void Run();
+  void AdmitVerified(Verified& v);
   ledger::Ledger& ledger_;
   NodeMetrics* metrics_;
   AdmitFn admit_;
   std::size_t max_batch_;
   std::mutex mu_;
   std::condition_variable cv_;        // work queued, or stopping
-  std::condition_variable turn_cv_;   // a batch was admitted
   std::deque<Pending*> queue_;
   std::uint64_t taken_ = 0;     // batches taken from the queue (guarded by mu_)
   std::uint64_t admitted_ = 0;  // batches admitted, in the order taken (guarded by mu_)
+  std::map<std::uint64_t, Verified> verified_;  // by ticket, awaiting admission (guarded by mu_)
+  bool admitting_ = false;      // a worker is admitting batches (guarded by mu_)
   std::size_t idle_ = 0;        // workers waiting for work (guarded by mu_)
   bool stop_ = false;
   std::vector<std::thread> workers_;

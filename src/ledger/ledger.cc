@@ -89,12 +89,14 @@ Hash32 TxsHash(const std::vector<TxOutcome>& outcomes) {
   return h.Final();
 }
 
-Hash32 StateRoot(std::uint64_t height, const Hash32& prev, const shield::Frontier& tree,
+// `tree_root` is tree.Root(), passed in because the caller needs it too and it costs up to 32
+// Poseidon hashes.
+Hash32 StateRoot(std::uint64_t height, const Hash32& prev, const shield::Frontier& tree, const Fr& tree_root,
                  const Hash32& nf_acc, const Hash32& acct_acc, const Hash32& txs) {
   return Hasher("depinfer/state-root/v1")
       .U64(height)
       .Add(prev)
-      .Field(tree.Root())
+      .Field(tree_root)
       .U64(tree.size())
       .Add(nf_acc)
       .Add(acct_acc)
@@ -270,12 +272,13 @@ Status Ledger::InitGenesis() {
   shield::Frontier tree;
   const Hash32 nf_acc = NullifierAcc(zero, {});
   const Hash32 acct_acc = AccountAcc(zero, balances, {});
-  const Hash32 root = StateRoot(0, genesis_hash_, tree, nf_acc, acct_acc, TxsHash({}));
-  std::deque<Fr> roots{tree.Root()};
+  const Fr tree_root = tree.Root();
+  const Hash32 root = StateRoot(0, genesis_hash_, tree, tree_root, nf_acc, acct_acc, TxsHash({}));
+  std::deque<Fr> roots{tree_root};
 
   rocksdb::WriteBatch batch;
   for (const auto& [k, v] : balances) batch.Put(Key(kBalance, k.first, k.second), U64Value(v));
-  BlockInfo info{0, root, tree.Root(), 0, 0, 0};
+  BlockInfo info{0, root, tree_root, 0, 0, 0};
   batch.Put(Key(kBlock, Be64(0)), EncodeBlock(info));
   batch.Put(kMetaHead, EncodeHead(0, root, nf_acc, acct_acc, roots, tree));
   batch.Put(kMetaGenesis, std::string(genesis_hash_.begin(), genesis_hash_.end()));
@@ -660,15 +663,16 @@ Status Ledger::PrepareImpl(std::uint64_t height, std::span<const Tx> txs,
   // The tree, the window of recent roots (a new root joins when the tree grew).
   shield::Frontier tree = frontier_;
   DEPINFER_RETURN_IF_ERROR(tree.AppendBatch(ov.leaves));
+  const Fr tree_root = tree.Root();
   std::deque<Fr> roots = roots_;
   if (!ov.leaves.empty()) {
-    roots.push_back(tree.Root());
+    roots.push_back(tree_root);
     while (roots.size() > genesis_.root_window) roots.pop_front();
   }
 
   const Hash32 nf_acc = NullifierAcc(nf_acc_, ov.nullifiers);
   const Hash32 acct_acc = AccountAcc(acct_acc_, ov.balances, ov.nonces);
-  const Hash32 root = StateRoot(height, state_root_, tree, nf_acc, acct_acc, TxsHash(res.outcomes));
+  const Hash32 root = StateRoot(height, state_root_, tree, tree_root, nf_acc, acct_acc, TxsHash(res.outcomes));
 
   auto prepared = std::make_unique<Prepared>();
   rocksdb::WriteBatch& batch = prepared->batch;
@@ -703,7 +707,7 @@ Status Ledger::PrepareImpl(std::uint64_t height, std::span<const Tx> txs,
     }
     batch.Put(Key(kOutcome, o.id), EncodeOutcome(o));
   }
-  res.info = BlockInfo{height, root, tree.Root(), tree.size(),
+  res.info = BlockInfo{height, root, tree_root, tree.size(),
                        static_cast<std::uint32_t>(txs.size()), applied_count};
   batch.Put(Key(kBlock, Be64(height)), EncodeBlock(res.info));
   batch.Put(kMetaHead, EncodeHead(height, root, nf_acc, acct_acc, roots, tree));
