@@ -21,16 +21,7 @@ namespace {
 
 #ifdef DEPINFER_HAVE_IFMA
 
-using L2 = Lane<2>;
-using V = Ifma52<Fp>;
-
-// Value ranges per component, as in fp52x8.h: "canonical" < p, "T" < 2p, "F" < 4p.
-L2 Red(const L2& a) { return {{V::ReduceBelow2p(a.c[0]), V::ReduceBelow2p(a.c[1])}}; }  // F -> T
-L2 Can(const L2& a) { return {{V::Canonical(a.c[0]), V::Canonical(a.c[1])}}; }          // F -> canonical
-L2 Add(const L2& a, const L2& b) { return {{V::Add(a.c[0], b.c[0]), V::Add(a.c[1], b.c[1])}}; }  // T, T -> F
-L2 Sub(const L2& a, const L2& b) { return {{V::Sub(a.c[0], b.c[0]), V::Sub(a.c[1], b.c[1])}}; }  // T, T -> F
-L2 Mul(const L2& a, const L2& b) { return LaneOps::Mul(a, b); }  // T, F -> T
-L2 Sq(const L2& a) { return LaneOps::Square(a); }                 // T -> T
+using namespace fp2lanes;
 
 struct Jac8 {
   L2 x, y, z;  // T
@@ -63,7 +54,7 @@ Jac8 AddMixed(const Jac8& p, const L2& qx, const L2& qy, __mmask8* bad) {
   const L2 u2 = Mul(qx, z1z1);
   const L2 s2 = Mul(qy, Mul(p.z, z1z1));
   const L2 h = Can(Sub(u2, p.x));
-  *bad |= LaneOps::Equal(h, L2{{LaneOps::Zero(), LaneOps::Zero()}});
+  *bad |= LaneOps::Equal(h, Zero2());
   const L2 hh = Sq(h);
   const L2 hh2 = Red(Add(hh, hh));
   const L2 i = Red(Add(hh2, hh2));                             // 4 HH
@@ -99,39 +90,6 @@ const std::vector<int>& XNaf() {
   return digits;
 }
 
-L2 LoadLanes(const Fp2* const* v) {
-  alignas(64) u64 limbs[2][5][8];
-  for (int i = 0; i < 8; ++i) {
-    u64 l[10];
-    LaneOps::ToLimbs(*v[i], l);
-    for (int j = 0; j < 5; ++j) {
-      limbs[0][j][i] = l[j];
-      limbs[1][j][i] = l[5 + j];
-    }
-  }
-  L2 r;
-  for (int k = 0; k < 2; ++k) {
-    for (int j = 0; j < 5; ++j) r.c[k].l[j] = _mm512_load_si512(limbs[k][j]);
-  }
-  return r;
-}
-
-void StoreLanes(const L2& a, Fp2* out) {
-  alignas(64) u64 limbs[2][5][8];
-  const L2 c = Can(a);
-  for (int k = 0; k < 2; ++k) {
-    for (int j = 0; j < 5; ++j) _mm512_store_si512(limbs[k][j], c.c[k].l[j]);
-  }
-  for (int i = 0; i < 8; ++i) {
-    u64 l[10];
-    for (int j = 0; j < 5; ++j) {
-      l[j] = limbs[0][j][i];
-      l[5 + j] = limbs[1][j][i];
-    }
-    out[i] = LaneOps::FromLimbs<Fp2>(l);
-  }
-}
-
 // [x]Q for eight affine points (none at infinity). Lanes that met an exceptional case are set
 // in *bad; their outputs are meaningless.
 void MulByX8(const G2Affine* const* q, G2* out, __mmask8* bad) {
@@ -145,19 +103,25 @@ void MulByX8(const G2Affine* const* q, G2* out, __mmask8* bad) {
     neg_y[i] = -q[i]->y;
     nys[i] = &neg_y[i];
   }
-  const L2 qx = LoadLanes(xs), qy = LoadLanes(ys), qny = LoadLanes(nys);
+  const L2 qx = Load(xs), qy = Load(ys), qny = Load(nys);
   Jac8 acc{qx, qy, LaneOps::One<2>()};
   const std::vector<int>& naf = XNaf();
   for (std::size_t i = 1; i < naf.size(); ++i) {
     acc = Double(acc);
     if (naf[i] != 0) acc = AddMixed(acc, qx, naf[i] > 0 ? qy : qny, bad);
   }
-  *bad |= LaneOps::Equal(Can(acc.z), L2{{LaneOps::Zero(), LaneOps::Zero()}});
-  Fp2 x[8], y[8], z[8];
-  StoreLanes(acc.x, x);
-  StoreLanes(acc.y, y);
-  StoreLanes(acc.z, z);
-  for (int i = 0; i < 8; ++i) out[i] = G2{x[i], y[i], z[i]};
+  *bad |= LaneOps::Equal(Can(acc.z), Zero2());
+  Fp2* xs_out[8];
+  Fp2* ys_out[8];
+  Fp2* zs_out[8];
+  for (int i = 0; i < 8; ++i) {
+    xs_out[i] = &out[i].X;
+    ys_out[i] = &out[i].Y;
+    zs_out[i] = &out[i].Z;
+  }
+  Store(acc.x, xs_out);
+  Store(acc.y, ys_out);
+  Store(acc.z, zs_out);
 }
 
 #endif  // DEPINFER_HAVE_IFMA

@@ -193,6 +193,77 @@ struct LaneOps {
   }
 };
 
+// Eight Fp2 values per Lane<2> for curve formulas written out step by step (the batched G2
+// subgroup test, the batched preparation of G2 lines). Value ranges per component, as in
+// fp52x8.h: "canonical" < p, "T" < 2p, "F" < 4p; each helper names what it takes and returns.
+namespace fp2lanes {
+
+using L2 = Lane<2>;
+using V = Ifma52<Fp>;
+
+inline L2 Red(const L2& a) { return {{V::ReduceBelow2p(a.c[0]), V::ReduceBelow2p(a.c[1])}}; }  // F -> T
+inline L2 Can(const L2& a) { return {{V::Canonical(a.c[0]), V::Canonical(a.c[1])}}; }          // F -> canonical
+inline L2 Add(const L2& a, const L2& b) { return {{V::Add(a.c[0], b.c[0]), V::Add(a.c[1], b.c[1])}}; }  // T, T -> F
+inline L2 Sub(const L2& a, const L2& b) { return {{V::Sub(a.c[0], b.c[0]), V::Sub(a.c[1], b.c[1])}}; }  // T, T -> F
+inline L2 Mul(const L2& a, const L2& b) { return LaneOps::Mul(a, b); }  // T, F -> T
+inline L2 Sq(const L2& a) { return LaneOps::Square(a); }                 // T -> T
+inline L2 Zero2() { return L2{{LaneOps::Zero(), LaneOps::Zero()}}; }
+// a * s for an Fp value s in every lane (canonical); T -> T.
+inline L2 MulFp(const L2& a, const Vec52& s) { return {{V::Mul(a.c[0], s), V::Mul(a.c[1], s)}}; }
+// 3a; T -> T.
+inline L2 Triple(const L2& a) { return Red(Add(Red(Add(a, a)), a)); }
+
+// The same Fp2 value in every lane.
+inline L2 Broadcast(const Fp2& x) {
+  u64 l[10];
+  LaneOps::ToLimbs(x, l);
+  return {{V::Broadcast(l), V::Broadcast(l + 5)}};
+}
+inline Vec52 BroadcastFp(const Fp& x) {
+  u64 l[5];
+  LaneOps::ToLimbs(x, l);
+  return V::Broadcast(l);
+}
+
+// Eight values, one per lane, from wherever they are.
+inline L2 Load(const Fp2* const* v) {
+  alignas(64) u64 limbs[2][5][8];
+  for (int i = 0; i < 8; ++i) {
+    u64 l[10];
+    LaneOps::ToLimbs(*v[i], l);
+    for (int j = 0; j < 5; ++j) {
+      limbs[0][j][i] = l[j];
+      limbs[1][j][i] = l[5 + j];
+    }
+  }
+  L2 r;
+  for (int k = 0; k < 2; ++k) {
+    for (int j = 0; j < 5; ++j) r.c[k].l[j] = _mm512_load_si512(limbs[k][j]);
+  }
+  return r;
+}
+
+// Lane i of a (F) into *out[i]. The change of Montgomery radix (2^260 to the scalar field's
+// 2^256) is one lane multiplication by 1/16, as in Ifma52::Store8.
+inline void Store(const L2& a, Fp2* const* out) {
+  alignas(64) u64 w[2][4][8];
+  for (int k = 0; k < 2; ++k) {
+    const Vec52 v = V::Canonical(V::Mul(a.c[k], V::C().inv_sixteen));
+    _mm512_store_si512(w[k][0], _mm512_or_si512(v.l[0], _mm512_slli_epi64(v.l[1], 52)));
+    _mm512_store_si512(w[k][1], _mm512_or_si512(_mm512_srli_epi64(v.l[1], 12), _mm512_slli_epi64(v.l[2], 40)));
+    _mm512_store_si512(w[k][2], _mm512_or_si512(_mm512_srli_epi64(v.l[2], 24), _mm512_slli_epi64(v.l[3], 28)));
+    _mm512_store_si512(w[k][3], _mm512_or_si512(_mm512_srli_epi64(v.l[3], 36), _mm512_slli_epi64(v.l[4], 16)));
+  }
+  for (int i = 0; i < 8; ++i) {
+    BigInt<4> c0, c1;
+    c0.limb = {w[0][0][i], w[0][1][i], w[0][2][i], w[0][3][i]};
+    c1.limb = {w[1][0][i], w[1][1][i], w[1][2][i], w[1][3][i]};
+    *out[i] = Fp2{Fp::FromMontgomery(c0), Fp::FromMontgomery(c1)};
+  }
+}
+
+}  // namespace fp2lanes
+
 }  // namespace depinfer::math::bn254
 
 #endif  // DEPINFER_HAVE_IFMA

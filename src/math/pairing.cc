@@ -5,26 +5,6 @@
 namespace depinfer::math::bn254 {
 namespace {
 
-// Signed binary digits of 6x + 2, most significant first (computed once from x; the leading
-// digit is 1 and is consumed by starting the loop at T = Q).
-const std::vector<int>& AteLoopDigits() {
-  static const std::vector<int> digits = [] {
-    u128 n = static_cast<u128>(kX) * 6 + 2;
-    std::vector<int> lsb_first;
-    while (n != 0) {
-      int d = 0;
-      if (n & 1) {
-        d = 2 - static_cast<int>(n & 3);  // 1 if n = 1 mod 4, -1 if n = 3 mod 4
-        if (d == 1) n -= 1; else n += 1;
-      }
-      lsb_first.push_back(d);
-      n >>= 1;
-    }
-    return std::vector<int>(lsb_first.rbegin(), lsb_first.rend());
-  }();
-  return digits;
-}
-
 struct ProjG2 {
   Fp2 X, Y, Z;
 };
@@ -68,6 +48,23 @@ LineCoeffs AdditionStep(ProjG2& t, const G2Affine& q) {
 
 }  // namespace
 
+const std::vector<int>& AteLoopDigits() {
+  static const std::vector<int> digits = [] {
+    u128 n = static_cast<u128>(kX) * 6 + 2;
+    std::vector<int> lsb_first;
+    while (n != 0) {
+      int d = 0;
+      if (n & 1) {
+        d = 2 - static_cast<int>(n & 3);  // 1 if n = 1 mod 4, -1 if n = 3 mod 4
+        if (d == 1) n -= 1; else n += 1;
+      }
+      lsb_first.push_back(d);
+      n >>= 1;
+    }
+    return std::vector<int>(lsb_first.rbegin(), lsb_first.rend());
+  }();
+  return digits;
+}
 
 G2Prepared PrepareG2(const G2Affine& q) {
   G2Prepared out;

@@ -36,6 +36,13 @@ struct G2Prepared {
 };
 
 G2Prepared PrepareG2(const G2Affine& q);
+// PrepareG2 of every point; groups of eight run their doubling and addition steps in AVX-512
+// IFMA lanes where available (pairing_lanes.cc). The same lines as PrepareG2 (tested).
+std::vector<G2Prepared> PrepareG2Batch(std::span<const G2Affine> qs);
+
+// Signed binary digits of 6x + 2, most significant first (the leading digit is 1 and is
+// consumed by starting the loop at T = Q): the schedule of the Miller loop and of its lines.
+const std::vector<int>& AteLoopDigits();
 
 // prod_i f_{6x+2, Q_i}(P_i) with the two Frobenius lines; pairs with a point at infinity
 // contribute 1. One squaring per loop step is shared by all pairs.

@@ -100,4 +100,24 @@ TEST(PairingTest, PreparedMatchesUnprepared) {
 }
 
 }  // namespace
+// The batched preparation gives PrepareG2's lines exactly, for full groups of eight, a partial
+// group and points at infinity among them.
+TEST(PairingTest, PrepareG2BatchMatchesPrepareG2) {
+  TestRng rng(41);
+  std::vector<G2Affine> qs;
+  for (int i = 0; i < 19; ++i) qs.push_back(i == 5 ? G2Affine::Infinity() : RandomG2(rng).ToAffine());
+  const std::vector<G2Prepared> batch = PrepareG2Batch(qs);
+  ASSERT_EQ(batch.size(), qs.size());
+  for (std::size_t i = 0; i < qs.size(); ++i) {
+    const G2Prepared one = PrepareG2(qs[i]);
+    EXPECT_EQ(batch[i].infinity, one.infinity) << i;
+    ASSERT_EQ(batch[i].lines.size(), one.lines.size()) << i;
+    for (std::size_t k = 0; k < one.lines.size(); ++k) {
+      ASSERT_TRUE(batch[i].lines[k].c0 == one.lines[k].c0 && batch[i].lines[k].c1 == one.lines[k].c1 &&
+                  batch[i].lines[k].c2 == one.lines[k].c2)
+          << "point " << i << ", line " << k;
+    }
+  }
+}
+
 }  // namespace depinfer::math::bn254
