@@ -161,6 +161,35 @@ TEST(CurveTest, G2SubgroupBatchMatchesOnePointTest) {
   EXPECT_EQ(in, 13 + 1);  // cases 0 and 1, and the one point at infinity
 }
 
+// The batched G1 multiplication agrees with ScalarMulVartime: 128-bit and full-width scalars,
+// zero, one, small ones, r - 1, r and above (the scalar path), points at infinity, and a count
+// that leaves a partial group of eight.
+TEST(CurveTest, G1ScalarMulBatchMatchesScalarMul) {
+  TestRng rng(28);
+  std::vector<G1Affine> pts;
+  std::vector<BigInt<4>> ks;
+  BigInt<4> r_minus_1 = Fr::kModulus;
+  r_minus_1.limb[0] -= 1;
+  for (int i = 0; i < 37; ++i) {
+    pts.push_back(i == 9 ? G1Affine::Infinity() : RandomG1(rng).ToAffine());
+    BigInt<4> k = Fr::Random(rng).ToInt();
+    if (i % 3 == 0) k.limb[2] = k.limb[3] = 0;  // 128 bits, as the batch verifier's weights
+    if (i == 1) k = BigInt<4>();
+    if (i == 2) k = BigInt<4>(1);
+    if (i == 4) k = BigInt<4>(15);
+    if (i == 5) k = BigInt<4>(16);
+    if (i == 7) k = r_minus_1;
+    if (i == 8) k = Fr::kModulus;
+    if (i == 10) k.limb = {~0ULL, ~0ULL, ~0ULL, ~0ULL};
+    ks.push_back(k);
+  }
+  const std::vector<G1> got = ScalarMulBatchVartime(pts, ks);
+  ASSERT_EQ(got.size(), pts.size());
+  for (std::size_t i = 0; i < pts.size(); ++i) {
+    EXPECT_EQ(got[i], G1::FromAffine(pts[i]).ScalarMulVartime(ks[i])) << i;
+  }
+}
+
 TEST(CurveTest, PsiActsAsMultiplicationByP) {
   TestRng rng(26);
   G2 q = RandomG2(rng);

@@ -175,26 +175,31 @@ bool PreparedVerifyingKey::BatchHolds(std::span<const std::vector<Fr>> inputs,
   // Pairs (r_j A_j, B_j) for every proof, then (L, -gamma), (C, -delta), (-(sum r_j) alpha, beta).
   std::vector<G1Affine> ps(k + 3);
   std::vector<G1> ras(k);
+  std::vector<G1Affine> apts(k);
+  std::vector<math::BigInt<4>> rs(k);
   std::vector<G2Affine> bpts(k);
   std::vector<G2Prepared> bs(k);
   std::vector<const G2Prepared*> qs(k + 3);
-#pragma omp parallel for schedule(dynamic, 4)
   for (std::size_t t = 0; t < k; ++t) {
-    const Proof& pr = proofs[idx[t]];
-    ras[t] = G1::FromAffine(pr.a).ScalarMulVartime(ws[t].ToInt());
-    bpts[t] = pr.b;
+    apts[t] = proofs[idx[t]].a;
+    rs[t] = ws[t].ToInt();
+    bpts[t] = proofs[idx[t]].b;
   }
-  const std::vector<G1Affine> ra_affine = G1::BatchToAffine(ras);  // one inversion for all
-  std::copy(ra_affine.begin(), ra_affine.end(), ps.begin());
-  // B's lines, eight proofs at a time in vector lanes (PrepareG2Batch), the groups across cores.
+  // r_j A_j and B_j's lines, eight proofs at a time in vector lanes (ScalarMulBatchVartime,
+  // PrepareG2Batch), the groups of eight across cores.
   constexpr std::size_t kGroup = 8;
   const std::int64_t groups = static_cast<std::int64_t>((k + kGroup - 1) / kGroup);
 #pragma omp parallel for schedule(dynamic, 1)
   for (std::int64_t g = 0; g < groups; ++g) {
     const std::size_t lo = static_cast<std::size_t>(g) * kGroup, hi = std::min(k, lo + kGroup);
+    std::vector<G1> ra = math::bn254::ScalarMulBatchVartime(std::span<const G1Affine>(apts).subspan(lo, hi - lo),
+                                                            std::span<const math::BigInt<4>>(rs).subspan(lo, hi - lo));
+    std::copy(ra.begin(), ra.end(), ras.begin() + static_cast<std::ptrdiff_t>(lo));
     std::vector<G2Prepared> part = math::bn254::PrepareG2Batch(std::span<const G2Affine>(bpts).subspan(lo, hi - lo));
     std::move(part.begin(), part.end(), bs.begin() + static_cast<std::ptrdiff_t>(lo));
   }
+  const std::vector<G1Affine> ra_affine = G1::BatchToAffine(ras);  // one inversion for all
+  std::copy(ra_affine.begin(), ra_affine.end(), ps.begin());
   for (std::size_t t = 0; t < k; ++t) qs[t] = &bs[t];
   ps[k] = l.ToAffine();
   qs[k] = &neg_gamma_;
