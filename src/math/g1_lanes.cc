@@ -23,6 +23,8 @@ namespace {
 #ifdef DEPINFER_HAVE_IFMA
 
 using V = Ifma52<Fp>;
+using fp2lanes::LoadFp;
+using fp2lanes::StoreFp;
 
 // Value ranges as in fp52x8.h: T < 2p, F < 4p. V::Mul takes F and gives T.
 Vec52 R(const Vec52& a) { return V::ReduceBelow2p(a); }      // F -> T
@@ -65,32 +67,6 @@ Jac8 Add(const Jac8& p, const Jac8& q) {
   out.y = R(S(M(r, S(v, out.x)), Dbl(M(s1, j))));  // r (V - X3) - 2 S1 J
   out.z = M(Dbl(M(p.z, q.z)), h);                  // 2 Z1 Z2 H
   return out;
-}
-
-Vec52 LoadFp(const Fp* const* v) {
-  alignas(64) u64 limbs[5][8];
-  for (int i = 0; i < 8; ++i) {
-    u64 l[5];
-    LaneOps::ToLimbs(*v[i], l);
-    for (int j = 0; j < 5; ++j) limbs[j][i] = l[j];
-  }
-  Vec52 r;
-  for (int j = 0; j < 5; ++j) r.l[j] = _mm512_load_si512(limbs[j]);
-  return r;
-}
-
-void StoreFp(const Vec52& a, Fp* const* out) {
-  alignas(64) u64 w[4][8];
-  const Vec52 v = V::Canonical(V::Mul(a, V::C().inv_sixteen));
-  _mm512_store_si512(w[0], _mm512_or_si512(v.l[0], _mm512_slli_epi64(v.l[1], 52)));
-  _mm512_store_si512(w[1], _mm512_or_si512(_mm512_srli_epi64(v.l[1], 12), _mm512_slli_epi64(v.l[2], 40)));
-  _mm512_store_si512(w[2], _mm512_or_si512(_mm512_srli_epi64(v.l[2], 24), _mm512_slli_epi64(v.l[3], 28)));
-  _mm512_store_si512(w[3], _mm512_or_si512(_mm512_srli_epi64(v.l[3], 36), _mm512_slli_epi64(v.l[4], 16)));
-  for (int i = 0; i < 8; ++i) {
-    BigInt<4> m;
-    m.limb = {w[0][i], w[1][i], w[2][i], w[3][i]};
-    *out[i] = Fp::FromMontgomery(m);
-  }
 }
 
 Vec52 Blend(__mmask8 take_b, const Vec52& a, const Vec52& b) {

@@ -243,23 +243,45 @@ inline L2 Load(const Fp2* const* v) {
   return r;
 }
 
-// Lane i of a (F) into *out[i]. The change of Montgomery radix (2^260 to the scalar field's
-// 2^256) is one lane multiplication by 1/16, as in Ifma52::Store8.
-inline void Store(const L2& a, Fp2* const* out) {
-  alignas(64) u64 w[2][4][8];
-  for (int k = 0; k < 2; ++k) {
-    const Vec52 v = V::Canonical(V::Mul(a.c[k], V::C().inv_sixteen));
-    _mm512_store_si512(w[k][0], _mm512_or_si512(v.l[0], _mm512_slli_epi64(v.l[1], 52)));
-    _mm512_store_si512(w[k][1], _mm512_or_si512(_mm512_srli_epi64(v.l[1], 12), _mm512_slli_epi64(v.l[2], 40)));
-    _mm512_store_si512(w[k][2], _mm512_or_si512(_mm512_srli_epi64(v.l[2], 24), _mm512_slli_epi64(v.l[3], 28)));
-    _mm512_store_si512(w[k][3], _mm512_or_si512(_mm512_srli_epi64(v.l[3], 36), _mm512_slli_epi64(v.l[4], 16)));
-  }
+// Lane i of an Fp lane value (< 4p) into *out[i]. The change of Montgomery radix (2^260 to the
+// scalar field's 2^256) is one lane multiplication by 1/16, as in Ifma52::Store8.
+inline void StoreFp(const Vec52& a, Fp* const* out) {
+  alignas(64) u64 w[4][8];
+  const Vec52 v = V::Canonical(V::Mul(a, V::C().inv_sixteen));
+  _mm512_store_si512(w[0], _mm512_or_si512(v.l[0], _mm512_slli_epi64(v.l[1], 52)));
+  _mm512_store_si512(w[1], _mm512_or_si512(_mm512_srli_epi64(v.l[1], 12), _mm512_slli_epi64(v.l[2], 40)));
+  _mm512_store_si512(w[2], _mm512_or_si512(_mm512_srli_epi64(v.l[2], 24), _mm512_slli_epi64(v.l[3], 28)));
+  _mm512_store_si512(w[3], _mm512_or_si512(_mm512_srli_epi64(v.l[3], 36), _mm512_slli_epi64(v.l[4], 16)));
   for (int i = 0; i < 8; ++i) {
-    BigInt<4> c0, c1;
-    c0.limb = {w[0][0][i], w[0][1][i], w[0][2][i], w[0][3][i]};
-    c1.limb = {w[1][0][i], w[1][1][i], w[1][2][i], w[1][3][i]};
-    *out[i] = Fp2{Fp::FromMontgomery(c0), Fp::FromMontgomery(c1)};
+    BigInt<4> m;
+    m.limb = {w[0][i], w[1][i], w[2][i], w[3][i]};
+    *out[i] = Fp::FromMontgomery(m);
   }
+}
+
+// Eight Fp values, one per lane, from wherever they are.
+inline Vec52 LoadFp(const Fp* const* v) {
+  alignas(64) u64 limbs[5][8];
+  for (int i = 0; i < 8; ++i) {
+    u64 l[5];
+    LaneOps::ToLimbs(*v[i], l);
+    for (int j = 0; j < 5; ++j) limbs[j][i] = l[j];
+  }
+  Vec52 r;
+  for (int j = 0; j < 5; ++j) r.l[j] = _mm512_load_si512(limbs[j]);
+  return r;
+}
+
+// Lane i of a (F) into *out[i].
+inline void Store(const L2& a, Fp2* const* out) {
+  Fp* c0[8];
+  Fp* c1[8];
+  for (int i = 0; i < 8; ++i) {
+    c0[i] = &out[i]->c0;
+    c1[i] = &out[i]->c1;
+  }
+  StoreFp(a.c[0], c0);
+  StoreFp(a.c[1], c1);
 }
 
 }  // namespace fp2lanes
