@@ -123,16 +123,39 @@ Status PreparedVerifyingKey::Prepare(const VerifyingKey& vk, PreparedVerifyingKe
   p.neg_gamma_ = PrepareG2(-vk.gamma);
   p.neg_delta_ = PrepareG2(-vk.delta);
   p.ic_ = vk.ic;
+  if (vk.ic.size() <= kMaxTabledInputs + 1) {
+    auto tables = std::make_shared<std::vector<G1Table>>();
+    tables->reserve(vk.ic.size() + 1);
+    for (const G1Affine& pt : vk.ic) tables->emplace_back(pt);
+    tables->emplace_back(vk.alpha);
+    p.tables_ = std::move(tables);
+  }
   *out = std::move(p);
   return Status::Ok();
 }
 
 Status PreparedVerifyingKey::InputCommitment(std::span<const Fr> inputs, G1* out) const {
   if (inputs.size() != num_public()) return CountError(inputs.size(), num_public());
+  if (tables_) {
+    G1 acc = G1::FromAffine(ic_[0]);
+    for (std::size_t i = 0; i < inputs.size(); ++i) acc += (*tables_)[i + 1].MulVartime(inputs[i].ToInt());
+    *out = acc;
+    return Status::Ok();
+  }
   G1 acc;
   DEPINFER_RETURN_IF_ERROR(math::bn254::MsmG1(std::span<const G1Affine>(ic_).subspan(1), inputs, &acc));
   *out = acc.AddMixed(ic_[0]);
   return Status::Ok();
+}
+
+G1 PreparedVerifyingKey::IcCombination(std::span<const Fr> ks) const {
+  G1 acc;
+  if (tables_) {
+    for (std::size_t i = 0; i < ks.size(); ++i) acc += (*tables_)[i].MulVartime(ks[i].ToInt());
+  } else if (!math::bn254::MsmG1(ic_, ks, &acc).ok()) {
+    acc = G1::Infinity();  // cannot happen: one scalar per IC point
+  }
+  return acc;
 }
 
 Status PreparedVerifyingKey::Verify(std::span<const Fr> public_inputs, const Proof& proof) const {
@@ -169,8 +192,8 @@ bool PreparedVerifyingKey::BatchHolds(std::span<const std::vector<Fr>> inputs,
     cs[t] = proofs[idx[t]].c;
     ws[t] = r;
   }
-  G1 l, c;
-  if (!math::bn254::MsmG1(ic_, ic_scalars, &l).ok()) return false;
+  const G1 l = IcCombination(ic_scalars);
+  G1 c;
   if (!math::bn254::MsmG1(cs, ws, &c).ok()) return false;
   // Pairs (r_j A_j, B_j) for every proof, then (L, -gamma), (C, -delta), (-(sum r_j) alpha, beta).
   std::vector<G1Affine> ps(k + 3);
@@ -205,7 +228,8 @@ bool PreparedVerifyingKey::BatchHolds(std::span<const std::vector<Fr>> inputs,
   qs[k] = &neg_gamma_;
   ps[k + 1] = c.ToAffine();
   qs[k + 1] = &neg_delta_;
-  ps[k + 2] = -G1::FromAffine(alpha_).ScalarMulVartime(ic_scalars[0].ToInt()).ToAffine();
+  const math::BigInt<4> sum_r = ic_scalars[0].ToInt();
+  ps[k + 2] = -(tables_ ? tables_->back().MulVartime(sum_r) : G1::FromAffine(alpha_).ScalarMulVartime(sum_r)).ToAffine();
   qs[k + 2] = &beta_;
   return math::bn254::FinalExponentiation(ParallelMillerLoop(ps, qs)).IsOne();
 }

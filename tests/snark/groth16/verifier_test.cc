@@ -121,6 +121,30 @@ TEST(Groth16VerifierTest, BatchAcceptsValidAndNamesTheBadOnes) {
   EXPECT_EQ(bad, want) << st.ToString();
 }
 
+// Keys above PreparedVerifyingKey::kMaxTabledInputs take the MSM for their input terms instead
+// of the fixed-base tables: the same answers.
+TEST(Groth16VerifierTest, KeysWithManyInputsVerifyWithoutTables) {
+  Rng rng(7);
+  for (std::size_t n : {std::size_t{16}, std::size_t{17}, std::size_t{40}}) {
+    Fixture f(rng, n);
+    std::vector<std::vector<Fr>> inputs;
+    std::vector<Proof> proofs;
+    for (int j = 0; j < 5; ++j) {
+      inputs.push_back(RandomInputs(rng, n));
+      proofs.push_back(f.Simulate(rng, inputs.back()));
+    }
+    EXPECT_TRUE(f.pvk.Verify(inputs[0], proofs[0]).ok()) << n;
+    std::vector<bool> bad;
+    EXPECT_TRUE(f.pvk.VerifyBatch(inputs, proofs, &bad).ok()) << n;
+    inputs[3][n - 1] += Fr::One();
+    EXPECT_FALSE(f.pvk.Verify(inputs[3], proofs[3]).ok()) << n;
+    EXPECT_FALSE(f.pvk.VerifyBatch(inputs, proofs, &bad).ok()) << n;
+    std::vector<bool> want(5, false);
+    want[3] = true;
+    EXPECT_EQ(bad, want) << n;
+  }
+}
+
 TEST(Groth16VerifierTest, BatchWithFixedWeightsIsDeterministic) {
   Rng rng(4);
   Fixture f(rng, 1);
