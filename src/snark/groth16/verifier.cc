@@ -136,15 +136,11 @@ Status PreparedVerifyingKey::Prepare(const VerifyingKey& vk, PreparedVerifyingKe
 
 Status PreparedVerifyingKey::InputCommitment(std::span<const Fr> inputs, G1* out) const {
   if (inputs.size() != num_public()) return CountError(inputs.size(), num_public());
-  if (tables_) {
-    G1 acc = G1::FromAffine(ic_[0]);
-    for (std::size_t i = 0; i < inputs.size(); ++i) acc += (*tables_)[i + 1].MulVartime(inputs[i].ToInt());
-    *out = acc;
-    return Status::Ok();
-  }
-  G1 acc;
-  DEPINFER_RETURN_IF_ERROR(math::bn254::MsmG1(std::span<const G1Affine>(ic_).subspan(1), inputs, &acc));
-  *out = acc.AddMixed(ic_[0]);
+  // 1 * IC_0 + sum_i x_i IC_i: the batch's combination with the constant wire's scalar 1.
+  std::vector<Fr> ks(inputs.size() + 1);
+  ks[0] = Fr::One();
+  std::copy(inputs.begin(), inputs.end(), ks.begin() + 1);
+  *out = IcCombination(ks);
   return Status::Ok();
 }
 
