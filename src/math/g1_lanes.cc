@@ -15,68 +15,15 @@
 #include <vector>
 
 #include "math/bn254.h"
-#include "math/ifma_lanes.h"
+#include "math/g1_lanes.h"
 
 namespace depinfer::math::bn254 {
 namespace {
 
 #ifdef DEPINFER_HAVE_IFMA
 
-using V = Ifma52<Fp>;
+using namespace g1lanes;  // NOLINT: the lane formulas read as the paper's
 using fp2lanes::LoadFp;
-using fp2lanes::StoreFp;
-
-// Value ranges as in fp52x8.h: T < 2p, F < 4p. V::Mul takes F and gives T.
-Vec52 R(const Vec52& a) { return V::ReduceBelow2p(a); }      // F -> T
-Vec52 A(const Vec52& a, const Vec52& b) { return V::Add(a, b); }  // T, T -> F
-Vec52 S(const Vec52& a, const Vec52& b) { return V::Sub(a, b); }  // T, T -> F
-Vec52 M(const Vec52& a, const Vec52& b) { return V::Mul(a, b); }  // F, F -> T
-Vec52 Dbl(const Vec52& a) { return R(A(a, a)); }                  // T -> T
-
-struct Jac8 {
-  Vec52 x, y, z;  // T
-};
-
-Jac8 Double(const Jac8& p) {
-  const Vec52 a = M(p.x, p.x);
-  const Vec52 b = M(p.y, p.y);
-  const Vec52 c = M(b, b);
-  const Vec52 t = M(A(p.x, b), A(p.x, b));
-  const Vec52 d = Dbl(R(S(R(S(t, a)), c)));       // 2((X + B)^2 - A - C)
-  const Vec52 e = R(A(Dbl(a), a));                  // 3A
-  Jac8 r;
-  r.x = R(S(R(S(M(e, e), d)), d));                 // E^2 - 2D
-  const Vec52 c8 = Dbl(Dbl(Dbl(c)));
-  r.y = R(S(M(e, S(d, r.x)), c8));                 // E (D - X3) - 8C
-  r.z = Dbl(M(p.y, p.z));                           // 2 Y Z
-  return r;
-}
-
-// p + q, both Jacobian (add-2007-bl); p != +-q, neither at infinity.
-Jac8 Add(const Jac8& p, const Jac8& q) {
-  const Vec52 z1z1 = M(p.z, p.z), z2z2 = M(q.z, q.z);
-  const Vec52 u1 = M(p.x, z2z2), u2 = M(q.x, z1z1);
-  const Vec52 s1 = M(M(p.y, q.z), z2z2), s2 = M(M(q.y, p.z), z1z1);
-  const Vec52 h = R(S(u2, u1));
-  const Vec52 i = M(A(h, h), A(h, h));
-  const Vec52 j = M(h, i);
-  const Vec52 r = Dbl(R(S(s2, s1)));
-  const Vec52 v = M(u1, i);
-  Jac8 out;
-  out.x = R(S(R(S(M(r, r), j)), Dbl(v)));          // r^2 - J - 2V
-  out.y = R(S(M(r, S(v, out.x)), Dbl(M(s1, j))));  // r (V - X3) - 2 S1 J
-  out.z = M(Dbl(M(p.z, q.z)), h);                  // 2 Z1 Z2 H
-  return out;
-}
-
-Vec52 Blend(__mmask8 take_b, const Vec52& a, const Vec52& b) {
-  Vec52 r;
-  for (int j = 0; j < 5; ++j) r.l[j] = _mm512_mask_blend_epi64(take_b, a.l[j], b.l[j]);
-  return r;
-}
-Jac8 Blend(__mmask8 take_b, const Jac8& a, const Jac8& b) {
-  return {Blend(take_b, a.x, b.x), Blend(take_b, a.y, b.y), Blend(take_b, a.z, b.z)};
-}
 
 // Eight finite points of G1 and scalars below r.
 void Mul8(const G1Affine* const* p, const BigInt<4>* const* k, G1* out) {
@@ -96,7 +43,7 @@ void Mul8(const G1Affine* const* p, const BigInt<4>* const* k, G1* out) {
   const Jac8 p2 = Double(e);
   for (int d = 1; d <= kEntries; ++d) {
     if (d == 2) e = p2;
-    if (d >= 3) e = Add(e, Jac8{px, py, one});
+    if (d >= 3) e = Add(e, Jac8{px, py, one}, nullptr);
     const Vec52 c[3] = {V::Canonical(e.x), V::Canonical(e.y), V::Canonical(e.z)};
     for (int coord = 0; coord < 3; ++coord) {
       for (int j = 0; j < 5; ++j) _mm512_store_si512(&table[((d - 1) * 15 + coord * 5 + j) * 8], c[coord].l[j]);
@@ -130,25 +77,12 @@ void Mul8(const G1Affine* const* p, const BigInt<4>* const* k, G1* out) {
         coords[coord]->l[j] = _mm512_i64gather_epi64(idx, reinterpret_cast<const long long*>(table), 8);
       }
     }
-    const Jac8 sum = Add(acc, t);
+    const Jac8 sum = Add(acc, t, nullptr);
     acc = Blend(nonzero & static_cast<__mmask8>(~at_infinity), acc, sum);
     acc = Blend(nonzero & at_infinity, acc, t);
     at_infinity &= static_cast<__mmask8>(~nonzero);
   }
-  Fp* ox[8];
-  Fp* oy[8];
-  Fp* oz[8];
-  for (int i = 0; i < 8; ++i) {
-    ox[i] = &out[i].X;
-    oy[i] = &out[i].Y;
-    oz[i] = &out[i].Z;
-  }
-  StoreFp(acc.x, ox);
-  StoreFp(acc.y, oy);
-  StoreFp(acc.z, oz);
-  for (int i = 0; i < 8; ++i) {
-    if ((at_infinity >> i) & 1) out[i] = G1::Infinity();  // a zero scalar
-  }
+  Store(acc, at_infinity, out);  // a lane still at infinity had a zero scalar
 }
 
 #endif  // DEPINFER_HAVE_IFMA

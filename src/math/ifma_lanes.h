@@ -27,40 +27,40 @@ struct Lane {
 struct LaneOps {
   using V = Ifma52<Fp>;
 
-  static Vec52 Zero() {
+  DEPINFER_INLINE static Vec52 Zero() {
     Vec52 z;
     for (int j = 0; j < 5; ++j) z.l[j] = _mm512_setzero_si512();
     return z;
   }
 
   template <int K>
-  static Lane<K> One() {
+  DEPINFER_INLINE static Lane<K> One() {
     Lane<K> r;
     r.c[0] = V::Broadcast(V::C().one);
     for (int k = 1; k < K; ++k) r.c[k] = Zero();
     return r;
   }
   template <int K>
-  static Lane<K> Sub(const Lane<K>& a, const Lane<K>& b) {
+  DEPINFER_INLINE static Lane<K> Sub(const Lane<K>& a, const Lane<K>& b) {
     Lane<K> r;
     for (int k = 0; k < K; ++k) r.c[k] = V::Sub(a.c[k], b.c[k]);
     return r;
   }
   template <int K>
-  static Lane<K> Canonical(const Lane<K>& a) {
+  DEPINFER_INLINE static Lane<K> Canonical(const Lane<K>& a) {
     Lane<K> r;
     for (int k = 0; k < K; ++k) r.c[k] = V::Canonical(a.c[k]);
     return r;
   }
   template <int K>
-  static Lane<K> NegateMasked(const Lane<K>& a, __mmask8 m) {
+  DEPINFER_INLINE static Lane<K> NegateMasked(const Lane<K>& a, __mmask8 m) {
     Lane<K> r;
     for (int k = 0; k < K; ++k) r.c[k] = V::NegateMasked(a.c[k], m);
     return r;
   }
   // a in lanes of `take_a`, b elsewhere.
   template <int K>
-  static Lane<K> Blend(__mmask8 take_a, const Lane<K>& a, const Lane<K>& b) {
+  DEPINFER_INLINE static Lane<K> Blend(__mmask8 take_a, const Lane<K>& a, const Lane<K>& b) {
     Lane<K> r;
     for (int k = 0; k < K; ++k) {
       for (int j = 0; j < 5; ++j) r.c[k].l[j] = _mm512_mask_blend_epi64(take_a, b.c[k].l[j], a.c[k].l[j]);
@@ -69,28 +69,28 @@ struct LaneOps {
   }
   // Lanes where a == b (both canonical).
   template <int K>
-  static __mmask8 Equal(const Lane<K>& a, const Lane<K>& b) {
+  DEPINFER_INLINE static __mmask8 Equal(const Lane<K>& a, const Lane<K>& b) {
     __mmask8 m = 0xff;
     for (int k = 0; k < K; ++k) m &= V::Equal(a.c[k], b.c[k]);
     return m;
   }
   // a * b for components of a <= 2p and of b < 4p; result < 2p. Fp2 with two double products
   // sharing one reduction each: (a0 + a1 u)(b0 + b1 u) = (a0 b0 - a1 b1) + (a0 b1 + a1 b0) u.
-  static Lane<1> Mul(const Lane<1>& a, const Lane<1>& b) { return {{V::Mul(a.c[0], b.c[0])}}; }
-  static Lane<2> Mul(const Lane<2>& a, const Lane<2>& b) {
+  DEPINFER_INLINE static Lane<1> Mul(const Lane<1>& a, const Lane<1>& b) { return {{V::Mul(a.c[0], b.c[0])}}; }
+  DEPINFER_INLINE static Lane<2> Mul(const Lane<2>& a, const Lane<2>& b) {
     const Vec52 neg_a1 = V::Sub(Zero(), a.c[1]);  // 2p - a1, in (0, 2p]
     return {{V::MulSum2(a.c[0], b.c[0], neg_a1, b.c[1]), V::MulSum2(a.c[0], b.c[1], a.c[1], b.c[0])}};
   }
   // a^2 for components of a < 2p; result < 2p. Fp2: (a0 + a1)(a0 - a1) + 2 a0 a1 u.
-  static Lane<1> Square(const Lane<1>& a) { return {{V::Mul(a.c[0], a.c[0])}}; }
-  static Lane<2> Square(const Lane<2>& a) {
+  DEPINFER_INLINE static Lane<1> Square(const Lane<1>& a) { return {{V::Mul(a.c[0], a.c[0])}}; }
+  DEPINFER_INLINE static Lane<2> Square(const Lane<2>& a) {
     return {{V::Mul(V::Add(a.c[0], a.c[1]), V::Sub(a.c[0], a.c[1])), V::Mul(V::Add(a.c[0], a.c[0]), a.c[1])}};
   }
   // Canonical a - b - c for a < 2p and canonical b, c: a + 2p - (b + c) < 4p. (Two Subs in a
   // row, (a - b + 2p) - c + 2p, can reach 6p, past what Canonical reduces; a non-canonical x
   // then breaks the x-equality test and the next additions' ranges.)
   template <int K>
-  static Lane<K> SubSum(const Lane<K>& a, const Lane<K>& b, const Lane<K>& c) {
+  DEPINFER_INLINE static Lane<K> SubSum(const Lane<K>& a, const Lane<K>& b, const Lane<K>& c) {
     Lane<K> r;
     for (int k = 0; k < K; ++k) r.c[k] = V::Canonical(V::Sub(a.c[k], V::Add(b.c[k], c.c[k])));
     return r;
@@ -98,7 +98,7 @@ struct LaneOps {
 
   // Memory: a coordinate is 5K limbs at base[index + offset ...], index per lane.
   template <int K>
-  static Lane<K> Gather(const u64* base, __m512i index, int offset) {
+  DEPINFER_INLINE static Lane<K> Gather(const u64* base, __m512i index, int offset) {
     Lane<K> r;
     for (int k = 0; k < K; ++k) {
       for (int j = 0; j < 5; ++j) {
@@ -109,7 +109,7 @@ struct LaneOps {
     return r;
   }
   template <int K>
-  static void Scatter(u64* base, __m512i index, int offset, const Lane<K>& v, __mmask8 m) {
+  DEPINFER_INLINE static void Scatter(u64* base, __m512i index, int offset, const Lane<K>& v, __mmask8 m) {
     for (int k = 0; k < K; ++k) {
       for (int j = 0; j < 5; ++j) {
         __m512i idx = _mm512_add_epi64(index, _mm512_set1_epi64(offset + 5 * k + j));

@@ -1,6 +1,7 @@
 #include "math/msm.h"
 
 #include "math/fp52x8.h"
+#include "math/g1_lanes.h"
 #include "math/ifma_lanes.h"
 
 #include <omp.h>
@@ -42,13 +43,15 @@ struct MsmCostModel {
   double inversion_cost;
   std::size_t max_batch;
   std::size_t min_accumulators;
+  double reduce_cost;  // summing a window: per accumulator (two Jacobian additions)
 };
-constexpr MsmCostModel kScalarModel{6.0, 200.0, 256, 2048};
-constexpr MsmCostModel kIfmaModel{3.0, 200.0, 512, 1024};
+constexpr MsmCostModel kScalarModel{6.0, 200.0, 256, 2048, 27.0};
+// G1 on IFMA sums its windows in lanes too (IfmaWindow::FinishInLanes).
+constexpr MsmCostModel kIfmaModel{3.0, 200.0, 512, 1024, 6.0};
 // G2 on IFMA: the same relative costs, but fewer accumulators pay (summing a window is scalar
 // Jacobian Fp2 arithmetic): measured single-threaded at 2^14 points, c = 10 with 512
 // accumulators beat the G1 choice (c = 11, 1024) by ~9%; at 2^16 both pick c = 11.
-constexpr MsmCostModel kIfmaG2Model{3.0, 200.0, 512, 512};
+constexpr MsmCostModel kIfmaG2Model{3.0, 200.0, 512, 512, 27.0};
 
 int ChooseWindowBits(std::size_t n, std::size_t bits, const MsmCostModel& m);
 
@@ -81,16 +84,13 @@ JacobianPoint<Cfg> SumDirect(std::span<const AffinePoint<Cfg>> points,
 // Signed c-bit digits of k, least significant window first; digits lie in [-2^(c-1), 2^(c-1)].
 // Digit w goes to out[w * stride] (window-major layout: each window reads its digits in order).
 void SignedDigits(const Scalar& k, int c, std::size_t windows, std::int32_t* out, std::size_t stride) {
+  // Branch-free: the carry is a coin toss per window for random scalars.
   std::int64_t carry = 0;
   const std::int64_t half = std::int64_t{1} << (c - 1);
   for (std::size_t w = 0; w < windows; ++w) {
-    std::int64_t d = static_cast<std::int64_t>(k.Bits(w * static_cast<std::size_t>(c), static_cast<std::size_t>(c))) + carry;
-    carry = 0;
-    if (d > half) {
-      d -= std::int64_t{1} << c;
-      carry = 1;
-    }
-    out[w * stride] = static_cast<std::int32_t>(d);
+    const std::int64_t d = static_cast<std::int64_t>(k.Bits(w * static_cast<std::size_t>(c), static_cast<std::size_t>(c))) + carry;
+    carry = d > half;
+    out[w * stride] = static_cast<std::int32_t>(d - (carry << c));
   }
 }
 
@@ -253,7 +253,10 @@ class IfmaWindow {
         filled_(buckets * splits, 0),
         busy_(buckets * splits, 0),
         overflow_(buckets * splits, J::Infinity()),
-        steps_(kBatch / kLanes) {
+        steps_(kBatch / kLanes),
+        staged_(kBatch / kLanes * kPoint),
+        staged_bucket_(kBatch / kLanes),
+        staged_negate_(kBatch / kLanes, 0) {
     pending_.reserve(kBatch);
   }
 
@@ -276,6 +279,9 @@ class IfmaWindow {
 
   J Finish() {
     while (!pending_.empty() || !deferred_.empty()) Flush();
+    if constexpr (K == 1) {
+      if (filled_.size() / splits_ >= kLaneReductionMin) return FinishInLanes();
+    }
     J running = J::Infinity(), total = J::Infinity();
     const std::size_t buckets = filled_.size() / splits_;
     for (std::size_t v = buckets; v-- > 0;) {
@@ -295,6 +301,8 @@ class IfmaWindow {
  private:
   static constexpr std::size_t kBatch = 512;
   static constexpr std::size_t kLanes = 8;
+  // Windows with at least this many digit values sum their buckets in lanes (G1).
+  static constexpr std::size_t kLaneReductionMin = 64;
   struct Entry {
     std::uint32_t bucket;
     std::uint32_t point;
@@ -302,11 +310,124 @@ class IfmaWindow {
   };
   // Per step (eight lanes) of the current batch: the forward pass's inputs, reused by the
   // backward pass.
+  // One limb (or index) of eight lanes, as a vector register holds it.
+  struct alignas(64) Limbs8 {
+    long long v[kLanes];
+  };
   struct Step {
     L denom, prefix, ax, px;
-    __m512i bidx, pidx;
-    __mmask8 neg, valid, special;
+    __m512i bidx;
+    __mmask8 valid, special;
   };
+
+  // sum_v v * bucket[v] by the running-sum method, eight segments of the digit values at once:
+  // lane k walks the values k*seg + 1 .. (k+1)*seg downwards, keeping its running sum S_k and
+  // its total T_k = sum over the segment of (v - k*seg) * B_v, so that the window's sum is
+  // sum_k T_k + seg * sum_k k * S_k. Jacobian lane arithmetic, about a fifth of the scalar
+  // reduction's time; lanes meeting equal or opposite points are redone on the scalar path.
+  J FinishInLanes() {
+    using namespace g1lanes;  // NOLINT: the formulas' short names
+    FoldOverflow();
+    const std::size_t values = filled_.size() / splits_;
+    const std::size_t seg = (values + kLanes - 1) / kLanes;
+    const Vec52 one = V::Broadcast(V::C().one);
+    Jac8 run{one, one, LaneOps::Zero()};
+    Jac8 tot = run;
+    __mmask8 run_inf = 0xff, tot_inf = 0xff;
+    for (std::size_t j = seg; j-- > 0;) {
+      for (std::size_t t = 0; t < splits_; ++t) {
+        alignas(64) long long offset[kLanes];
+        __mmask8 present = 0;
+        for (std::size_t k = 0; k < kLanes; ++k) {
+          const std::size_t v = k * seg + j + 1;
+          const std::size_t b = (v - 1) * splits_ + t;
+          offset[k] = 0;
+          if (v <= values && filled_[b]) {
+            present = static_cast<__mmask8>(present | (1u << k));
+            offset[k] = static_cast<long long>(b * kPoint);
+          }
+        }
+        if (present == 0) continue;
+        const __m512i idx = _mm512_load_si512(offset);
+        const Jac8 bucket{LaneOps::Gather<1>(acc_.data(), idx, 0).c[0],
+                          LaneOps::Gather<1>(acc_.data(), idx, kCoord).c[0], one};
+        const __mmask8 add = present & static_cast<__mmask8>(~run_inf);
+        __mmask8 same_x = 0, now_inf = 0;
+        Jac8 sum = g1lanes::AddMixed(run, bucket.x, bucket.y, &same_x);
+        if (same_x & add) sum = RedoOnScalarPath(run, bucket, sum, same_x & add, &now_inf);
+        run = Blend(add, run, sum);
+        run = Blend(present & run_inf, run, bucket);
+        run_inf = static_cast<__mmask8>((run_inf & ~present) | now_inf);
+      }
+      const __mmask8 add = static_cast<__mmask8>(~run_inf & ~tot_inf);
+      const __mmask8 copy = static_cast<__mmask8>(~run_inf & tot_inf);
+      __mmask8 now_inf = 0;
+      if (add != 0) {
+        __mmask8 same_x = 0;
+        Jac8 sum = g1lanes::Add(tot, run, &same_x);
+        if (same_x & add) sum = RedoOnScalarPath(tot, run, sum, same_x & add, &now_inf);
+        tot = Blend(add, tot, sum);
+      }
+      tot = Blend(copy, tot, run);
+      tot_inf = static_cast<__mmask8>((tot_inf & run_inf) | now_inf);
+    }
+    J segment_sum[kLanes], segment_total[kLanes];
+    Store(run, run_inf, segment_sum);
+    Store(tot, tot_inf, segment_total);
+    J total = J::Infinity(), running = J::Infinity(), weighted = J::Infinity();
+    for (std::size_t k = kLanes; k-- > 0;) {
+      total += segment_total[k];
+      if (k == 0) break;
+      running += segment_sum[k];
+      weighted += running;  // sum_k k * S_k
+    }
+    return total + weighted.ScalarMulVartime(Scalar(seg));
+  }
+
+  // p + q on the scalar path in `lanes` (where p = +-q), the other lanes of `sum` kept;
+  // *now_inf gets the lanes whose result is the point at infinity.
+  static g1lanes::Jac8 RedoOnScalarPath(const g1lanes::Jac8& p, const g1lanes::Jac8& q,
+                                        const g1lanes::Jac8& sum, __mmask8 lanes,
+                                        __mmask8* now_inf) {
+    J ps[kLanes], qs[kLanes], out[kLanes];
+    g1lanes::Store(p, 0, ps);
+    g1lanes::Store(q, 0, qs);
+    g1lanes::Store(sum, 0, out);
+    *now_inf = 0;
+    for (std::size_t k = 0; k < kLanes; ++k) {
+      if (!((lanes >> k) & 1)) continue;
+      out[k] = ps[k] + qs[k];
+      if (out[k].IsInfinity()) *now_inf = static_cast<__mmask8>(*now_inf | (1u << k));
+    }
+    return g1lanes::Load(out);
+  }
+
+  // Adds each Jacobian side accumulator into its affine bucket (one shared inversion), so the
+  // lane reduction sees affine buckets only.
+  void FoldOverflow() {
+    std::vector<std::size_t> at;
+    std::vector<J> sums;
+    for (std::size_t b = 0; b < overflow_.size(); ++b) {
+      if (overflow_[b].IsInfinity()) continue;
+      J s = overflow_[b];
+      if (filled_[b]) {
+        const u64* a = &acc_[b * kPoint];
+        s = s.AddMixed(A::FromXY(LaneOps::FromLimbs<F>(a), LaneOps::FromLimbs<F>(a + kCoord)));
+      }
+      at.push_back(b);
+      sums.push_back(s);
+      overflow_[b] = J::Infinity();
+    }
+    if (at.empty()) return;
+    const std::vector<A> affine = J::BatchToAffine(sums);
+    for (std::size_t i = 0; i < at.size(); ++i) {
+      const std::size_t b = at[i];
+      filled_[b] = affine[i].infinity ? 0 : 1;
+      if (affine[i].infinity) continue;
+      LaneOps::ToLimbs(affine[i].x, &acc_[b * kPoint]);
+      LaneOps::ToLimbs(affine[i].y, &acc_[b * kPoint + kCoord]);
+    }
+  }
 
   // Puts an addition into the current batch; one whose accumulator is already in the batch
   // waits for the next batch (or, if too many wait, takes the Jacobian path).
@@ -320,26 +441,34 @@ class IfmaWindow {
       return;
     }
     busy_[e.bucket] = 1;
+    Stage(pending_.size(), e);
     pending_.push_back(e);
     if (pending_.size() == batch_limit_) Flush();
   }
 
-  // Lane indices (bucket and point, in limbs), negate mask and valid mask of step s.
-  void StepIndices(std::size_t s, Step& st) const {
-    alignas(64) long long bi[kLanes] = {}, pi[kLanes] = {};
-    __mmask8 n = 0, v = 0;
-    for (std::size_t k = 0; k < kLanes; ++k) {
-      std::size_t e = s * kLanes + k;
-      if (e >= pending_.size()) continue;
-      bi[k] = static_cast<long long>(pending_[e].bucket) * kPoint;
-      pi[k] = static_cast<long long>(pending_[e].point) * kPoint;
-      v = static_cast<__mmask8>(v | (1u << k));
-      if (pending_[e].negate) n = static_cast<__mmask8>(n | (1u << k));
+  // Copies entry `at`'s point into the batch's lane-ordered staging area,
+  // and its accumulator's offset into the lane index vector. The points are read here in the
+  // order the window visits them, so the hardware prefetcher streams the multi-megabyte point
+  // table; the flush then loads whole lanes with plain vector loads instead of gathering from
+  // it (those gathers missed the cache and were the largest single stall).
+  void Stage(std::size_t at, const Entry& e) {
+    const std::size_t step = at / kLanes, lane = at % kLanes;
+    long long* dst = &staged_[step * kPoint].v[lane];
+    const u64* src = &pts52_[static_cast<std::size_t>(e.point) * kPoint];
+    for (int j = 0; j < kPoint; ++j) dst[j * kLanes] = static_cast<long long>(src[j]);
+    staged_bucket_[step].v[lane] = static_cast<long long>(e.bucket) * kPoint;
+    const __mmask8 bit = static_cast<__mmask8>(1u << lane);
+    staged_negate_[step] = static_cast<__mmask8>((staged_negate_[step] & ~bit) | (e.negate ? bit : 0));
+  }
+
+  // Step s's staged coordinate (offset 0 for x, kCoord for y) as a lane vector.
+  L StagedCoord(std::size_t s, int offset) const {
+    L r;
+    const Limbs8* base = &staged_[s * kPoint + static_cast<std::size_t>(offset)];
+    for (int k = 0; k < K; ++k) {
+      for (int j = 0; j < 5; ++j) r.c[k].l[j] = _mm512_load_si512(base[5 * k + j].v);
     }
-    st.bidx = _mm512_load_si512(bi);
-    st.pidx = _mm512_load_si512(pi);
-    st.neg = n;
-    st.valid = v;
+    return r;
   }
 
   void Flush() {
@@ -356,11 +485,17 @@ class IfmaWindow {
     // agree (doubling or cancellation, rare) are left to the Jacobian path.
     L product = one;
     __mmask8 special_any = 0;
+    // Lanes past the last entry take accumulator 0 and are masked off.
+    for (std::size_t e = n; e < steps * kLanes; ++e) {
+      staged_bucket_[e / kLanes].v[e % kLanes] = 0;
+    }
     for (std::size_t s = 0; s < steps; ++s) {
       Step& st = steps_[s];
-      StepIndices(s, st);
+      st.bidx = _mm512_load_si512(staged_bucket_[s].v);
+      const std::size_t live = std::min(kLanes, n - s * kLanes);
+      st.valid = static_cast<__mmask8>((1u << live) - 1);
       st.ax = LaneOps::Gather<K>(acc_.data(), st.bidx, 0);
-      st.px = LaneOps::Gather<K>(pts52_.data(), st.pidx, 0);
+      st.px = StagedCoord(s, 0);
       st.special = static_cast<__mmask8>(LaneOps::Equal(st.ax, st.px) & st.valid);
       const __mmask8 use = static_cast<__mmask8>(st.valid & ~st.special);
       st.denom = LaneOps::Blend(use, LaneOps::Sub(st.px, st.ax), one);
@@ -377,7 +512,7 @@ class IfmaWindow {
       inv = LaneOps::Mul(inv, st.denom);
       const __mmask8 update = static_cast<__mmask8>(st.valid & ~st.special);
       L ay = LaneOps::Gather<K>(acc_.data(), st.bidx, kCoord);
-      L py = LaneOps::NegateMasked(LaneOps::Gather<K>(pts52_.data(), st.pidx, kCoord), st.neg);
+      L py = LaneOps::NegateMasked(StagedCoord(s, kCoord), staged_negate_[s]);
       L lambda = LaneOps::Mul(d_inv, LaneOps::Sub(py, ay));
       L x3 = LaneOps::SubSum(LaneOps::Square(lambda), st.ax, st.px);
       L y3 = LaneOps::Canonical(LaneOps::Sub(LaneOps::Mul(lambda, LaneOps::Sub(st.ax, x3)), ay));
@@ -409,6 +544,9 @@ class IfmaWindow {
   std::vector<Entry> pending_;
   std::vector<Entry> deferred_;
   std::vector<Step> steps_;
+  std::vector<Limbs8> staged_;         // per step: kPoint limb vectors (x then y), lane = entry
+  std::vector<Limbs8> staged_bucket_;  // per step: each lane's accumulator offset in acc_
+  std::vector<__mmask8> staged_negate_;  // per step: the lanes whose point is subtracted
 };
 #endif
 
@@ -423,7 +561,15 @@ JacobianPoint<Cfg> AccumulateWindow(std::span<const AffinePoint<Cfg>> points,
 #ifdef DEPINFER_HAVE_IFMA
   if (!pts52.empty()) {
     IfmaWindow<Cfg> buckets(points, pts52, values, splits);
+    // The point table (80 bytes a G1 point) is megabytes: fetch ahead of the staging copies.
+    constexpr std::size_t kAhead = 16;
+    constexpr std::size_t kPointBytes = IfmaWindow<Cfg>::kPoint * sizeof(u64);
     for (std::size_t i = 0; i < idx.size(); ++i) {
+      if (i + kAhead < idx.size()) {
+        const char* ahead = reinterpret_cast<const char*>(&pts52[static_cast<std::size_t>(idx[i + kAhead]) * IfmaWindow<Cfg>::kPoint]);
+        for (std::size_t off = 0; off < kPointBytes; off += 64) _mm_prefetch(ahead + off, _MM_HINT_T0);
+        _mm_prefetch(ahead + kPointBytes - 1, _MM_HINT_T0);
+      }
       std::int32_t d = digits[i];
       if (d > 0) buckets.Add(static_cast<std::size_t>(d), idx[i], false);
       if (d < 0) buckets.Add(static_cast<std::size_t>(-d), idx[i], true);
@@ -477,8 +623,22 @@ JacobianPoint<Cfg> Pippenger(std::span<const AffinePoint<Cfg>> points,
   const int c = ChooseWindowBits(n, bits, plan);
   const std::size_t windows = (bits + 1 + static_cast<std::size_t>(c) - 1) / static_cast<std::size_t>(c);
   std::vector<std::int32_t> digits(n * windows);
+  // Sixteen scalars at a time, so each window's digits go out as whole cache lines (written
+  // one by one with a stride of n they cost more than computing them).
+  constexpr std::size_t kBlock = 16;
 #pragma omp parallel for schedule(static) if (n > 4096)
-  for (std::size_t i = 0; i < n; ++i) SignedDigits(scalars[idx[i]], c, windows, &digits[i], n);
+  for (std::size_t i0 = 0; i0 < n; i0 += kBlock) {
+    const std::size_t m = std::min(kBlock, n - i0);
+    std::int32_t block[64 * kBlock];  // windows of 4 bits or more; narrower ones write directly
+    std::int32_t* out = windows <= 64 ? block : &digits[i0];
+    const std::size_t stride = windows <= 64 ? kBlock : n;
+    for (std::size_t t = 0; t < m; ++t) SignedDigits(scalars[idx[i0 + t]], c, windows, out + t, stride);
+    if (windows <= 64) {
+      for (std::size_t w = 0; w < windows; ++w) {
+        std::copy_n(&block[w * kBlock], m, &digits[w * n + i0]);
+      }
+    }
+  }
 
   std::vector<J> window_sums(windows, J::Infinity());
   std::vector<u64> pts52 = PrepareIfmaPoints<Cfg>(points, idx, vector_path);
@@ -547,8 +707,8 @@ Status MsmImpl(std::span<const AffinePoint<Cfg>> points, std::span<const Fr> sca
 
 int ChooseWindowBits(std::size_t n, std::size_t bits, const MsmCostModel& m) {
   // Cost in scalar field multiplications for ceil((bits+1)/c) windows, each: n batched affine
-  // additions (with their share of the batch's inversion) and two Jacobian additions (about
-  // 27 multiplications) per accumulator to sum the window.
+  // additions (with their share of the batch's inversion) and two Jacobian additions per
+  // accumulator to sum the window (about 27 multiplications, or their lane equivalent).
   int best_c = 1;
   double best = 1e300;
   for (int c = 1; c <= 20; ++c) {
@@ -557,7 +717,7 @@ int ChooseWindowBits(std::size_t n, std::size_t bits, const MsmCostModel& m) {
     const double batch = static_cast<double>(BatchLimit(m.max_batch, acc));
     const double windows = static_cast<double>((bits + 1 + static_cast<std::size_t>(c) - 1) / static_cast<std::size_t>(c));
     const double cost = windows * (static_cast<double>(n) * (m.add_cost + m.inversion_cost / batch) +
-                                   27.0 * static_cast<double>(acc));
+                                   m.reduce_cost * static_cast<double>(acc));
     if (cost < best) {
       best = cost;
       best_c = c;

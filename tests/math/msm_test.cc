@@ -77,6 +77,29 @@ TEST(MsmTest, FewDistinctBasesHitTheSpecialCases) {
   }
 }
 
+// One base with the scalars 1..n (and its negation with the same scalars): every bucket of
+// the low windows holds a multiple of the same point, so the running sums of the bucket
+// reduction keep meeting their own buckets (doubling) and their negations (cancellation).
+TEST(MsmTest, OneBaseEveryDigitValue) {
+  TestRng rng(44);
+  const G1Affine p = RandomG1(rng).ToAffine();
+  for (std::size_t n : {2048u, 6000u}) {
+    for (int mode = 0; mode < 3; ++mode) {
+      std::vector<G1Affine> pts;
+      std::vector<Fr> ks;
+      for (std::size_t i = 0; i < n; ++i) {
+        pts.push_back(mode == 1 && i % 2 ? -p : p);
+        ks.push_back(mode == 2 ? Fr::FromU64(i % 700 + 1) : Fr::FromU64(i + 1));
+      }
+      G1 got, portable;
+      ASSERT_TRUE(MsmG1(pts, ks, &got).ok());
+      ASSERT_TRUE(MsmG1(pts, ks, &portable, MsmPath::kPortable).ok());
+      EXPECT_EQ(got, NaiveMsm<G1>(pts, ks)) << "n = " << n << ", mode " << mode;
+      EXPECT_EQ(got, portable) << "n = " << n << ", mode " << mode;
+    }
+  }
+}
+
 TEST(MsmTest, SmallScalarsOnly) {
   TestRng rng(41);
   std::vector<G1Affine> pts;
