@@ -4,7 +4,9 @@
 // timeouts used. All four validators (cometbft processes and LedgerApps) run on this machine.
 //
 //   cometbft_load [--txs N] [--clients C] [--propose D] [--prevote D] [--precommit D]
-//                 [--commit D] [--nosync] [--cache PATH]
+//                 [--commit D] [--nosync] [--cache PATH] [--keep]
+//
+// --keep leaves the validators' folders (CometBFT logs in <home>/cometbft.log) and prints where.
 //
 // The transactions are proved once (about 1-2 s each on two cores) and cached in
 // PATH (default: next to the binary, cometbft_load_<N>.json); later runs start at once.
@@ -17,6 +19,8 @@
 #include <mutex>
 #include <thread>
 
+#include <time.h>
+
 #include "ledger_net.h"
 
 using namespace depinfer;
@@ -24,10 +28,16 @@ using namespace depinfer::consensus;
 using namespace depinfer::consensus::testing;
 using Clock = std::chrono::steady_clock;
 
+static double MonotonicSeconds() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
 int main(int argc, char** argv) {
   std::size_t txs = 400, clients = 16;
   NetTimeouts t;
-  bool sync = true;
+  bool sync = true, keep = false;
   std::string cache;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -35,9 +45,10 @@ int main(int argc, char** argv) {
     if (a == "--help" || a == "-h") {
       std::printf(
           "usage: cometbft_load [--txs N] [--clients C] [--propose D] [--prevote D] [--precommit D]\n"
-          "                     [--commit D] [--nosync] [--cache PATH]\n"
+          "                     [--commit D] [--nosync] [--cache PATH] [--keep]\n"
           "Four CometBFT validators on loopback under shielded-deposit load; prints applied tx/s,\n"
-          "submit-to-final p50/p99 and the timeouts used (D: CometBFT durations such as 300ms).\n");
+          "submit-to-final p50/p99 and the timeouts used (D: CometBFT durations such as 300ms).\n"
+          "--keep leaves the validators' folders (with their CometBFT logs) and prints where.\n");
       return 0;
     }
     if (a == "--txs") txs = std::stoul(next());
@@ -47,6 +58,7 @@ int main(int argc, char** argv) {
     else if (a == "--precommit") t.precommit = next();
     else if (a == "--commit") t.commit = next();
     else if (a == "--nosync") sync = false;
+    else if (a == "--keep") keep = true;
     else if (a == "--cache") cache = next();
     else {
       std::fprintf(stderr, "unknown argument %s\n", a.c_str());
@@ -97,9 +109,16 @@ int main(int argc, char** argv) {
   }
   const std::uint64_t h0 = nodes[0]->ledger()->height();
 
+  std::vector<LedgerApp::Stats> before;
+  std::vector<ledger::Verifier::Stats> vbefore;
+  for (auto& n : nodes) {
+    before.push_back(n->app()->stats());
+    vbefore.push_back(n->ledger()->verifier().stats());
+  }
   std::vector<double> latency(txs, -1);
   std::atomic<std::size_t> next{0}, refused{0}, not_final{0}, rejected_in_block{0};
   const auto t0 = Clock::now();
+  const double mono0 = MonotonicSeconds();
   std::vector<std::thread> workers;
   for (std::size_t c = 0; c < clients; ++c) {
     workers.emplace_back([&, c] {
@@ -123,6 +142,7 @@ int main(int argc, char** argv) {
   }
   for (auto& w : workers) w.join();
   const double wall = std::chrono::duration<double>(Clock::now() - t0).count();
+  const double mono1 = MonotonicSeconds();
   const std::uint64_t h1 = nodes[0]->ledger()->height();
   std::vector<double> done;
   for (double l : latency) {
@@ -153,9 +173,29 @@ int main(int argc, char** argv) {
               h1 > h0 ? static_cast<double>(done.size()) / static_cast<double>(h1 - h0) : 0.0);
   std::printf("  submit-to-final: p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, max %.0f ms\n", pct(0.5) * 1e3,
               pct(0.9) * 1e3, pct(0.99) * 1e3, done.empty() ? 0.0 : done.back() * 1e3);
+  // For `perf record -k CLOCK_MONOTONIC -a` + `perf report --time A,B`: the load alone.
+  std::printf("  load window, CLOCK_MONOTONIC: %.6f,%.6f\n", mono0, mono1);
   std::printf("  state roots at height %llu: %s\n", static_cast<unsigned long long>(common),
               agree ? "equal on all 4" : "DIFFER");
+  std::printf("  per validator over the run (ms of wall time inside the ABCI calls; CheckTx batches):\n");
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    const LedgerApp::Stats a = nodes[i]->app()->stats(), &z = before[i];
+    const double batches = static_cast<double>(a.verify_batches - z.verify_batches);
+    const ledger::Verifier::Stats v = nodes[i]->ledger()->verifier().stats();
+    std::printf("    node%zu: %llu verified, %llu from the cache; CheckTx %llu in %.0f batches (%.1f a batch),"
+                " verify %.0f ms, check %.0f ms; prepare %.0f, process %.0f, finalize %.0f, commit %.0f ms\n",
+                i, static_cast<unsigned long long>(v.misses - vbefore[i].misses),
+                static_cast<unsigned long long>(v.hits - vbefore[i].hits), static_cast<unsigned long long>(a.verify_batch_txs - z.verify_batch_txs), batches,
+                batches > 0 ? static_cast<double>(a.verify_batch_txs - z.verify_batch_txs) / batches : 0.0,
+                (a.verify_us - z.verify_us) / 1e3, (a.check_us - z.check_us) / 1e3, (a.prepare_us - z.prepare_us) / 1e3,
+                (a.process_us - z.process_us) / 1e3, (a.finalize_us - z.finalize_us) / 1e3,
+                (a.commit_us - z.commit_us) / 1e3);
+  }
   for (auto& n : nodes) n->Kill();
-  std::filesystem::remove_all(dir, ec);
+  if (keep) {
+    std::printf("  validators' folders kept in %s\n", dir.c_str());
+  } else {
+    std::filesystem::remove_all(dir, ec);
+  }
   return agree ? 0 : 1;
 }

@@ -1,8 +1,27 @@
 #include "consensus/ledger_app.h"
 
+#include <chrono>
 #include <cstdio>
 
 namespace depinfer::consensus {
+
+class LedgerApp::Timer {
+ public:
+  Timer(LedgerApp* app, std::uint64_t Stats::*field)
+      : app_(app), field_(field), start_(std::chrono::steady_clock::now()) {}
+  ~Timer() {
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start_);
+    std::lock_guard<std::mutex> lock(app_->stats_mu_);
+    app_->stats_.*field_ += static_cast<std::uint64_t>(us.count());
+  }
+  Timer(const Timer&) = delete;
+  Timer& operator=(const Timer&) = delete;
+
+ private:
+  LedgerApp* app_;
+  std::uint64_t Stats::*field_;
+  std::chrono::steady_clock::time_point start_;
+};
 
 namespace {
 
@@ -164,6 +183,12 @@ Status LedgerApp::Query(const abci::RequestQuery& req, abci::ResponseQuery* res)
 
 Status LedgerApp::VerifyTxBatch(std::span<const abci::RequestCheckTx> reqs,
                                 std::span<abci::ResponseCheckTx> res) {
+  Timer timer(this, &Stats::verify_us);
+  {
+    std::lock_guard<std::mutex> lock(stats_mu_);
+    ++stats_.verify_batches;
+    stats_.verify_batch_txs += reqs.size();
+  }
   std::vector<ledger::Tx> txs;
   std::vector<std::size_t> where;
   txs.reserve(reqs.size());
@@ -190,6 +215,7 @@ Status LedgerApp::VerifyTxBatch(std::span<const abci::RequestCheckTx> reqs,
 
 Status LedgerApp::CheckTxBatch(std::span<const abci::RequestCheckTx> reqs,
                                std::span<abci::ResponseCheckTx> res) {
+  Timer timer(this, &Stats::check_us);
   for (std::size_t i = 0; i < reqs.size(); ++i) {
     if (res[i].code() != 0) {
       std::lock_guard<std::mutex> lock(stats_mu_);
@@ -253,6 +279,7 @@ Status LedgerApp::CheckTx(const abci::RequestCheckTx& req, abci::ResponseCheckTx
 
 Status LedgerApp::PrepareProposal(const abci::RequestPrepareProposal& req,
                                   abci::ResponsePrepareProposal* res) {
+  Timer timer(this, &Stats::prepare_us);
   // Candidates in mempool order: decodable, stateless-valid (cached), no conflict with the
   // committed state or an earlier candidate (a scratch Mempool does exactly these checks),
   // within the byte budget.
@@ -294,6 +321,7 @@ Status LedgerApp::PrepareProposal(const abci::RequestPrepareProposal& req,
 
 Status LedgerApp::ProcessProposal(const abci::RequestProcessProposal& req,
                                   abci::ResponseProcessProposal* res) {
+  Timer timer(this, &Stats::process_us);
   std::vector<std::vector<std::uint8_t>> raw;
   raw.reserve(static_cast<std::size_t>(req.txs_size()));
   for (const std::string& s : req.txs()) raw.emplace_back(s.begin(), s.end());
@@ -322,6 +350,7 @@ Status LedgerApp::ProcessProposal(const abci::RequestProcessProposal& req,
 
 Status LedgerApp::FinalizeBlock(const abci::RequestFinalizeBlock& req,
                                 abci::ResponseFinalizeBlock* res) {
+  Timer timer(this, &Stats::finalize_us);
   const std::uint64_t height = static_cast<std::uint64_t>(req.height());
   if (height != ledger_.height() + 1) {
     return Status::InvalidArgument("FinalizeBlock at height " + std::to_string(req.height()) +
@@ -359,6 +388,7 @@ Status LedgerApp::FinalizeBlock(const abci::RequestFinalizeBlock& req,
 }
 
 Status LedgerApp::Commit(const abci::RequestCommit&, abci::ResponseCommit* res) {
+  Timer timer(this, &Stats::commit_us);
   // The block finalized last becomes durable here (one synced write); a crash before it leaves
   // the ledger at the previous height and CometBFT replays the block on restart. What the
   // mempool held is rechecked by CometBFT against the new state and refills the shadow.
