@@ -121,19 +121,29 @@ struct Acts {
 };
 
 // out[t * w.rows + r] = row r of w . activation t. Threads split the rows; each output element
-// is one kernel call, so the result does not depend on the thread count or on T.
-// Each output element is one kernel call (SelectRowDot: packed or not, one position or several),
-// all returning the reference's bits; threads split the rows.
+// is one kernel call (SelectRowDot: packed or not, one position or several, all returning the
+// reference's bits), so the result does not depend on the thread count or on T.
+//
+// Positions go in tiles that stay in cache while the weight rows stream past them (every row
+// reads every position of its tile; with all T positions at once, a long prompt's activations
+// were re-read from memory for each row). The tiling does not change the bits: each output
+// element is still one kernel call on the same row and activation.
 void Matmul(const WeightMatrix& w, const Acts& a, int T, const ForwardOptions& opt, float* out) {
   const RowDotFn rowdot = SelectRowDot(w, opt.isa);
   const int64_t rows = w.rows;
-#pragma omp parallel for num_threads(opt.threads) schedule(dynamic, 32)
-  for (int64_t r = 0; r < rows; ++r) {
-    float y[kMaxMulti];
-    for (int t = 0; t < T; t += kMaxMulti) {
-      const int m = T - t < kMaxMulti ? T - t : kMaxMulti;
-      rowdot(w, r, &a.rows[t], m, y);
-      for (int k = 0; k < m; ++k) out[static_cast<size_t>(t + k) * rows + r] = y[k];
+  constexpr int kTile = 16 * kMaxMulti;
+#pragma omp parallel num_threads(opt.threads)
+  for (int t0 = 0; t0 < T; t0 += kTile) {
+    const int t1 = T - t0 < kTile ? T : t0 + kTile;
+    // No barrier between tiles: their outputs are disjoint.
+#pragma omp for schedule(dynamic, 32) nowait
+    for (int64_t r = 0; r < rows; ++r) {
+      float y[kMaxMulti];
+      for (int t = t0; t < t1; t += kMaxMulti) {
+        const int m = t1 - t < kMaxMulti ? t1 - t : kMaxMulti;
+        rowdot(w, r, &a.rows[t], m, y);
+        for (int k = 0; k < m; ++k) out[static_cast<size_t>(t + k) * rows + r] = y[k];
+      }
     }
   }
 }
