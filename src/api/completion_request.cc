@@ -111,8 +111,30 @@ infer::Result<infer::GenerateRequest> BuildGenerateRequest(const json& body, boo
       top_k < 0 || top_k > (1 << 20) || repeat <= 0) {
     return Status::Error("sampling parameter out of range");
   }
-  if (auto it = body.find("logprobs"); it != body.end() && it->is_boolean() && it->get<bool>()) {
-    return Status::Error("logprobs are not supported yet");
+  // Chat: logprobs (boolean) and top_logprobs (0..20). Completions: logprobs (0..20), the
+  // number of alternatives, as in OpenAI's legacy API.
+  if (auto it = body.find("logprobs"); it != body.end() && !it->is_null()) {
+    if (chat) {
+      if (!it->is_boolean()) return Status::Error("field 'logprobs' must be a boolean");
+      int64_t top = 0;
+      if (!GetInteger(body, "top_logprobs", 0, &top, &err)) return Status::Error(err);
+      if (top < 0 || top > infer::kMaxTopLogprobs) {
+        return Status::Error("top_logprobs must be between 0 and " + std::to_string(infer::kMaxTopLogprobs));
+      }
+      if (it->get<bool>()) r.logprobs = static_cast<int>(top);
+    } else {
+      int64_t k = 0;
+      if (!GetInteger(body, "logprobs", 0, &k, &err)) return Status::Error(err);
+      if (k < 0 || k > infer::kMaxTopLogprobs) {
+        return Status::Error("logprobs must be between 0 and " + std::to_string(infer::kMaxTopLogprobs));
+      }
+      r.logprobs = static_cast<int>(k);
+    }
+  }
+  if (chat && r.logprobs < 0) {
+    if (auto it = body.find("top_logprobs"); it != body.end() && !it->is_null()) {
+      return Status::Error("top_logprobs needs logprobs set to true");
+    }
   }
   if (static_cast<int64_t>(r.prompt.size()) + max_tokens > model.config().n_ctx_train) {
     return Status::Error("prompt (" + std::to_string(r.prompt.size()) + " tokens) plus max_tokens (" +

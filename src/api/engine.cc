@@ -9,6 +9,13 @@ std::string Job::WaitText(size_t from, std::chrono::milliseconds timeout, bool* 
   return text_;
 }
 
+std::vector<infer::TokenLogprob> Job::LogprobsFrom(size_t from) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const std::vector<infer::TokenLogprob>& all = done_ ? result_.logprobs : logprobs_;
+  if (from >= all.size()) return {};
+  return std::vector<infer::TokenLogprob>(all.begin() + static_cast<std::ptrdiff_t>(from), all.end());
+}
+
 GenerateResult Job::Wait() {
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait(lock, [&] { return done_; });
@@ -116,7 +123,9 @@ void Engine::Loop() {
       }
       {
         std::lock_guard<std::mutex> lock(j->mu_);
-        j->text_ = j->seq_->result().text;
+        const GenerateResult& r = j->seq_->result();
+        j->text_ = r.text;
+        for (size_t k = j->logprobs_.size(); k < r.logprobs.size(); ++k) j->logprobs_.push_back(r.logprobs[k]);
       }
       j->cv_.notify_all();
       still.push_back(std::move(active_[i]));

@@ -30,6 +30,9 @@ class Job {
   // Waits up to `timeout` for output beyond `from` bytes or for the end. Returns the text
   // produced so far (cut at a stop sequence once done) and sets *done.
   std::string WaitText(size_t from, std::chrono::milliseconds timeout, bool* done);
+  // The log-probability entries from index `from` on that exist so far (requests asking for
+  // logprobs; see infer::TokenLogprob::text_end for which text each one covers).
+  std::vector<infer::TokenLogprob> LogprobsFrom(size_t from);
   // Blocks until the job ends; returns its result (error() says if it failed).
   GenerateResult Wait();
   const std::string& error() const { return error_; }  // valid once done
@@ -43,6 +46,7 @@ class Job {
   std::condition_variable cv_;
   std::unique_ptr<infer::Sequence> seq_;  // touched only by the engine thread
   std::string text_;                      // copy of the sequence's text, under mu_
+  std::vector<infer::TokenLogprob> logprobs_;  // copy of its logprobs so far, under mu_
   GenerateResult result_;                 // set when done_
   bool done_ = false;
   std::string error_;

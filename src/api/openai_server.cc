@@ -62,6 +62,76 @@ size_t Utf8SafePrefix(const std::string& s, size_t n) {
   return (n - (i - 1) >= need) ? n : i - 1;
 }
 
+// `s` with every byte that is not part of a well-formed UTF-8 character replaced by U+FFFD (a
+// token's bytes can end inside a character; JSON strings must be valid UTF-8).
+std::string Utf8Lossy(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const size_t need = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    bool ok = need > 0 && i + need <= s.size();
+    for (size_t k = 1; ok && k < need; ++k) ok = (static_cast<unsigned char>(s[i + k]) & 0xc0) == 0x80;
+    if (ok) {
+      out.append(s, i, need);
+      i += need;
+    } else {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    }
+  }
+  return out;
+}
+
+json ByteList(const std::string& b) {
+  json a = json::array();
+  for (unsigned char c : b) a.push_back(static_cast<int>(c));
+  return a;
+}
+
+// OpenAI's logprobs object for `lps`: chat's {"content": [...]} or the legacy completions'
+// {"tokens", "token_logprobs", "top_logprobs", "text_offset"}.
+json LogprobsJson(const std::vector<infer::TokenLogprob>& lps, bool chat, int top_k,
+                            const infer::Tokenizer& tok) {
+  if (chat) {
+    json content = json::array();
+    for (const infer::TokenLogprob& lp : lps) {
+      const std::string b = tok.TokenBytes(lp.token);
+      json top = json::array();
+      for (const auto& [id, v] : lp.top) {
+        const std::string tb = tok.TokenBytes(id);
+        top.push_back({{"token", Utf8Lossy(tb)}, {"logprob", v}, {"bytes", ByteList(tb)}});
+      }
+      content.push_back({{"token", Utf8Lossy(b)}, {"logprob", lp.logprob}, {"bytes", ByteList(b)},
+                         {"top_logprobs", top}});
+    }
+    return {{"content", content}, {"refusal", nullptr}};
+  }
+  json tokens = json::array(), values = json::array(), tops = json::array(), offsets = json::array();
+  for (const infer::TokenLogprob& lp : lps) {
+    const std::string b = tok.TokenBytes(lp.token);
+    tokens.push_back(Utf8Lossy(b));
+    values.push_back(lp.logprob);
+    offsets.push_back(lp.text_end - b.size());
+    json top = json::object();
+    for (const auto& [id, v] : lp.top) top[Utf8Lossy(tok.TokenBytes(id))] = v;
+    tops.push_back(top);
+  }
+  return {{"tokens", tokens},
+          {"token_logprobs", values},
+          {"top_logprobs", top_k > 0 ? tops : json(nullptr)},
+          {"text_offset", offsets}};
+}
+
+// The entries whose text shows in a completion of `visible` bytes (a stop sequence can cut the
+// last tokens' text off).
+std::vector<infer::TokenLogprob> Visible(std::vector<infer::TokenLogprob> lps, size_t visible,
+                                         const infer::Tokenizer& tok) {
+  size_t keep = 0;
+  while (keep < lps.size() && lps[keep].text_end - tok.TokenBytes(lps[keep].token).size() < visible) ++keep;
+  lps.resize(keep);
+  return lps;
+}
+
 struct LoadedModel {
   std::string name;
   std::unique_ptr<infer::Model> model;
@@ -145,6 +215,9 @@ struct ProviderServer::Impl {
       infer::GenerateResult r = job.value()->Wait();
       if (!job.value()->error().empty()) throw std::runtime_error(job.value()->error());
       json choice = {{"index", 0}, {"finish_reason", r.finish_reason}, {"logprobs", nullptr}};
+      if (gr.logprobs >= 0) {
+        choice["logprobs"] = LogprobsJson(Visible(r.logprobs, r.text.size(), *m.tok), chat, gr.logprobs, *m.tok);
+      }
       if (chat) {
         choice["message"] = {{"role", "assistant"}, {"content", r.text}};
       } else {
@@ -172,16 +245,30 @@ struct ProviderServer::Impl {
     const std::string name = m.name;
     LoadedModel* mp = &m;
     const std::string body_copy = req.body;
+    const int top_k = gr.logprobs;
     res.set_chunked_content_provider(
         "text/event-stream",
         [this, shared_job, chat, id, created, object, name, mp, hold, body_copy, tokens_in, seed,
-         sent = size_t{0}, first = true](size_t, httplib::DataSink& sink) mutable {
+         top_k, sent = size_t{0}, lp_sent = size_t{0},
+         first = true](size_t, httplib::DataSink& sink) mutable {
           auto event = [&](const json& j) {
             const std::string s = "data: " + j.dump() + "\n\n";
             return sink.write(s.data(), s.size());
           };
-          auto chunk = [&](const std::string& piece, const json& finish) {
-            json choice = {{"index", 0}, {"finish_reason", finish}, {"logprobs", nullptr}};
+          // The logprobs of the tokens whose text is out once `upto` bytes are: every token
+          // ending by then (or, at the end, every token that shows at all).
+          auto logprobs_upto = [&](size_t upto, bool last) -> json {
+            if (top_k < 0) return nullptr;
+            std::vector<infer::TokenLogprob> lps = shared_job->LogprobsFrom(lp_sent);
+            size_t take = 0;
+            while (take < lps.size() && lps[take].text_end <= upto) ++take;
+            lps.resize(take);
+            if (last) lps = Visible(shared_job->LogprobsFrom(lp_sent), upto, *mp->tok);
+            lp_sent += lps.size();
+            return LogprobsJson(lps, chat, top_k, *mp->tok);
+          };
+          auto chunk = [&](const std::string& piece, const json& finish, json logprobs) {
+            json choice = {{"index", 0}, {"finish_reason", finish}, {"logprobs", std::move(logprobs)}};
             if (chat) {
               json delta = {{"content", piece}};
               if (first) delta["role"] = "assistant";
@@ -200,7 +287,7 @@ struct ProviderServer::Impl {
             size_t upto = done ? so_far.size() : (so_far.size() > hold ? so_far.size() - hold : 0);
             upto = Utf8SafePrefix(so_far, std::max(upto, sent));
             if (upto > sent) {
-              if (!event(chunk(so_far.substr(sent, upto - sent), nullptr))) {
+              if (!event(chunk(so_far.substr(sent, upto - sent), nullptr, logprobs_upto(upto, false)))) {
                 shared_job->Cancel();  // the client went away
                 return false;
               }
@@ -211,7 +298,7 @@ struct ProviderServer::Impl {
           if (!shared_job->error().empty()) {
             event(ErrorBody(shared_job->error(), "server_error"));
           } else {
-            json last = chunk("", r.finish_reason);
+            json last = chunk("", r.finish_reason, logprobs_upto(r.text.size(), true));
             last["usage"] = {{"prompt_tokens", tokens_in},
                              {"completion_tokens", r.tokens.size()},
                              {"total_tokens", tokens_in + r.tokens.size()}};

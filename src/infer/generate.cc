@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "infer/detmath.h"
+
 namespace depinfer::infer {
 Sequence::Sequence(const Model& model, const GenerateRequest& req, int capacity)
     : model_(model), req_(req), cache_(model.config(), capacity), history_(req.prompt),
@@ -30,6 +32,27 @@ SeqBatch Sequence::NextInput() {
   return {&cache_, {result_.tokens.back()}, false};
 }
 
+TokenLogprob LogprobsOf(const float* logits, int n_vocab, int32_t token, int k) {
+  float max = logits[0];
+  for (int i = 1; i < n_vocab; ++i) max = logits[i] > max ? logits[i] : max;
+  double sum = 0;
+  for (int i = 0; i < n_vocab; ++i) sum += ExpD(static_cast<double>(logits[i]) - max);
+  const double lse = static_cast<double>(max) + LogD(sum);
+  TokenLogprob out;
+  out.token = token;
+  out.logprob = static_cast<double>(logits[token]) - lse;
+  k = std::clamp(k, 0, std::min(kMaxTopLogprobs, n_vocab));
+  if (k > 0) {
+    std::vector<int32_t> ids(static_cast<size_t>(n_vocab));
+    for (int i = 0; i < n_vocab; ++i) ids[static_cast<size_t>(i)] = i;
+    std::partial_sort(ids.begin(), ids.begin() + k, ids.end(), [&](int32_t a, int32_t b) {
+      return logits[a] != logits[b] ? logits[a] > logits[b] : a < b;
+    });
+    for (int i = 0; i < k; ++i) out.top.emplace_back(ids[static_cast<size_t>(i)], static_cast<double>(logits[ids[static_cast<size_t>(i)]]) - lse);
+  }
+  return out;
+}
+
 int32_t Sequence::Step(const Tokenizer& tok, const float* logits) {
   const int n_vocab = model_.config().n_vocab;
   const auto step = static_cast<uint64_t>(result_.tokens.size());
@@ -43,6 +66,10 @@ int32_t Sequence::Step(const Tokenizer& tok, const float* logits) {
     done_ = true;
   } else {
     result_.text += tok.TokenBytes(token);
+    if (req_.logprobs >= 0) {
+      result_.logprobs.push_back(LogprobsOf(logits, n_vocab, token, req_.logprobs));
+      result_.logprobs.back().text_end = result_.text.size();
+    }
     for (const std::string& stop : req_.stop) {
       if (stop.empty()) continue;
       const size_t at = result_.text.find(stop);

@@ -17,6 +17,21 @@ struct GenerateRequest {
   SamplingParams sampling;
   int max_tokens = 128;
   std::vector<std::string> stop;  // stop sequences, matched on the decoded output text
+  // Log-probabilities to report: -1 none; k >= 0 the chosen token's and the k most likely
+  // tokens' (at most kMaxTopLogprobs), for every output token that adds text.
+  int logprobs = -1;
+};
+
+constexpr int kMaxTopLogprobs = 20;
+
+// An output token's log-probability under the model's distribution at its step (the softmax of
+// the raw logits: before repetition penalty, temperature and truncation, which shape the draw,
+// not the model), with the most likely alternatives, most likely first (lower id on ties).
+struct TokenLogprob {
+  int32_t token = 0;
+  double logprob = 0;
+  std::vector<std::pair<int32_t, double>> top;
+  size_t text_end = 0;  // length of the output text once this token's bytes are added
 };
 
 struct GenerateResult {
@@ -24,7 +39,12 @@ struct GenerateResult {
   std::string text;             // decoded output, cut before a matched stop sequence
   std::string finish_reason;    // "stop" or "length"
   std::string transcript;       // Transcript::Hex()
+  std::vector<TokenLogprob> logprobs;  // when requested: one per token that added text
 };
+
+// The log-probability of `token` and the `k` most likely tokens under softmax(logits), in
+// double precision with a fixed summation order (the same bits everywhere).
+TokenLogprob LogprobsOf(const float* logits, int n_vocab, int32_t token, int k);
 
 // One completion in progress: its cache, the tokens so far and its transcript. GenerateBatch and
 // the provider's continuous-batching engine both drive sequences through these calls.

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <cmath>
 #include <filesystem>
 #include <future>
 #include <nlohmann/json.hpp>
@@ -167,6 +168,79 @@ TEST_F(Provider, TextCompletions) {
   EXPECT_TRUE(j["choices"][0]["text"].is_string());
 }
 
+// logprobs / top_logprobs: one entry per output token whose bytes spell the text, the chosen
+// token among the alternatives (greedy: the most likely), probabilities that sum to at most 1,
+// and the same figures streamed chunk by chunk as in one response.
+TEST_F(Provider, LogprobsChatCompletionsAndStreaming) {
+  json req = {{"messages", {{{"role", "user"}, {"content", "Name two fruits."}}}},
+              {"max_tokens", 12}, {"temperature", 0}, {"logprobs", true}, {"top_logprobs", 3}};
+  auto r = Post("/v1/chat/completions", req.dump());
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json whole = json::parse(r->body);
+  const json& content = whole["choices"][0]["logprobs"]["content"];
+  ASSERT_TRUE(content.is_array());
+  ASSERT_FALSE(content.empty());
+  std::string spelled;
+  for (const json& e : content) {
+    for (const json& b : e["bytes"]) spelled.push_back(static_cast<char>(b.get<int>()));
+    ASSERT_EQ(e["top_logprobs"].size(), 3u);
+    EXPECT_LE(e["logprob"].get<double>(), 0.0);
+    // Greedy: the chosen token is the most likely one, with the same log-probability.
+    EXPECT_EQ(e["top_logprobs"][0]["token"], e["token"]);
+    EXPECT_DOUBLE_EQ(e["top_logprobs"][0]["logprob"].get<double>(), e["logprob"].get<double>());
+    double mass = 0;
+    for (const json& t : e["top_logprobs"]) mass += std::exp(t["logprob"].get<double>());
+    EXPECT_LE(mass, 1.0 + 1e-9);
+    EXPECT_GE(e["top_logprobs"][0]["logprob"].get<double>(), e["top_logprobs"][1]["logprob"].get<double>());
+  }
+  const std::string text = whole["choices"][0]["message"]["content"];
+  EXPECT_EQ(spelled.substr(0, text.size()), text);
+
+  req["stream"] = true;
+  r = Post("/v1/chat/completions", req.dump());
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200);
+  json streamed = json::array();
+  size_t pos = 0;
+  while ((pos = r->body.find("data: ", pos)) != std::string::npos) {
+    const size_t end = r->body.find("\n\n", pos);
+    const std::string data = r->body.substr(pos + 6, end - pos - 6);
+    pos = end;
+    if (data == "[DONE]") break;
+    const json chunk = json::parse(data);
+    const json& lp = chunk["choices"][0]["logprobs"];
+    ASSERT_TRUE(lp.is_object()) << data;
+    for (const json& e : lp["content"]) streamed.push_back(e);
+  }
+  EXPECT_EQ(streamed, content);
+
+  // Without logprobs the field is null.
+  req.erase("stream");
+  req.erase("top_logprobs");
+  req["logprobs"] = false;
+  EXPECT_TRUE(json::parse(Post("/v1/chat/completions", req.dump())->body)["choices"][0]["logprobs"].is_null());
+}
+
+TEST_F(Provider, LogprobsTextCompletions) {
+  auto r = Post("/v1/completions",
+                R"({"prompt":"The capital of France is","max_tokens":5,"temperature":0,"logprobs":2})");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json j = json::parse(r->body);
+  const json& lp = j["choices"][0]["logprobs"];
+  const size_t n = lp["tokens"].size();
+  ASSERT_GT(n, 0u);
+  ASSERT_EQ(lp["token_logprobs"].size(), n);
+  ASSERT_EQ(lp["top_logprobs"].size(), n);
+  ASSERT_EQ(lp["text_offset"].size(), n);
+  EXPECT_EQ(lp["text_offset"][0], 0);
+  for (size_t i = 0; i < n; ++i) {
+    EXPECT_EQ(lp["top_logprobs"][i].size(), 2u);
+    EXPECT_LE(lp["token_logprobs"][i].get<double>(), 0.0);
+  }
+}
+
 TEST_F(Provider, BadInputGetsOpenAiErrors) {
   auto expect = [](const httplib::Result& r, int status, const char* what) {
     ASSERT_TRUE(r);
@@ -181,6 +255,13 @@ TEST_F(Provider, BadInputGetsOpenAiErrors) {
          400, "wrong type");
   expect(Post("/v1/chat/completions", R"({"messages":[{"role":"user","content":"x"}],"n":2})"),
          400, "n=2");
+  expect(Post("/v1/chat/completions", R"({"messages":[{"role":"user","content":"x"}],"logprobs":true,"top_logprobs":21})"),
+         400, "top_logprobs over 20");
+  expect(Post("/v1/chat/completions", R"({"messages":[{"role":"user","content":"x"}],"top_logprobs":2})"),
+         400, "top_logprobs without logprobs");
+  expect(Post("/v1/chat/completions", R"({"messages":[{"role":"user","content":"x"}],"logprobs":3})"),
+         400, "chat logprobs not a boolean");
+  expect(Post("/v1/completions", R"({"prompt":"x","logprobs":true})"), 400, "completions logprobs not an integer");
   expect(Post("/v1/chat/completions", R"({"model":"gpt-9","messages":[{"role":"user","content":"x"}]})"),
          404, "unknown model");
   expect(Post("/v1/chat/completions", R"({"messages":[{"role":"user","content":"x"}],"max_tokens":100000})"),

@@ -66,6 +66,16 @@ def main():
                                       temperature=0)
         assert isinstance(c.choices[0].text, str)
 
+        # logprobs, read through the client's own types.
+        lp = client.chat.completions.create(model=model, messages=msgs, max_tokens=8, temperature=0,
+                                            logprobs=True, top_logprobs=2)
+        content = lp.choices[0].logprobs.content
+        assert content and all(len(t.top_logprobs) == 2 and t.logprob <= 0 for t in content), content
+        assert content[0].top_logprobs[0].token == content[0].token
+        lc = client.completions.create(model=model, prompt="Once upon a time", max_tokens=4,
+                                       temperature=0, logprobs=2)
+        assert len(lc.choices[0].logprobs.tokens) == len(lc.choices[0].logprobs.token_logprobs) > 0
+
         try:
             client.chat.completions.create(model="no-such-model", messages=msgs)
             raise AssertionError("unknown model accepted")
