@@ -6,6 +6,7 @@
 
 #include "app/core_bench.h"
 #include "app/devnet.h"
+#include "app/provider_command.h"
 #include "app/wallet_command.h"
 #include "app/zk_command.h"
 
@@ -26,6 +27,7 @@ int main(int argc, char** argv) {
   depinfer::app::AddZkCommands(app, &run);
   depinfer::app::AddWalletCommands(app, &run);
   depinfer::app::AddDevnetCommand(app, &run);
+  depinfer::app::AddProviderCommand(app, &run);
 
   try {
     app.parse(argc, argv);

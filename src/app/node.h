@@ -10,6 +10,7 @@
 #include <string>
 
 #include "api/http_server.h"
+#include "app/stop_signals.h"
 #include "base/metrics.h"
 #include "consensus/embedded.h"
 #include "ledger/ledger.h"
@@ -66,11 +67,6 @@ class Node {
 Status LoadVerifyingKey(const std::string& path, snark::groth16::VerifyingKey* out);
 Status ReadFile(const std::string& path, std::string* out);
 
-// SIGINT and SIGTERM, blocked in the calling thread and so in every thread it starts afterwards:
-// call before any thread exists, then take them with WaitForStopSignal (no handler runs).
-sigset_t BlockStopSignals();
-// Waits for one of them; returns its number.
-int WaitForStopSignal(const sigset_t& signals);
 Status WriteFileAtomic(const std::string& path, const std::string& data);
 
 }  // namespace depinfer::app

@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""The official `openai` Python client against depinfer-provider.
+"""The official `openai` Python client against `depinfer provider`.
 
 Starts the provider on a free port, then: lists models, runs a chat completion with and without
 streaming, checks that the same seed gives the same text twice, and that errors surface as the
 client's own exception types. Exit 0 on success, 1 on failure, 77 (skip) when the `openai`
 package or the model is missing.
-Usage: openai_client_test.py PROVIDER_BINARY MODELS_DIR"""
+Usage: openai_client_test.py DEPINFER_BINARY MODELS_DIR"""
 import os
 import socket
 import subprocess
@@ -33,7 +33,7 @@ def main():
         print("SKIP: model missing; run scripts/fetch_model.sh")
         sys.exit(77)
     port = free_port()
-    proc = subprocess.Popen([binary, "--models", models, "--port", str(port), "--max-tokens", "64"],
+    proc = subprocess.Popen([binary, "provider", "--models", models, "--port", str(port), "--max-tokens", "64"],
                             stderr=subprocess.PIPE, text=True)
     try:
         client = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="unused",
