@@ -4,6 +4,8 @@
 //   depinfer-infer-tool logits MODEL OUT.f32 ID... teacher-forced logits of every position,
 //                                                  raw little-endian float32 [n][n_vocab]
 //   depinfer-infer-tool greedy MODEL N ID...       greedy continuation of N tokens; prints ids
+//   depinfer-infer-tool dequant GGUF TENSOR OUT.f32 a 2-D tensor of any GGUF (not only a
+//                                                  model) dequantised, float32 [rows][cols]
 // Options (after the subcommand): --threads N.
 #include <cstdio>
 #include <cstdlib>
@@ -37,6 +39,25 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string cmd = argv[1];
+  if (cmd == "dequant") {
+    if (argc != 5) return Fail("usage: depinfer-infer-tool dequant GGUF TENSOR OUT.f32");
+    auto file = GgufFile::Open(argv[2]);
+    if (!file.ok()) return Fail(file.status().message());
+    const GgufTensor* t = file.value()->FindTensor(argv[3]);
+    if (t == nullptr || t->dims.size() != 2) return Fail(std::string("no 2-D tensor ") + argv[3]);
+    if (!MatmulSupports(t->type)) return Fail("unsupported tensor type");
+    const auto cols = static_cast<int64_t>(t->dims[0]), rows = static_cast<int64_t>(t->dims[1]);
+    const WeightMatrix w{t->type, t->data, rows, cols, RowBytes(t->type, cols)};
+    std::vector<float> row(static_cast<size_t>(cols));
+    FILE* f = std::fopen(argv[4], "wb");
+    if (f == nullptr) return Fail(std::string("cannot write ") + argv[4]);
+    for (int64_t r = 0; r < rows; ++r) {
+      DequantizeRow(w, r, row.data());
+      std::fwrite(row.data(), sizeof(float), row.size(), f);
+    }
+    std::fclose(f);
+    return 0;
+  }
   ForwardOptions opt;
   std::vector<std::string> args;
   for (int i = 3; i < argc; ++i) {

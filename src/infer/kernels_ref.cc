@@ -23,6 +23,43 @@ float DotQ4_1(const BlockQ4_1* w, const ActQ8& a, int nb) {
   return Reduce8(lanes);
 }
 
+float DotQ4_K(const BlockQ4_K* w, const ActQ8& a, int nb) {
+  float lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  uint8_t q[kSuperBlock];
+  int sc[8], m[8];
+  for (int b = 0; b < nb; ++b) {
+    const int j = b % 8;
+    if (j == 0) UnpackQ4_K(w[b / 8], q, sc, m);
+    const int8_t* x = a.q.data() + b * kBlock;
+    int32_t isum = 0;
+    for (int e = 0; e < kBlock; ++e) isum += q[j * kBlock + e] * x[e];
+    const float d = Fp16ToFp32(w[b / 8].d), dmin = Fp16ToFp32(w[b / 8].dmin);
+    const float dw = d * static_cast<float>(sc[j]);
+    const float mw = -(dmin * static_cast<float>(m[j]));
+    const float t = (dw * a.d[b]) * static_cast<float>(isum);
+    const float u = mw * a.s[b];
+    lanes[b % 8] = lanes[b % 8] + (t + u);
+  }
+  return Reduce8(lanes);
+}
+
+float DotQ6_K(const BlockQ6_K* w, const ActQ8& a, int nb) {
+  float lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int8_t q[kSuperBlock];
+  int sc[16];
+  for (int b = 0; b < nb; ++b) {
+    const int j = b % 8;
+    if (j == 0) UnpackQ6_K(w[b / 8], q, sc);
+    const int8_t* x = a.q.data() + b * kBlock;
+    int32_t lo = 0, hi = 0;
+    for (int e = 0; e < 16; ++e) lo += q[j * kBlock + e] * x[e];
+    for (int e = 16; e < kBlock; ++e) hi += q[j * kBlock + e] * x[e];
+    const int32_t isum = sc[2 * j] * lo + sc[2 * j + 1] * hi;
+    lanes[b % 8] = lanes[b % 8] + (Fp16ToFp32(w[b / 8].d) * a.d[b]) * static_cast<float>(isum);
+  }
+  return Reduce8(lanes);
+}
+
 float DotQ8_0(const BlockQ8_0* w, const ActQ8& a, int nb) {
   float lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   for (int b = 0; b < nb; ++b) {

@@ -148,7 +148,46 @@ const char* IsaName(Isa isa) { return isa == Isa::kAvx2 ? "avx2" : "scalar"; }
 
 bool MatmulSupports(TensorType type) {
   return type == TensorType::kF32 || type == TensorType::kF16 || type == TensorType::kQ4_1 ||
-         type == TensorType::kQ8_0;
+         type == TensorType::kQ8_0 || type == TensorType::kQ4_K || type == TensorType::kQ6_K;
+}
+
+void UnpackQ4_K(const BlockQ4_K& b, uint8_t q[256], int sc[8], int m[8]) {
+  // Scales and mins, 6 bits each: sub-blocks 0-3 in the low 6 bits of bytes 0-3 (scales) and
+  // 4-7 (mins); sub-blocks 4-7 in the nibbles of bytes 8-11 with their top 2 bits in the top
+  // bits of bytes 0-3 (scales) and 4-7 (mins).
+  const uint8_t* s = b.scales;
+  for (int j = 0; j < 4; ++j) {
+    sc[j] = s[j] & 63;
+    m[j] = s[j + 4] & 63;
+    sc[j + 4] = (s[j + 8] & 0x0f) | ((s[j] >> 6) << 4);
+    m[j + 4] = (s[j + 8] >> 4) | ((s[j + 4] >> 6) << 4);
+  }
+  // 64 elements per 32 bytes: the low nibbles are the first sub-block, the high the second.
+  for (int c = 0; c < 4; ++c) {
+    for (int l = 0; l < 32; ++l) {
+      q[64 * c + l] = b.qs[32 * c + l] & 0x0f;
+      q[64 * c + 32 + l] = b.qs[32 * c + l] >> 4;
+    }
+  }
+}
+
+void UnpackQ6_K(const BlockQ6_K& b, int8_t q[256], int sc[16]) {
+  for (int j = 0; j < 16; ++j) sc[j] = b.scales[j];
+  // Two halves of 128; in each, byte l of the low-bits array feeds elements l and l+64 (low and
+  // high nibble), byte l+32 elements l+32 and l+96, and byte l of the high-bits array gives
+  // each of the four its top two bits (bits 0-1, 2-3, 4-5, 6-7 in that order of elements
+  // l, l+32, l+64, l+96).
+  for (int h = 0; h < 2; ++h) {
+    const uint8_t* ql = b.ql + 64 * h;
+    const uint8_t* qh = b.qh + 32 * h;
+    int8_t* y = q + 128 * h;
+    for (int l = 0; l < 32; ++l) {
+      y[l] = static_cast<int8_t>(((ql[l] & 0x0f) | (((qh[l] >> 0) & 3) << 4)) - 32);
+      y[l + 32] = static_cast<int8_t>(((ql[l + 32] & 0x0f) | (((qh[l] >> 2) & 3) << 4)) - 32);
+      y[l + 64] = static_cast<int8_t>(((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32);
+      y[l + 96] = static_cast<int8_t>(((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32);
+    }
+  }
 }
 
 size_t RowBytes(TensorType type, int64_t cols) {
@@ -178,6 +217,8 @@ DotFn SelectDot(TensorType type, Isa isa) {
       case TensorType::kQ8_0: return QuantDot<BlockQ8_0, avx2::DotQ8_0>;
       case TensorType::kF16: return FloatDot<uint16_t, avx2::DotF16>;
       case TensorType::kF32: return FloatDot<float, avx2::DotF32>;
+      case TensorType::kQ4_K: return QuantDot<BlockQ4_K, ref::DotQ4_K>;  // no SIMD twin yet
+      case TensorType::kQ6_K: return QuantDot<BlockQ6_K, ref::DotQ6_K>;
       default: return Unsupported;
     }
   }
@@ -187,6 +228,8 @@ DotFn SelectDot(TensorType type, Isa isa) {
     case TensorType::kQ8_0: return QuantDot<BlockQ8_0, ref::DotQ8_0>;
     case TensorType::kF16: return FloatDot<uint16_t, ref::DotF16>;
     case TensorType::kF32: return FloatDot<float, ref::DotF32>;
+    case TensorType::kQ4_K: return QuantDot<BlockQ4_K, ref::DotQ4_K>;
+    case TensorType::kQ6_K: return QuantDot<BlockQ6_K, ref::DotQ6_K>;
     default: return Unsupported;
   }
 }
@@ -208,7 +251,7 @@ void QuantMulti(const uint8_t* row, const ActRow* a, int n_act, int n, float* ou
 }
 #endif
 
-DotFn g_ref_q4_1, g_ref_q8_0, g_ref_f16, g_ref_f32, g_avx2_f16, g_avx2_f32;
+DotFn g_ref_q4_1, g_ref_q8_0, g_ref_q4_k, g_ref_q6_k, g_ref_f16, g_ref_f32, g_avx2_f16, g_avx2_f32;
 
 }  // namespace
 
@@ -216,6 +259,8 @@ DotMultiFn SelectDotMulti(TensorType type, Isa isa) {
   static const bool init = [] {
     g_ref_q4_1 = SelectDot(TensorType::kQ4_1, Isa::kScalar);
     g_ref_q8_0 = SelectDot(TensorType::kQ8_0, Isa::kScalar);
+    g_ref_q4_k = SelectDot(TensorType::kQ4_K, Isa::kScalar);
+    g_ref_q6_k = SelectDot(TensorType::kQ6_K, Isa::kScalar);
     g_ref_f16 = SelectDot(TensorType::kF16, Isa::kScalar);
     g_ref_f32 = SelectDot(TensorType::kF32, Isa::kScalar);
     g_avx2_f16 = SelectDot(TensorType::kF16, Isa::kAvx2);
@@ -235,6 +280,8 @@ DotMultiFn SelectDotMulti(TensorType type, Isa isa) {
   }
 #endif
   switch (type) {
+    case TensorType::kQ4_K: return MultiFromSingle<&g_ref_q4_k>;  // every ISA (no twin yet)
+    case TensorType::kQ6_K: return MultiFromSingle<&g_ref_q6_k>;
     case TensorType::kQ4_1: return MultiFromSingle<&g_ref_q4_1>;
     case TensorType::kQ8_0: return MultiFromSingle<&g_ref_q8_0>;
     case TensorType::kF16: return MultiFromSingle<&g_ref_f16>;
@@ -310,6 +357,34 @@ void DequantizeRow(const WeightMatrix& w, int64_t r, float* out) {
       for (int64_t b = 0; b < n / kBlock; ++b) {
         const float d = Fp16ToFp32(blk[b].d);
         for (int j = 0; j < kBlock; ++j) out[b * kBlock + j] = d * static_cast<float>(blk[b].qs[j]);
+      }
+      return;
+    }
+    case TensorType::kQ4_K: {
+      const auto* blk = reinterpret_cast<const BlockQ4_K*>(row);
+      uint8_t q[kSuperBlock];
+      int sc[8], m[8];
+      for (int64_t b = 0; b < n / kSuperBlock; ++b) {
+        UnpackQ4_K(blk[b], q, sc, m);
+        const float d = Fp16ToFp32(blk[b].d), dmin = Fp16ToFp32(blk[b].dmin);
+        for (int e = 0; e < kSuperBlock; ++e) {
+          const float dw = d * static_cast<float>(sc[e / kBlock]);
+          const float mw = dmin * static_cast<float>(m[e / kBlock]);
+          out[b * kSuperBlock + e] = dw * static_cast<float>(q[e]) - mw;
+        }
+      }
+      return;
+    }
+    case TensorType::kQ6_K: {
+      const auto* blk = reinterpret_cast<const BlockQ6_K*>(row);
+      int8_t q[kSuperBlock];
+      int sc[16];
+      for (int64_t b = 0; b < n / kSuperBlock; ++b) {
+        UnpackQ6_K(blk[b], q, sc);
+        const float d = Fp16ToFp32(blk[b].d);
+        for (int e = 0; e < kSuperBlock; ++e) {
+          out[b * kSuperBlock + e] = (d * static_cast<float>(sc[e / 16])) * static_cast<float>(q[e]);
+        }
       }
       return;
     }

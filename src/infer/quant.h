@@ -12,6 +12,11 @@
 //    multiply-add, so no compiler or ISA can change the rounding):
 //        Q8_0: (dw * dx) * isum
 //        Q4_1: (dw * dx) * isum + mw * sx
+//        Q4_K: (dw * dx) * isum + mw * sx, with dw = d*sc[j] and mw = -(dmin*m[j]) (both exact
+//              in single precision) for the activation block's sub-block j
+//        Q6_K: (d * dx) * isum, isum = sc[2j]*isum(first 16) + sc[2j+1]*isum(last 16) (exact)
+//    The K-quants have only these reference kernels so far (no SIMD twins): same bits on every
+//    ISA, slower.
 //  * Block b is added to partial sum lane (b mod 8) in increasing b; the eight lanes are then
 //    reduced as ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)). Float formats (F32, F16) do the same per
 //    element instead of per block.
@@ -41,8 +46,33 @@ struct BlockQ8_0 {
   uint16_t d;  // f16 scale
   int8_t qs[32];
 };
+// K-quants (llama.cpp's "Q4_K_M" files hold Q4_K and Q6_K): super-blocks of 256 elements.
+// Layouts from ggml-common.h (facts of the format):
+//   Q4_K: f16 d, f16 dmin, 12 bytes of packed 6-bit scales and mins for 8 sub-blocks of 32,
+//   128 bytes of 4-bit quants; value = d*sc[j]*q - dmin*m[j].
+//   Q6_K: 128 bytes of low 4 bits, 64 bytes of high 2 bits, 16 int8 scales (sub-blocks of 16),
+//   f16 d; value = d*sc[e/16]*(q - 32).
+struct BlockQ4_K {
+  uint16_t d;
+  uint16_t dmin;
+  uint8_t scales[12];
+  uint8_t qs[128];
+};
+struct BlockQ6_K {
+  uint8_t ql[128];
+  uint8_t qh[64];
+  int8_t scales[16];
+  uint16_t d;
+};
 #pragma pack(pop)
 static_assert(sizeof(BlockQ4_1) == 20 && sizeof(BlockQ8_0) == 34);
+static_assert(sizeof(BlockQ4_K) == 144 && sizeof(BlockQ6_K) == 210);
+constexpr int kSuperBlock = 256;
+
+// The quants of one super-block in element order, with their scales: Q4_K q in [0, 15], the
+// scale and min of each sub-block of 32; Q6_K q in [-32, 31], the scale of each sub-block of 16.
+void UnpackQ4_K(const BlockQ4_K& b, uint8_t q[256], int sc[8], int m[8]);
+void UnpackQ6_K(const BlockQ6_K& b, int8_t q[256], int sc[16]);
 
 // Exact IEEE half <-> single conversions (no rounding in the widening direction).
 float Fp16ToFp32(uint16_t h);
@@ -131,6 +161,8 @@ void DequantizeRow(const WeightMatrix& w, int64_t r, float* out);
 // Kernel entry points per format; `nb` is the number of 32-element blocks. Reference versions:
 namespace ref {
 float DotQ4_1(const BlockQ4_1* w, const ActQ8& a, int nb);
+float DotQ4_K(const BlockQ4_K* w, const ActQ8& a, int nb);  // nb: blocks of 32
+float DotQ6_K(const BlockQ6_K* w, const ActQ8& a, int nb);
 float DotQ8_0(const BlockQ8_0* w, const ActQ8& a, int nb);
 float DotF16(const uint16_t* w, const float* x, int n);
 float DotF32(const float* w, const float* x, int n);

@@ -143,6 +143,33 @@ TEST(Model, UntiedOutputAndAllFormatsLoad) {
   for (float x : logits) ASSERT_TRUE(std::isfinite(x));
 }
 
+// A model whose matrices are K-quants (as in llama.cpp's Q4_K_M files) loads and keeps every
+// determinism property.
+TEST(Model, KQuantModelLoadsAndIsDeterministic) {
+  testing::TinySpec spec;
+  spec.n_embd = 256;
+  spec.n_ff = 512;
+  spec.tied = false;
+  spec.types = {12 /*Q4_K*/, 14 /*Q6_K*/, 3 /*Q4_1*/, 8 /*Q8_0*/};
+  auto m = LoadTiny(spec);
+  ASSERT_NE(m, nullptr);
+  const auto toks = Tokens(20, m->config().n_vocab, 7);
+  ForwardOptions one, two;
+  one.threads = 1;
+  two.threads = 2;
+  const std::vector<float> logits = PromptLogits(*m, toks, one);
+  ASSERT_EQ(logits.size(), toks.size() * 96);
+  for (float x : logits) ASSERT_TRUE(std::isfinite(x));
+  EXPECT_TRUE(SameBits(logits, PromptLogits(*m, toks, two)));
+  EXPECT_TRUE(SameBits(logits, DecodeLogits(*m, toks, one)));
+  if (IsaAvailable(Isa::kAvx2)) {
+    ForwardOptions scalar = one, simd = one;
+    scalar.isa = Isa::kScalar;
+    simd.isa = Isa::kAvx2;
+    EXPECT_TRUE(SameBits(PromptLogits(*m, toks, scalar), PromptLogits(*m, toks, simd)));
+  }
+}
+
 TEST(Model, RejectsBadInputWithoutChangingTheCache) {
   auto m = LoadTiny();
   ASSERT_NE(m, nullptr);

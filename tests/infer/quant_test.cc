@@ -181,5 +181,49 @@ TEST(KernelTwinsFloat, OddLengths) {
   }
 }
 
+// The K-quant dot products against the exact sum of the dequantised weights times the
+// dequantised activations (the integer formula is exact; only the float roundings differ), on
+// both ISAs (the K-quants have only the reference kernels, so the bits agree too).
+TEST(KQuants, DotEqualsTheDequantisedSum) {
+  std::mt19937 rng(99);
+  std::uniform_int_distribution<int> byte(0, 255);
+  std::normal_distribution<float> g(0.0f, 1.0f);
+  const int n = 3 * kSuperBlock;
+  std::vector<float> x(n);
+  for (float& v : x) v = g(rng);
+  ActQ8 a;
+  QuantizeActQ8(x.data(), n, &a);
+  for (TensorType type : {TensorType::kQ4_K, TensorType::kQ6_K}) {
+    const size_t bytes = RowBytes(type, n);
+    std::vector<uint8_t> row(bytes);
+    for (uint8_t& c : row) c = static_cast<uint8_t>(byte(rng));
+    const size_t block = type == TensorType::kQ4_K ? sizeof(BlockQ4_K) : sizeof(BlockQ6_K);
+    for (size_t b = 0; b < bytes / block; ++b) {  // finite f16 scales
+      if (type == TensorType::kQ4_K) {
+        auto* k = reinterpret_cast<BlockQ4_K*>(row.data()) + b;
+        k->d = Fp32ToFp16(0.01f * static_cast<float>(b + 1));
+        k->dmin = Fp32ToFp16(0.02f);
+      } else {
+        reinterpret_cast<BlockQ6_K*>(row.data())[b].d = Fp32ToFp16(-0.003f * static_cast<float>(b + 1));
+      }
+    }
+    const WeightMatrix w{type, row.data(), 1, n, bytes};
+    std::vector<float> wf(n);
+    DequantizeRow(w, 0, wf.data());
+    double exact = 0, magnitude = 0;
+    for (int e = 0; e < n; ++e) {
+      const double xe = static_cast<double>(a.d[e / kBlock]) * a.q[e];
+      exact += static_cast<double>(wf[e]) * xe;
+      magnitude += std::fabs(static_cast<double>(wf[e]) * xe);
+    }
+    const ActRow ar{x.data(), &a};
+    const float got = DotRow(w, 0, ar, Isa::kScalar);
+    EXPECT_NEAR(got, exact, 1e-5 * magnitude) << static_cast<int>(type);
+    if (IsaAvailable(Isa::kAvx2)) {
+      EXPECT_EQ(got, DotRow(w, 0, ar, Isa::kAvx2));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace depinfer::infer

@@ -28,7 +28,28 @@ inline std::vector<uint8_t> RandomMatrix(std::mt19937& rng, uint32_t type, int c
     const auto* b = static_cast<const uint8_t*>(p);
     out.insert(out.end(), b, b + n);
   };
-  if (type == 0) {
+  if (type == 12 || type == 14) {
+    // K-quants: random quants and scales (any bit pattern is a valid block) under f16 super-
+    // block scales sized so the values have about the requested spread.
+    std::uniform_int_distribution<int> byte(0, 255);
+    for (size_t b = 0; b < v.size() / kSuperBlock; ++b) {
+      if (type == 12) {
+        BlockQ4_K blk{};
+        blk.d = Fp32ToFp16(scale / 120.0f);
+        blk.dmin = Fp32ToFp16(scale / 60.0f);
+        for (uint8_t& s : blk.scales) s = static_cast<uint8_t>(byte(rng));
+        for (uint8_t& q : blk.qs) q = static_cast<uint8_t>(byte(rng));
+        put(&blk, sizeof(blk));
+      } else {
+        BlockQ6_K blk{};
+        for (uint8_t& q : blk.ql) q = static_cast<uint8_t>(byte(rng));
+        for (uint8_t& q : blk.qh) q = static_cast<uint8_t>(byte(rng));
+        for (int8_t& s : blk.scales) s = static_cast<int8_t>(byte(rng) - 128);
+        blk.d = Fp32ToFp16(scale / 1600.0f);
+        put(&blk, sizeof(blk));
+      }
+    }
+  } else if (type == 0) {
     put(v.data(), v.size() * 4);
   } else if (type == 1) {
     for (float x : v) {

@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""K-quant blocks dequantised by us and by gguf-py (llama.cpp's own Python package), bit for bit.
+
+gguf-py writes a GGUF holding random Q4_K and Q6_K tensors (random bytes, with finite f16 scales
+of a sensible size), then `depinfer-infer-tool dequant` dequantises each and the floats are
+compared with gguf.quants.dequantize. Exit 0 on agreement, 1 on a difference, 77 (skip) when
+numpy or gguf is missing.
+Usage: kquant_check.py INFER_TOOL"""
+import os
+import subprocess
+import sys
+import tempfile
+
+try:
+    import numpy as np
+    import gguf
+    from gguf import quants
+except ImportError as e:
+    print(f"SKIP: {e}")
+    sys.exit(77)
+
+
+def random_blocks(rng, qtype, rows, cols):
+    block_elems, block_bytes = gguf.GGML_QUANT_SIZES[qtype]
+    nblocks = rows * cols // block_elems
+    raw = rng.integers(0, 256, size=(nblocks, block_bytes), dtype=np.uint8)
+    # f16 scales: random magnitudes between 2^-12 and 2^-2, both signs for d in Q6_K.
+    def halves(n, signed):
+        v = (2.0 ** rng.uniform(-12, -2, size=n)).astype(np.float16)
+        if signed:
+            v = np.where(rng.integers(0, 2, size=n) == 1, -v, v).astype(np.float16)
+        return v.view(np.uint8).reshape(n, 2)
+    if qtype == gguf.GGMLQuantizationType.Q4_K:
+        raw[:, 0:2] = halves(nblocks, False)  # d
+        raw[:, 2:4] = halves(nblocks, False)  # dmin
+    else:  # Q6_K: d is the last two bytes
+        raw[:, block_bytes - 2:] = halves(nblocks, True)
+    return raw.reshape(rows, cols // block_elems * block_bytes)
+
+
+def main():
+    tool = sys.argv[1]
+    rng = np.random.default_rng(20261126)
+    cases = {"q4k": (gguf.GGMLQuantizationType.Q4_K, 5, 768),
+             "q6k": (gguf.GGMLQuantizationType.Q6_K, 7, 512)}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "kquants.gguf")
+        w = gguf.GGUFWriter(path, "llama")
+        data = {}
+        for name, (qtype, rows, cols) in cases.items():
+            data[name] = random_blocks(rng, qtype, rows, cols)
+            w.add_tensor(name, data[name], raw_dtype=qtype)
+        w.write_header_to_file()
+        w.write_kv_data_to_file()
+        w.write_tensors_to_file()
+        w.close()
+        bad = 0
+        for name, (qtype, rows, cols) in cases.items():
+            out = os.path.join(tmp, name + ".f32")
+            subprocess.run([tool, "dequant", path, name, out], check=True)
+            ours = np.fromfile(out, dtype=np.float32).reshape(rows, cols)
+            theirs = quants.dequantize(data[name], qtype).astype(np.float32).reshape(rows, cols)
+            diff = np.flatnonzero(ours.view(np.uint32) != theirs.view(np.uint32))
+            print(f"{name}: {rows}x{cols}, {diff.size} of {ours.size} values differ")
+            if diff.size:
+                i = diff[0]
+                print(f"  first at {i}: ours {ours.flat[i]!r}, gguf-py {theirs.flat[i]!r}")
+                bad += 1
+    sys.exit(1 if bad else 0)
+
+
+main()
