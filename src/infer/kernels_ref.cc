@@ -23,6 +23,41 @@ float DotQ4_1(const BlockQ4_1* w, const ActQ8& a, int nb) {
   return Reduce8(lanes);
 }
 
+namespace {
+// Blocks with a scale only (Q4_0, Q5_0): (dw * dx) * isum per block, as Q8_0.
+template <typename Block, void (*Unpack)(const Block&, int8_t*)>
+float DotScaled(const Block* w, const ActQ8& a, int nb) {
+  float lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int8_t q[kBlock];
+  for (int b = 0; b < nb; ++b) {
+    Unpack(w[b], q);
+    const int8_t* x = a.q.data() + b * kBlock;
+    int32_t isum = 0;
+    for (int e = 0; e < kBlock; ++e) isum += q[e] * x[e];
+    lanes[b % 8] = lanes[b % 8] + (Fp16ToFp32(w[b].d) * a.d[b]) * static_cast<float>(isum);
+  }
+  return Reduce8(lanes);
+}
+}  // namespace
+
+float DotQ4_0(const BlockQ4_0* w, const ActQ8& a, int nb) { return DotScaled<BlockQ4_0, UnpackQ4_0>(w, a, nb); }
+float DotQ5_0(const BlockQ5_0* w, const ActQ8& a, int nb) { return DotScaled<BlockQ5_0, UnpackQ5_0>(w, a, nb); }
+
+float DotQ5_1(const BlockQ5_1* w, const ActQ8& a, int nb) {
+  float lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int8_t q[kBlock];
+  for (int b = 0; b < nb; ++b) {
+    UnpackQ5_1(w[b], q);
+    const int8_t* x = a.q.data() + b * kBlock;
+    int32_t isum = 0;
+    for (int e = 0; e < kBlock; ++e) isum += q[e] * x[e];
+    const float t = (Fp16ToFp32(w[b].d) * a.d[b]) * static_cast<float>(isum);
+    const float u = Fp16ToFp32(w[b].m) * a.s[b];
+    lanes[b % 8] = lanes[b % 8] + (t + u);
+  }
+  return Reduce8(lanes);
+}
+
 float DotQ4_K(const BlockQ4_K* w, const ActQ8& a, int nb) {
   float lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   uint8_t q[kSuperBlock];

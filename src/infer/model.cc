@@ -42,7 +42,7 @@ Result<WeightMatrix> GetMatrix(const GgufFile& f, const std::string& name, int64
     return Status::Error("tensor " + name + " has type " +
                          GetTensorTypeTraits(static_cast<uint32_t>(t->type))->name +
                          ", which this engine does not run (supported: F32, F16, Q4_1, Q8_0, "
-                         "Q4_K, Q6_K)");
+                         "Q4_0, Q5_0, Q5_1, Q4_K, Q6_K)");
   }
   return WeightMatrix{t->type, t->data, rows, cols, RowBytes(t->type, cols)};
 }

@@ -148,8 +148,31 @@ const char* IsaName(Isa isa) { return isa == Isa::kAvx2 ? "avx2" : "scalar"; }
 
 bool MatmulSupports(TensorType type) {
   return type == TensorType::kF32 || type == TensorType::kF16 || type == TensorType::kQ4_1 ||
-         type == TensorType::kQ8_0 || type == TensorType::kQ4_K || type == TensorType::kQ6_K;
+         type == TensorType::kQ8_0 || type == TensorType::kQ4_K || type == TensorType::kQ6_K ||
+         type == TensorType::kQ4_0 || type == TensorType::kQ5_0 || type == TensorType::kQ5_1;
 }
+
+void UnpackQ4_0(const BlockQ4_0& b, int8_t q[32]) {
+  for (int j = 0; j < 16; ++j) {
+    q[j] = static_cast<int8_t>((b.qs[j] & 0x0f) - 8);
+    q[j + 16] = static_cast<int8_t>((b.qs[j] >> 4) - 8);
+  }
+}
+
+namespace {
+// The 5-bit quants of a Q5 block, before centring.
+void Unpack5(const uint8_t qs[16], const uint8_t qh_bytes[4], int offset, int8_t q[32]) {
+  const uint32_t qh = static_cast<uint32_t>(qh_bytes[0]) | (static_cast<uint32_t>(qh_bytes[1]) << 8) |
+                      (static_cast<uint32_t>(qh_bytes[2]) << 16) | (static_cast<uint32_t>(qh_bytes[3]) << 24);
+  for (int j = 0; j < 16; ++j) {
+    q[j] = static_cast<int8_t>(((qs[j] & 0x0f) | (((qh >> j) & 1) << 4)) - offset);
+    q[j + 16] = static_cast<int8_t>(((qs[j] >> 4) | (((qh >> (j + 16)) & 1) << 4)) - offset);
+  }
+}
+}  // namespace
+
+void UnpackQ5_0(const BlockQ5_0& b, int8_t q[32]) { Unpack5(b.qs, b.qh, 16, q); }
+void UnpackQ5_1(const BlockQ5_1& b, int8_t q[32]) { Unpack5(b.qs, b.qh, 0, q); }
 
 void UnpackQ4_K(const BlockQ4_K& b, uint8_t q[256], int sc[8], int m[8]) {
   // Scales and mins, 6 bits each: sub-blocks 0-3 in the low 6 bits of bytes 0-3 (scales) and
@@ -217,9 +240,7 @@ DotFn SelectDot(TensorType type, Isa isa) {
       case TensorType::kQ8_0: return QuantDot<BlockQ8_0, avx2::DotQ8_0>;
       case TensorType::kF16: return FloatDot<uint16_t, avx2::DotF16>;
       case TensorType::kF32: return FloatDot<float, avx2::DotF32>;
-      case TensorType::kQ4_K: return QuantDot<BlockQ4_K, ref::DotQ4_K>;  // no SIMD twin yet
-      case TensorType::kQ6_K: return QuantDot<BlockQ6_K, ref::DotQ6_K>;
-      default: return Unsupported;
+      default: break;  // no SIMD twin: the reference below
     }
   }
 #endif
@@ -230,6 +251,9 @@ DotFn SelectDot(TensorType type, Isa isa) {
     case TensorType::kF32: return FloatDot<float, ref::DotF32>;
     case TensorType::kQ4_K: return QuantDot<BlockQ4_K, ref::DotQ4_K>;
     case TensorType::kQ6_K: return QuantDot<BlockQ6_K, ref::DotQ6_K>;
+    case TensorType::kQ4_0: return QuantDot<BlockQ4_0, ref::DotQ4_0>;
+    case TensorType::kQ5_0: return QuantDot<BlockQ5_0, ref::DotQ5_0>;
+    case TensorType::kQ5_1: return QuantDot<BlockQ5_1, ref::DotQ5_1>;
     default: return Unsupported;
   }
 }
@@ -251,7 +275,8 @@ void QuantMulti(const uint8_t* row, const ActRow* a, int n_act, int n, float* ou
 }
 #endif
 
-DotFn g_ref_q4_1, g_ref_q8_0, g_ref_q4_k, g_ref_q6_k, g_ref_f16, g_ref_f32, g_avx2_f16, g_avx2_f32;
+DotFn g_ref_q4_1, g_ref_q8_0, g_ref_q4_k, g_ref_q6_k, g_ref_q4_0, g_ref_q5_0, g_ref_q5_1, g_ref_f16,
+    g_ref_f32, g_avx2_f16, g_avx2_f32;
 
 }  // namespace
 
@@ -261,6 +286,9 @@ DotMultiFn SelectDotMulti(TensorType type, Isa isa) {
     g_ref_q8_0 = SelectDot(TensorType::kQ8_0, Isa::kScalar);
     g_ref_q4_k = SelectDot(TensorType::kQ4_K, Isa::kScalar);
     g_ref_q6_k = SelectDot(TensorType::kQ6_K, Isa::kScalar);
+    g_ref_q4_0 = SelectDot(TensorType::kQ4_0, Isa::kScalar);
+    g_ref_q5_0 = SelectDot(TensorType::kQ5_0, Isa::kScalar);
+    g_ref_q5_1 = SelectDot(TensorType::kQ5_1, Isa::kScalar);
     g_ref_f16 = SelectDot(TensorType::kF16, Isa::kScalar);
     g_ref_f32 = SelectDot(TensorType::kF32, Isa::kScalar);
     g_avx2_f16 = SelectDot(TensorType::kF16, Isa::kAvx2);
@@ -282,6 +310,9 @@ DotMultiFn SelectDotMulti(TensorType type, Isa isa) {
   switch (type) {
     case TensorType::kQ4_K: return MultiFromSingle<&g_ref_q4_k>;  // every ISA (no twin yet)
     case TensorType::kQ6_K: return MultiFromSingle<&g_ref_q6_k>;
+    case TensorType::kQ4_0: return MultiFromSingle<&g_ref_q4_0>;
+    case TensorType::kQ5_0: return MultiFromSingle<&g_ref_q5_0>;
+    case TensorType::kQ5_1: return MultiFromSingle<&g_ref_q5_1>;
     case TensorType::kQ4_1: return MultiFromSingle<&g_ref_q4_1>;
     case TensorType::kQ8_0: return MultiFromSingle<&g_ref_q8_0>;
     case TensorType::kF16: return MultiFromSingle<&g_ref_f16>;
@@ -357,6 +388,33 @@ void DequantizeRow(const WeightMatrix& w, int64_t r, float* out) {
       for (int64_t b = 0; b < n / kBlock; ++b) {
         const float d = Fp16ToFp32(blk[b].d);
         for (int j = 0; j < kBlock; ++j) out[b * kBlock + j] = d * static_cast<float>(blk[b].qs[j]);
+      }
+      return;
+    }
+    case TensorType::kQ4_0:
+    case TensorType::kQ5_0:
+    case TensorType::kQ5_1: {
+      int8_t q[kBlock];
+      for (int64_t b = 0; b < n / kBlock; ++b) {
+        float d, m = 0;
+        if (w.type == TensorType::kQ4_0) {
+          const auto& k = reinterpret_cast<const BlockQ4_0*>(row)[b];
+          UnpackQ4_0(k, q);
+          d = Fp16ToFp32(k.d);
+        } else if (w.type == TensorType::kQ5_0) {
+          const auto& k = reinterpret_cast<const BlockQ5_0*>(row)[b];
+          UnpackQ5_0(k, q);
+          d = Fp16ToFp32(k.d);
+        } else {
+          const auto& k = reinterpret_cast<const BlockQ5_1*>(row)[b];
+          UnpackQ5_1(k, q);
+          d = Fp16ToFp32(k.d);
+          m = Fp16ToFp32(k.m);
+        }
+        for (int e = 0; e < kBlock; ++e) {
+          out[b * kBlock + e] = w.type == TensorType::kQ5_1 ? d * static_cast<float>(q[e]) + m
+                                                            : d * static_cast<float>(q[e]);
+        }
       }
       return;
     }

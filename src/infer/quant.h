@@ -12,11 +12,12 @@
 //    multiply-add, so no compiler or ISA can change the rounding):
 //        Q8_0: (dw * dx) * isum
 //        Q4_1: (dw * dx) * isum + mw * sx
+//        Q4_0, Q5_0: as Q8_0; Q5_1: as Q4_1
 //        Q4_K: (dw * dx) * isum + mw * sx, with dw = d*sc[j] and mw = -(dmin*m[j]) (both exact
 //              in single precision) for the activation block's sub-block j
 //        Q6_K: (d * dx) * isum, isum = sc[2j]*isum(first 16) + sc[2j+1]*isum(last 16) (exact)
-//    The K-quants have only these reference kernels so far (no SIMD twins): same bits on every
-//    ISA, slower.
+//    Q4_0, Q5_0, Q5_1 and the K-quants have only these reference kernels so far (no SIMD
+//    twins): same bits on every ISA, slower.
 //  * Block b is added to partial sum lane (b mod 8) in increasing b; the eight lanes are then
 //    reduced as ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)). Float formats (F32, F16) do the same per
 //    element instead of per block.
@@ -46,6 +47,26 @@ struct BlockQ8_0 {
   uint16_t d;  // f16 scale
   int8_t qs[32];
 };
+// The other 32-element formats llama.cpp writes (its K-quant files use them for tensors whose
+// rows are not a multiple of 256): value = d*(q-8), d*(q-16) and d*q + m. Element j of a block
+// is the low nibble of qs[j], element j+16 the high nibble; Q5's fifth bit of element e is bit
+// e of qh (little-endian).
+struct BlockQ4_0 {
+  uint16_t d;
+  uint8_t qs[16];
+};
+struct BlockQ5_0 {
+  uint16_t d;
+  uint8_t qh[4];
+  uint8_t qs[16];
+};
+struct BlockQ5_1 {
+  uint16_t d;
+  uint16_t m;
+  uint8_t qh[4];
+  uint8_t qs[16];
+};
+
 // K-quants (llama.cpp's "Q4_K_M" files hold Q4_K and Q6_K): super-blocks of 256 elements.
 // Layouts from ggml-common.h (facts of the format):
 //   Q4_K: f16 d, f16 dmin, 12 bytes of packed 6-bit scales and mins for 8 sub-blocks of 32,
@@ -67,6 +88,12 @@ struct BlockQ6_K {
 #pragma pack(pop)
 static_assert(sizeof(BlockQ4_1) == 20 && sizeof(BlockQ8_0) == 34);
 static_assert(sizeof(BlockQ4_K) == 144 && sizeof(BlockQ6_K) == 210);
+static_assert(sizeof(BlockQ4_0) == 18 && sizeof(BlockQ5_0) == 22 && sizeof(BlockQ5_1) == 24);
+
+// The quants of one block in element order: Q4_0 and Q5_0 centred (q-8, q-16), Q5_1 in [0, 31].
+void UnpackQ4_0(const BlockQ4_0& b, int8_t q[32]);
+void UnpackQ5_0(const BlockQ5_0& b, int8_t q[32]);
+void UnpackQ5_1(const BlockQ5_1& b, int8_t q[32]);
 constexpr int kSuperBlock = 256;
 
 // The quants of one super-block in element order, with their scales: Q4_K q in [0, 15], the
@@ -162,6 +189,9 @@ void DequantizeRow(const WeightMatrix& w, int64_t r, float* out);
 namespace ref {
 float DotQ4_1(const BlockQ4_1* w, const ActQ8& a, int nb);
 float DotQ4_K(const BlockQ4_K* w, const ActQ8& a, int nb);  // nb: blocks of 32
+float DotQ4_0(const BlockQ4_0* w, const ActQ8& a, int nb);
+float DotQ5_0(const BlockQ5_0* w, const ActQ8& a, int nb);
+float DotQ5_1(const BlockQ5_1* w, const ActQ8& a, int nb);
 float DotQ6_K(const BlockQ6_K* w, const ActQ8& a, int nb);
 float DotQ8_0(const BlockQ8_0* w, const ActQ8& a, int nb);
 float DotF16(const uint16_t* w, const float* x, int n);

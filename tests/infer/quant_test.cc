@@ -181,10 +181,11 @@ TEST(KernelTwinsFloat, OddLengths) {
   }
 }
 
-// The K-quant dot products against the exact sum of the dequantised weights times the
+// The dot products of the formats with reference kernels only (K-quants, Q4_0, Q5_0, Q5_1)
+// against the exact sum of the dequantised weights times the
 // dequantised activations (the integer formula is exact; only the float roundings differ), on
 // both ISAs (the K-quants have only the reference kernels, so the bits agree too).
-TEST(KQuants, DotEqualsTheDequantisedSum) {
+TEST(ReferenceOnlyFormats, DotEqualsTheDequantisedSum) {
   std::mt19937 rng(99);
   std::uniform_int_distribution<int> byte(0, 255);
   std::normal_distribution<float> g(0.0f, 1.0f);
@@ -193,19 +194,40 @@ TEST(KQuants, DotEqualsTheDequantisedSum) {
   for (float& v : x) v = g(rng);
   ActQ8 a;
   QuantizeActQ8(x.data(), n, &a);
-  for (TensorType type : {TensorType::kQ4_K, TensorType::kQ6_K}) {
+  for (TensorType type : {TensorType::kQ4_K, TensorType::kQ6_K, TensorType::kQ4_0,
+                          TensorType::kQ5_0, TensorType::kQ5_1}) {
     const size_t bytes = RowBytes(type, n);
     std::vector<uint8_t> row(bytes);
     for (uint8_t& c : row) c = static_cast<uint8_t>(byte(rng));
-    const size_t block = type == TensorType::kQ4_K ? sizeof(BlockQ4_K) : sizeof(BlockQ6_K);
-    for (size_t b = 0; b < bytes / block; ++b) {  // finite f16 scales
-      if (type == TensorType::kQ4_K) {
-        auto* k = reinterpret_cast<BlockQ4_K*>(row.data()) + b;
-        k->d = Fp32ToFp16(0.01f * static_cast<float>(b + 1));
-        k->dmin = Fp32ToFp16(0.02f);
-      } else {
-        reinterpret_cast<BlockQ6_K*>(row.data())[b].d = Fp32ToFp16(-0.003f * static_cast<float>(b + 1));
-      }
+    // Finite f16 scales (and offsets) in each block.
+    auto set_scales = [&](auto* blocks, size_t count, auto set) {
+      for (size_t b = 0; b < count; ++b) set(blocks[b], 0.01f * static_cast<float>(b % 7 + 1));
+    };
+    switch (type) {
+      case TensorType::kQ4_K:
+        set_scales(reinterpret_cast<BlockQ4_K*>(row.data()), bytes / sizeof(BlockQ4_K), [](auto& k, float s) {
+          k.d = Fp32ToFp16(s);
+          k.dmin = Fp32ToFp16(2 * s);
+        });
+        break;
+      case TensorType::kQ6_K:
+        set_scales(reinterpret_cast<BlockQ6_K*>(row.data()), bytes / sizeof(BlockQ6_K),
+                   [](auto& k, float s) { k.d = Fp32ToFp16(-0.3f * s); });
+        break;
+      case TensorType::kQ4_0:
+        set_scales(reinterpret_cast<BlockQ4_0*>(row.data()), bytes / sizeof(BlockQ4_0),
+                   [](auto& k, float s) { k.d = Fp32ToFp16(s); });
+        break;
+      case TensorType::kQ5_0:
+        set_scales(reinterpret_cast<BlockQ5_0*>(row.data()), bytes / sizeof(BlockQ5_0),
+                   [](auto& k, float s) { k.d = Fp32ToFp16(-s); });
+        break;
+      default:
+        set_scales(reinterpret_cast<BlockQ5_1*>(row.data()), bytes / sizeof(BlockQ5_1), [](auto& k, float s) {
+          k.d = Fp32ToFp16(s);
+          k.m = Fp32ToFp16(-8 * s);
+        });
+        break;
     }
     const WeightMatrix w{type, row.data(), 1, n, bytes};
     std::vector<float> wf(n);

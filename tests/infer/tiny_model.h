@@ -3,6 +3,7 @@
 // every supported format so each kernel takes part.
 #pragma once
 
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -28,7 +29,22 @@ inline std::vector<uint8_t> RandomMatrix(std::mt19937& rng, uint32_t type, int c
     const auto* b = static_cast<const uint8_t*>(p);
     out.insert(out.end(), b, b + n);
   };
-  if (type == 12 || type == 14) {
+  if (type == 2 || type == 6 || type == 7) {
+    // Q4_0, Q5_0, Q5_1: random quants under an f16 scale (and Q5_1's offset) per block.
+    std::uniform_int_distribution<int> byte(0, 255);
+    const size_t bytes = type == 2 ? sizeof(BlockQ4_0) : type == 6 ? sizeof(BlockQ5_0) : sizeof(BlockQ5_1);
+    for (size_t b = 0; b < v.size() / kBlock; ++b) {
+      std::vector<uint8_t> blk(bytes);
+      for (uint8_t& c : blk) c = static_cast<uint8_t>(byte(rng));
+      const uint16_t d = Fp32ToFp16(scale / (type == 2 ? 8.0f : 16.0f));
+      std::memcpy(blk.data(), &d, 2);
+      if (type == 7) {
+        const uint16_t m = Fp32ToFp16(-scale);
+        std::memcpy(blk.data() + 2, &m, 2);
+      }
+      put(blk.data(), blk.size());
+    }
+  } else if (type == 12 || type == 14) {
     // K-quants: random quants and scales (any bit pattern is a valid block) under f16 super-
     // block scales sized so the values have about the requested spread.
     std::uniform_int_distribution<int> byte(0, 255);

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""K-quant blocks dequantised by us and by gguf-py (llama.cpp's own Python package), bit for bit.
+"""Blocks of the formats with reference kernels only (Q4_0, Q5_0, Q5_1, Q4_K, Q6_K) dequantised by
+us and by gguf-py (llama.cpp's own Python package), bit for bit.
 
-gguf-py writes a GGUF holding random Q4_K and Q6_K tensors (random bytes, with finite f16 scales
+gguf-py writes a GGUF holding random tensors of each (random bytes, with finite f16 scales
 of a sensible size), then `depinfer-infer-tool dequant` dequantises each and the floats are
 compared with gguf.quants.dequantize. Exit 0 on agreement, 1 on a difference, 77 (skip) when
 numpy or gguf is missing.
-Usage: kquant_check.py INFER_TOOL"""
+Usage: quant_formats_check.py INFER_TOOL"""
 import os
 import subprocess
 import sys
@@ -30,19 +31,23 @@ def random_blocks(rng, qtype, rows, cols):
         if signed:
             v = np.where(rng.integers(0, 2, size=n) == 1, -v, v).astype(np.float16)
         return v.view(np.uint8).reshape(n, 2)
-    if qtype == gguf.GGMLQuantizationType.Q4_K:
-        raw[:, 0:2] = halves(nblocks, False)  # d
-        raw[:, 2:4] = halves(nblocks, False)  # dmin
-    else:  # Q6_K: d is the last two bytes
+    T = gguf.GGMLQuantizationType
+    if qtype in (T.Q4_K, T.Q5_1):
+        raw[:, 0:2] = halves(nblocks, qtype == T.Q5_1)  # d
+        raw[:, 2:4] = halves(nblocks, qtype == T.Q5_1)  # dmin, or Q5_1's m
+    elif qtype == T.Q6_K:  # d is the last two bytes
         raw[:, block_bytes - 2:] = halves(nblocks, True)
+    else:  # Q4_0, Q5_0: d first
+        raw[:, 0:2] = halves(nblocks, True)
     return raw.reshape(rows, cols // block_elems * block_bytes)
 
 
 def main():
     tool = sys.argv[1]
     rng = np.random.default_rng(20261126)
-    cases = {"q4k": (gguf.GGMLQuantizationType.Q4_K, 5, 768),
-             "q6k": (gguf.GGMLQuantizationType.Q6_K, 7, 512)}
+    T = gguf.GGMLQuantizationType
+    cases = {"q4k": (T.Q4_K, 5, 768), "q6k": (T.Q6_K, 7, 512), "q4_0": (T.Q4_0, 3, 576),
+             "q5_0": (T.Q5_0, 4, 576), "q5_1": (T.Q5_1, 2, 640)}
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "kquants.gguf")
         w = gguf.GGUFWriter(path, "llama")
