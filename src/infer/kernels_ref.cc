@@ -24,9 +24,10 @@ float DotQ4_1(const BlockQ4_1* w, const ActQ8& a, int nb) {
 }
 
 namespace {
-// Blocks with a scale only (Q4_0, Q5_0): (dw * dx) * isum per block, as Q8_0.
-template <typename Block, void (*Unpack)(const Block&, int8_t*)>
-float DotScaled(const Block* w, const ActQ8& a, int nb) {
+// 32-element blocks unpacked to int8 quants: (dw * dx) * isum per block, as Q8_0, and with an
+// offset (kMin: Q5_1) + mw * sx, as Q4_1.
+template <typename Block, void (*Unpack)(const Block&, int8_t*), bool kMin>
+float DotUnpacked(const Block* w, const ActQ8& a, int nb) {
   float lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   int8_t q[kBlock];
   for (int b = 0; b < nb; ++b) {
@@ -34,28 +35,25 @@ float DotScaled(const Block* w, const ActQ8& a, int nb) {
     const int8_t* x = a.q.data() + b * kBlock;
     int32_t isum = 0;
     for (int e = 0; e < kBlock; ++e) isum += q[e] * x[e];
-    lanes[b % 8] = lanes[b % 8] + (Fp16ToFp32(w[b].d) * a.d[b]) * static_cast<float>(isum);
+    const float t = (Fp16ToFp32(w[b].d) * a.d[b]) * static_cast<float>(isum);
+    if constexpr (kMin) {
+      lanes[b % 8] = lanes[b % 8] + (t + Fp16ToFp32(w[b].m) * a.s[b]);
+    } else {
+      lanes[b % 8] = lanes[b % 8] + t;
+    }
   }
   return Reduce8(lanes);
 }
 }  // namespace
 
-float DotQ4_0(const BlockQ4_0* w, const ActQ8& a, int nb) { return DotScaled<BlockQ4_0, UnpackQ4_0>(w, a, nb); }
-float DotQ5_0(const BlockQ5_0* w, const ActQ8& a, int nb) { return DotScaled<BlockQ5_0, UnpackQ5_0>(w, a, nb); }
-
+float DotQ4_0(const BlockQ4_0* w, const ActQ8& a, int nb) {
+  return DotUnpacked<BlockQ4_0, UnpackQ4_0, false>(w, a, nb);
+}
+float DotQ5_0(const BlockQ5_0* w, const ActQ8& a, int nb) {
+  return DotUnpacked<BlockQ5_0, UnpackQ5_0, false>(w, a, nb);
+}
 float DotQ5_1(const BlockQ5_1* w, const ActQ8& a, int nb) {
-  float lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int8_t q[kBlock];
-  for (int b = 0; b < nb; ++b) {
-    UnpackQ5_1(w[b], q);
-    const int8_t* x = a.q.data() + b * kBlock;
-    int32_t isum = 0;
-    for (int e = 0; e < kBlock; ++e) isum += q[e] * x[e];
-    const float t = (Fp16ToFp32(w[b].d) * a.d[b]) * static_cast<float>(isum);
-    const float u = Fp16ToFp32(w[b].m) * a.s[b];
-    lanes[b % 8] = lanes[b % 8] + (t + u);
-  }
-  return Reduce8(lanes);
+  return DotUnpacked<BlockQ5_1, UnpackQ5_1, true>(w, a, nb);
 }
 
 float DotQ4_K(const BlockQ4_K* w, const ActQ8& a, int nb) {
