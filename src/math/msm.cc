@@ -308,12 +308,12 @@ class IfmaWindow {
     std::uint32_t point;
     bool negate;
   };
-  // Per step (eight lanes) of the current batch: the forward pass's inputs, reused by the
-  // backward pass.
   // One limb (or index) of eight lanes, as a vector register holds it.
   struct alignas(64) Limbs8 {
     long long v[kLanes];
   };
+  // Per step (eight lanes) of the current batch: the forward pass's inputs, reused by the
+  // backward pass.
   struct Step {
     L denom, prefix, ax, px;
     __m512i bidx;
