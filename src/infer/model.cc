@@ -239,11 +239,16 @@ Status Model::Init() {
     ASSIGN_OR_RETURN(L.w_up, GetMatrix(f, b + "ffn_up.weight", E, F));
     ASSIGN_OR_RETURN(L.w_down, GetMatrix(f, b + "ffn_down.weight", F, E));
   }
-  // Packed copies of the quantised matrices for the AVX2 kernels (same bits, fewer shuffles).
+  // Packed copies of the quantised matrices for the AVX2 kernels (same bits, fewer shuffles),
+  // after widening Q4_0/Q5_0 matrices to Q8_0 so those kernels apply to them too.
   if (IsaAvailable(Isa::kAvx2)) {
+    Widen(&output_);
     Pack(&output_);
     for (LayerWeights& L : layers_) {
-      for (WeightMatrix* m : {&L.wq, &L.wk, &L.wv, &L.wo, &L.w_gate, &L.w_up, &L.w_down}) Pack(m);
+      for (WeightMatrix* m : {&L.wq, &L.wk, &L.wv, &L.wo, &L.w_gate, &L.w_up, &L.w_down}) {
+        Widen(m);
+        Pack(m);
+      }
     }
   }
   // Rotation frequency of pair i: base^(-2i/rope_dim), in double with our own exp/log.
@@ -253,6 +258,17 @@ Status Model::Init() {
     rope_freq_[i] = ExpD(-(2.0 * i / cfg_.rope_dim) * log_base);
   }
   return Status::Ok();
+}
+
+void Model::Widen(WeightMatrix* m) {
+  if (m->type != TensorType::kQ4_0 && m->type != TensorType::kQ5_0) return;
+  const size_t row_bytes = RowBytes(TensorType::kQ8_0, m->cols);
+  packed_.emplace_back(row_bytes * static_cast<size_t>(m->rows));
+  std::vector<uint8_t>& buf = packed_.back();
+  for (int64_t r = 0; r < m->rows; ++r) WidenRowToQ8_0(m->type, m->row(r), m->cols, buf.data() + r * row_bytes);
+  m->type = TensorType::kQ8_0;
+  m->data = buf.data();
+  m->row_bytes = row_bytes;
 }
 
 void Model::Pack(WeightMatrix* m) {

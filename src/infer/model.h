@@ -98,6 +98,7 @@ class Model {
  private:
   Model() = default;
   Status Init();
+  void Widen(WeightMatrix* m);  // Q4_0/Q5_0 to Q8_0 (WidenRowToQ8_0), for the SIMD kernels
   void Pack(WeightMatrix* m);  // adds a packed copy of m's full block groups
 
   std::unique_ptr<GgufFile> file_;
@@ -106,7 +107,7 @@ class Model {
   std::vector<float> output_norm_;
   std::vector<LayerWeights> layers_;
   std::vector<double> rope_freq_;  // per rotated pair
-  std::list<std::vector<uint8_t>> packed_;  // packed weight copies (stable addresses)
+  std::list<std::vector<uint8_t>> packed_;  // packed and widened weight copies (stable addresses)
   mutable std::string id_;
 };
 

@@ -172,6 +172,23 @@ void Unpack5(const uint8_t qs[16], const uint8_t qh_bytes[4], int offset, int8_t
 }  // namespace
 
 void UnpackQ5_0(const BlockQ5_0& b, int8_t q[32]) { Unpack5(b.qs, b.qh, 16, q); }
+
+bool WidenRowToQ8_0(TensorType type, const uint8_t* row, int64_t cols, uint8_t* out) {
+  if (type != TensorType::kQ4_0 && type != TensorType::kQ5_0) return false;
+  auto* dst = reinterpret_cast<BlockQ8_0*>(out);
+  for (int64_t b = 0; b < cols / kBlock; ++b) {
+    if (type == TensorType::kQ4_0) {
+      const auto& k = reinterpret_cast<const BlockQ4_0*>(row)[b];
+      dst[b].d = k.d;
+      UnpackQ4_0(k, dst[b].qs);
+    } else {
+      const auto& k = reinterpret_cast<const BlockQ5_0*>(row)[b];
+      dst[b].d = k.d;
+      UnpackQ5_0(k, dst[b].qs);
+    }
+  }
+  return true;
+}
 void UnpackQ5_1(const BlockQ5_1& b, int8_t q[32]) { Unpack5(b.qs, b.qh, 0, q); }
 
 void UnpackQ4_K(const BlockQ4_K& b, uint8_t q[256], int sc[8], int m[8]) {

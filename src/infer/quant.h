@@ -90,6 +90,11 @@ static_assert(sizeof(BlockQ4_1) == 20 && sizeof(BlockQ8_0) == 34);
 static_assert(sizeof(BlockQ4_K) == 144 && sizeof(BlockQ6_K) == 210);
 static_assert(sizeof(BlockQ4_0) == 18 && sizeof(BlockQ5_0) == 22 && sizeof(BlockQ5_1) == 24);
 
+// Q4_0 and Q5_0 blocks are Q8_0 blocks with fewer bits: the same f16 scale, the same integer
+// values and the same formula, so a row rewritten as Q8_0 gives the reference's bits through
+// the Q8_0 kernels (SIMD, packed). Writes cols/32 BlockQ8_0 to `out`; false for other types.
+bool WidenRowToQ8_0(TensorType type, const uint8_t* row, int64_t cols, uint8_t* out);
+
 // The quants of one block in element order: Q4_0 and Q5_0 centred (q-8, q-16), Q5_1 in [0, 31].
 void UnpackQ4_0(const BlockQ4_0& b, int8_t q[32]);
 void UnpackQ5_0(const BlockQ5_0& b, int8_t q[32]);

@@ -5,6 +5,7 @@
 
 #include <bit>
 #include <cmath>
+#include <cstring>
 #include <random>
 
 namespace depinfer::infer {
@@ -243,6 +244,48 @@ TEST(ReferenceOnlyFormats, DotEqualsTheDequantisedSum) {
     EXPECT_NEAR(got, exact, 1e-5 * magnitude) << static_cast<int>(type);
     if (IsaAvailable(Isa::kAvx2)) {
       EXPECT_EQ(got, DotRow(w, 0, ar, Isa::kAvx2));
+    }
+  }
+}
+
+// Q4_0 and Q5_0 rows widened to Q8_0 give the reference's bits through the Q8_0 kernels, scalar
+// and SIMD, one position or several (the model widens them at load for the SIMD kernels).
+TEST(ReferenceOnlyFormats, WidenedToQ8_0KeepsTheBits) {
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<int> byte(0, 255);
+  std::normal_distribution<float> g(0.0f, 1.0f);
+  const int n = 40 * kBlock;  // five full groups of 8 blocks
+  std::vector<float> x(n);
+  std::vector<ActQ8> acts(3);
+  std::vector<ActRow> rows(3);
+  for (int t = 0; t < 3; ++t) {
+    for (float& v : x) v = g(rng);
+    QuantizeActQ8(x.data(), n, &acts[t]);
+    rows[t] = ActRow{nullptr, &acts[t]};
+  }
+  for (TensorType type : {TensorType::kQ4_0, TensorType::kQ5_0}) {
+    const size_t bytes = RowBytes(type, n), block = bytes / (n / kBlock);
+    std::vector<uint8_t> row(bytes);
+    for (uint8_t& c : row) c = static_cast<uint8_t>(byte(rng));
+    for (size_t b = 0; b < bytes / block; ++b) {
+      const uint16_t d = Fp32ToFp16(0.01f * static_cast<float>(b % 5 + 1) * (b % 2 ? -1.0f : 1.0f));
+      std::memcpy(&row[b * block], &d, 2);
+    }
+    std::vector<uint8_t> wide(RowBytes(TensorType::kQ8_0, n));
+    ASSERT_TRUE(WidenRowToQ8_0(type, row.data(), n, wide.data()));
+    const WeightMatrix w{type, row.data(), 1, n, bytes};
+    const WeightMatrix wq8{TensorType::kQ8_0, wide.data(), 1, n, wide.size()};
+    for (int t = 0; t < 3; ++t) {
+      const float ref = DotRow(w, 0, rows[t], Isa::kScalar);
+      EXPECT_EQ(ref, DotRow(wq8, 0, rows[t], Isa::kScalar));
+      if (IsaAvailable(Isa::kAvx2)) {
+        EXPECT_EQ(ref, DotRow(wq8, 0, rows[t], Isa::kAvx2));
+      }
+    }
+    if (IsaAvailable(Isa::kAvx2)) {
+      float multi[3];
+      SelectDotMulti(TensorType::kQ8_0, Isa::kAvx2)(wide.data(), rows.data(), 3, n, multi);
+      for (int t = 0; t < 3; ++t) EXPECT_EQ(multi[t], DotRow(w, 0, rows[t], Isa::kScalar));
     }
   }
 }
