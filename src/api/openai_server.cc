@@ -91,7 +91,7 @@ json ByteList(const std::string& b) {
 // OpenAI's logprobs object for `lps`: chat's {"content": [...]} or the legacy completions'
 // {"tokens", "token_logprobs", "top_logprobs", "text_offset"}.
 json LogprobsJson(const std::vector<infer::TokenLogprob>& lps, bool chat, int top_k,
-                            const infer::Tokenizer& tok) {
+                  const infer::Tokenizer& tok) {
   if (chat) {
     json content = json::array();
     for (const infer::TokenLogprob& lp : lps) {
@@ -260,10 +260,13 @@ struct ProviderServer::Impl {
           auto logprobs_upto = [&](size_t upto, bool last) -> json {
             if (top_k < 0) return nullptr;
             std::vector<infer::TokenLogprob> lps = shared_job->LogprobsFrom(lp_sent);
-            size_t take = 0;
-            while (take < lps.size() && lps[take].text_end <= upto) ++take;
-            lps.resize(take);
-            if (last) lps = Visible(shared_job->LogprobsFrom(lp_sent), upto, *mp->tok);
+            if (last) {
+              lps = Visible(std::move(lps), upto, *mp->tok);
+            } else {
+              size_t take = 0;
+              while (take < lps.size() && lps[take].text_end <= upto) ++take;
+              lps.resize(take);
+            }
             lp_sent += lps.size();
             return LogprobsJson(lps, chat, top_k, *mp->tok);
           };
