@@ -2,6 +2,7 @@
 //   build-infer/bench/infer/bench_infer --benchmark_filter=Matvec
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <random>
@@ -59,6 +60,42 @@ BENCHMARK_CAPTURE(Matvec, Q4_1_avx2, TensorType::kQ4_1, Isa::kAvx2)
     ->Args({1536, 576})->Args({576, 1536});
 BENCHMARK_CAPTURE(Matvec, Q8_0_scalar, TensorType::kQ8_0, Isa::kScalar)->Args({4096, 576});
 BENCHMARK_CAPTURE(Matvec, Q8_0_avx2, TensorType::kQ8_0, Isa::kAvx2)->Args({49152, 576});
+
+// The matrix-product path of the forward pass: packed tiles of kTileRows rows x up to
+// kMaxMulti positions, range(2) positions in all (as Matmul walks them, one thread).
+// items/s counts multiply-accumulates.
+void Tiles(benchmark::State& state, TensorType type) {
+  if (!IsaAvailable(Isa::kAvx2)) {
+    state.SkipWithError("AVX2 not available");
+    return;
+  }
+  const int rows = static_cast<int>(state.range(0)), cols = static_cast<int>(state.range(1));
+  const int positions = static_cast<int>(state.range(2));
+  MatvecFixture f(type, rows, cols);
+  std::vector<uint8_t> packed(PackedRowBytes(type, cols) * rows);
+  for (int r = 0; r < rows; ++r) {
+    PackRow(type, f.w.row(r), cols, packed.data() + r * PackedRowBytes(type, cols));
+  }
+  f.w.packed = packed.data();
+  f.w.packed_row_bytes = PackedRowBytes(type, cols);
+  std::vector<ActRow> acts(positions, ActRow{f.x.data(), &f.q});
+  const TileDotFn tile = SelectTileDot(f.w, Isa::kAvx2);
+  std::vector<float> y(static_cast<size_t>(rows) * positions);
+  for (auto _ : state) {
+    for (int r = 0; r < rows; r += kTileRows) {
+      const int nr = std::min(kTileRows, rows - r);
+      for (int t = 0; t < positions; t += kMaxMulti) {
+        tile(f.w, r, nr, &acts[t], std::min(kMaxMulti, positions - t), &y[t * rows + r], rows);
+      }
+    }
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.SetItemsProcessed(state.iterations() * int64_t{rows} * cols * positions);
+}
+BENCHMARK_CAPTURE(Tiles, Q4_1, TensorType::kQ4_1)
+    ->Args({1536, 576, 1})->Args({1536, 576, 8})->Args({1536, 576, 64})
+    ->Args({576, 1536, 1})->Args({576, 1536, 64});
+BENCHMARK_CAPTURE(Tiles, Q8_0, TensorType::kQ8_0)->Args({49152, 576, 1})->Args({4096, 576, 64});
 
 std::unique_ptr<Model> LoadRealModel() {
   const std::string path = std::string(DEPINFER_MODEL_DIR) + "/SmolLM2-135M-Instruct.Q4_1.gguf";

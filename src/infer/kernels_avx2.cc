@@ -17,7 +17,9 @@ namespace {
 // Sum of products of 32 unsigned bytes `u` with 32 signed bytes `s`, as 8 int32 partials.
 // maddubs cannot saturate here: |u| <= 128 and |s| <= 127 (activations never reach -128).
 inline __m256i DotBytes(__m256i u, __m256i s) {
-#if defined(__AVXVNNI__)
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+  return _mm256_dpbusd_epi32(_mm256_setzero_si256(), u, s);
+#elif defined(__AVXVNNI__)
   return _mm256_dpbusd_avx_epi32(_mm256_setzero_si256(), u, s);
 #else
   return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
@@ -225,91 +227,149 @@ struct Q8_0G {
 
 // Accumulating form of DotBytes: acc + the 8 int32 partial sums of u * s.
 inline __m256i DotBytesAcc(__m256i acc, __m256i u, __m256i s) {
-#if defined(__AVXVNNI__)
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+  return _mm256_dpbusd_epi32(acc, u, s);  // EVEX: all 32 vector registers
+#elif defined(__AVXVNNI__)
   return _mm256_dpbusd_avx_epi32(acc, u, s);
 #else
   return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1)));
 #endif
 }
 
-// The tail group (fewer than 8 blocks) through the unpacked kernels, which share the formula.
-template <template <int> class G, typename Block>
-void TailGroup(const Block* w, const ActQ8* const* a, int n_act, int b, int count, __m256* acc) {
-  switch (count) {
-    case 1: G<1>::Run(w, a, n_act, b, acc); break;
-    case 2: G<2>::Run(w, a, n_act, b, acc); break;
-    case 3: G<3>::Run(w, a, n_act, b, acc); break;
-    case 4: G<4>::Run(w, a, n_act, b, acc); break;
-    case 5: G<5>::Run(w, a, n_act, b, acc); break;
-    case 6: G<6>::Run(w, a, n_act, b, acc); break;
-    case 7: G<7>::Run(w, a, n_act, b, acc); break;
-    default: break;
+// Packed kernels, register-tiled: kR weight rows x kP activations per call. Per group of 8
+// blocks, 8 accumulating byte-dots per (row, activation) leave block j's integer sum in lane j
+// (see quant.h); the kR*kP sums are independent chains, so the byte-dots issue back to back.
+// Then the reference's float formula, lane by lane. The last group may be padded (zero weights
+// and activations): its padded lanes are blended away, so they stay exactly as the reference
+// leaves them.
+template <int kR, int kP>
+void Q4_1Tile(const uint8_t* packed, size_t row_bytes, const ActQ8* const* a, int nb, float* out,
+              int64_t ld) {
+  __m256 acc[kR][kP];
+  for (int r = 0; r < kR; ++r) {
+    for (int p = 0; p < kP; ++p) acc[r][p] = _mm256_setzero_ps();
+  }
+  const __m256i m4 = _mm256_set1_epi8(0x0f);
+  const int groups = (nb + 7) / 8;
+  for (int g = 0; g < groups; ++g) {
+    __m256i isum[kR][kP];
+    for (int r = 0; r < kR; ++r) {
+      for (int p = 0; p < kP; ++p) isum[r][p] = _mm256_setzero_si256();
+    }
+    for (int k = 0; k < 4; ++k) {
+      __m256i lo[kR], hi[kR];
+      for (int r = 0; r < kR; ++r) {
+        const __m256i raw = _mm256_loadu_si256(
+            reinterpret_cast<const __m256i*>(packed + r * row_bytes + g * 192 + 64 + 32 * k));
+        lo[r] = _mm256_and_si256(raw, m4);
+        hi[r] = _mm256_and_si256(_mm256_srli_epi16(raw, 4), m4);
+      }
+      for (int p = 0; p < kP; ++p) {
+        const int8_t* qg = a[p]->qt.data() + g * 256;
+        const __m256i qa = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qg + 32 * k));
+        const __m256i qb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qg + 32 * k + 128));
+        for (int r = 0; r < kR; ++r) {
+          isum[r][p] = DotBytesAcc(DotBytesAcc(isum[r][p], lo[r], qa), hi[r], qb);
+        }
+      }
+    }
+    const bool partial = g == groups - 1 && nb % 8 != 0;
+    for (int r = 0; r < kR; ++r) {
+      const uint8_t* pg = packed + r * row_bytes + g * 192;
+      const __m256 dw = _mm256_loadu_ps(reinterpret_cast<const float*>(pg));
+      const __m256 mw = _mm256_loadu_ps(reinterpret_cast<const float*>(pg + 32));
+      for (int p = 0; p < kP; ++p) {
+        const __m256 tt = _mm256_mul_ps(_mm256_mul_ps(dw, _mm256_loadu_ps(&a[p]->d[8 * g])),
+                                        _mm256_cvtepi32_ps(isum[r][p]));
+        const __m256 u = _mm256_mul_ps(mw, _mm256_loadu_ps(&a[p]->s[8 * g]));
+        const __m256 sum = _mm256_add_ps(acc[r][p], _mm256_add_ps(tt, u));
+        acc[r][p] = partial ? _mm256_blendv_ps(acc[r][p], sum, LaneMask(nb % 8)) : sum;
+      }
+    }
+  }
+  for (int r = 0; r < kR; ++r) {
+    for (int p = 0; p < kP; ++p) out[p * ld + r] = Reduce8(acc[r][p]);
   }
 }
+
+// Q8_0: signed weights, so each byte-dot takes |w| and the activation with w's sign.
+template <int kR, int kP>
+void Q8_0Tile(const uint8_t* packed, size_t row_bytes, const ActQ8* const* a, int nb, float* out,
+              int64_t ld) {
+  __m256 acc[kR][kP];
+  for (int r = 0; r < kR; ++r) {
+    for (int p = 0; p < kP; ++p) acc[r][p] = _mm256_setzero_ps();
+  }
+  const int groups = (nb + 7) / 8;
+  for (int g = 0; g < groups; ++g) {
+    __m256i isum[kR][kP];
+    for (int r = 0; r < kR; ++r) {
+      for (int p = 0; p < kP; ++p) isum[r][p] = _mm256_setzero_si256();
+    }
+    for (int k = 0; k < 8; ++k) {
+      __m256i wq[kR], wabs[kR];
+      for (int r = 0; r < kR; ++r) {
+        wq[r] = _mm256_loadu_si256(
+            reinterpret_cast<const __m256i*>(packed + r * row_bytes + g * 288 + 32 + 32 * k));
+        wabs[r] = _mm256_abs_epi8(wq[r]);
+      }
+      for (int p = 0; p < kP; ++p) {
+        const __m256i q = _mm256_loadu_si256(
+            reinterpret_cast<const __m256i*>(a[p]->qt.data() + g * 256 + 32 * k));
+        for (int r = 0; r < kR; ++r) {
+          isum[r][p] = DotBytesAcc(isum[r][p], wabs[r], _mm256_sign_epi8(q, wq[r]));
+        }
+      }
+    }
+    const bool partial = g == groups - 1 && nb % 8 != 0;
+    for (int r = 0; r < kR; ++r) {
+      const __m256 dw =
+          _mm256_loadu_ps(reinterpret_cast<const float*>(packed + r * row_bytes + g * 288));
+      for (int p = 0; p < kP; ++p) {
+        const __m256 sum = _mm256_add_ps(
+            acc[r][p], _mm256_mul_ps(_mm256_mul_ps(dw, _mm256_loadu_ps(&a[p]->d[8 * g])),
+                                     _mm256_cvtepi32_ps(isum[r][p])));
+        acc[r][p] = partial ? _mm256_blendv_ps(acc[r][p], sum, LaneMask(nb % 8)) : sum;
+      }
+    }
+  }
+  for (int r = 0; r < kR; ++r) {
+    for (int p = 0; p < kP; ++p) out[p * ld + r] = Reduce8(acc[r][p]);
+  }
+}
+
+using TileKernel = void (*)(const uint8_t*, size_t, const ActQ8* const*, int, float*, int64_t);
+
+// The kernel for nr x np, from a table of every shape up to kTileRows x kMaxMulti.
+template <template <int, int> class K>
+TileKernel TileFor(int nr, int np) {
+  static constexpr TileKernel kTable[kTileRows][kMaxMulti] = {
+      {K<1, 1>::Run, K<1, 2>::Run, K<1, 3>::Run, K<1, 4>::Run},
+      {K<2, 1>::Run, K<2, 2>::Run, K<2, 3>::Run, K<2, 4>::Run},
+      {K<3, 1>::Run, K<3, 2>::Run, K<3, 3>::Run, K<3, 4>::Run},
+      {K<4, 1>::Run, K<4, 2>::Run, K<4, 3>::Run, K<4, 4>::Run}};
+  static_assert(kTileRows == 4 && kMaxMulti == 4, "extend the table");
+  return kTable[nr - 1][np - 1];
+}
+template <int kR, int kP>
+struct Q4_1T {
+  static constexpr TileKernel Run = Q4_1Tile<kR, kP>;
+};
+template <int kR, int kP>
+struct Q8_0T {
+  static constexpr TileKernel Run = Q8_0Tile<kR, kP>;
+};
 
 }  // namespace
 
-// Packed kernels: per full group, 8 accumulating byte-dots leave block j's integer sum in lane j
-// (see quant.h), then the same float formula as the reference, lane by lane.
-void DotQ4_1Packed(const uint8_t* packed, const BlockQ4_1* w, const ActQ8* const* a, int n_act,
-                   int nb, float* out) {
-  __m256 acc[kMaxMulti];
-  for (int t = 0; t < n_act; ++t) acc[t] = _mm256_setzero_ps();
-  const __m256i m4 = _mm256_set1_epi8(0x0f);
-  const int groups = nb / 8;
-  for (int g = 0; g < groups; ++g) {
-    const uint8_t* pg = packed + g * 192;
-    const __m256 dw = _mm256_loadu_ps(reinterpret_cast<const float*>(pg));
-    const __m256 mw = _mm256_loadu_ps(reinterpret_cast<const float*>(pg + 32));
-    __m256i wq[8];
-    for (int k = 0; k < 4; ++k) {
-      const __m256i raw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(pg + 64 + 32 * k));
-      wq[k] = _mm256_and_si256(raw, m4);
-      wq[k + 4] = _mm256_and_si256(_mm256_srli_epi16(raw, 4), m4);
-    }
-    for (int t = 0; t < n_act; ++t) {
-      const int8_t* qg = a[t]->qt.data() + g * 256;
-      __m256i isum = _mm256_setzero_si256();
-      for (int k = 0; k < 8; ++k) {
-        isum = DotBytesAcc(isum, wq[k],
-                           _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qg + 32 * k)));
-      }
-      const __m256 tt = _mm256_mul_ps(_mm256_mul_ps(dw, _mm256_loadu_ps(&a[t]->d[8 * g])),
-                                      _mm256_cvtepi32_ps(isum));
-      const __m256 u = _mm256_mul_ps(mw, _mm256_loadu_ps(&a[t]->s[8 * g]));
-      acc[t] = _mm256_add_ps(acc[t], _mm256_add_ps(tt, u));
-    }
-  }
-  if (nb % 8 != 0) TailGroup<Q4_1G>(w, a, n_act, groups * 8, nb % 8, acc);
-  for (int t = 0; t < n_act; ++t) out[t] = Reduce8(acc[t]);
+void Q4_1PackedTile(const uint8_t* packed, size_t row_bytes, int nr, const ActQ8* const* a,
+                    int np, int nb, float* out, int64_t ld) {
+  TileFor<Q4_1T>(nr, np)(packed, row_bytes, a, nb, out, ld);
 }
 
-void DotQ8_0Packed(const uint8_t* packed, const BlockQ8_0* w, const ActQ8* const* a, int n_act,
-                   int nb, float* out) {
-  __m256 acc[kMaxMulti];
-  for (int t = 0; t < n_act; ++t) acc[t] = _mm256_setzero_ps();
-  const int groups = nb / 8;
-  for (int g = 0; g < groups; ++g) {
-    const uint8_t* pg = packed + g * 288;
-    const __m256 dw = _mm256_loadu_ps(reinterpret_cast<const float*>(pg));
-    __m256i wq[8], wabs[8];
-    for (int k = 0; k < 8; ++k) {
-      wq[k] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(pg + 32 + 32 * k));
-      wabs[k] = _mm256_abs_epi8(wq[k]);
-    }
-    for (int t = 0; t < n_act; ++t) {
-      const int8_t* qg = a[t]->qt.data() + g * 256;
-      __m256i isum = _mm256_setzero_si256();
-      for (int k = 0; k < 8; ++k) {
-        const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qg + 32 * k));
-        isum = DotBytesAcc(isum, wabs[k], _mm256_sign_epi8(q, wq[k]));
-      }
-      acc[t] = _mm256_add_ps(acc[t], _mm256_mul_ps(_mm256_mul_ps(dw, _mm256_loadu_ps(&a[t]->d[8 * g])),
-                                                   _mm256_cvtepi32_ps(isum)));
-    }
-  }
-  if (nb % 8 != 0) TailGroup<Q8_0G>(w, a, n_act, groups * 8, nb % 8, acc);
-  for (int t = 0; t < n_act; ++t) out[t] = Reduce8(acc[t]);
+void Q8_0PackedTile(const uint8_t* packed, size_t row_bytes, int nr, const ActQ8* const* a,
+                    int np, int nb, float* out, int64_t ld) {
+  TileFor<Q8_0T>(nr, np)(packed, row_bytes, a, nb, out, ld);
 }
 
 void DotQ4_1Multi(const BlockQ4_1* w, const ActQ8* const* a, int n_act, int nb, float* out) {

@@ -2,6 +2,7 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <set>
@@ -122,28 +123,29 @@ struct Acts {
 };
 
 // out[t * w.rows + r] = row r of w . activation t. Threads split the rows; each output element
-// is one kernel call (SelectRowDot: packed or not, one position or several, all returning the
-// reference's bits), so the result does not depend on the thread count or on T.
+// comes from one kernel computing it by the specification (SelectTileDot: up to kTileRows rows
+// x kMaxMulti positions at once, each element with the reference's bits), so the result does
+// not depend on the thread count, on T or on how the work is tiled.
 //
 // Positions go in tiles that stay in cache while the weight rows stream past them (every row
 // reads every position of its tile; with all T positions at once, a long prompt's activations
-// were re-read from memory for each row). The tiling does not change the bits: each output
-// element is still one kernel call on the same row and activation.
+// were re-read from memory for each row).
 void Matmul(const WeightMatrix& w, const Acts& a, int T, const ForwardOptions& opt, float* out) {
-  const RowDotFn rowdot = SelectRowDot(w, opt.isa);
+  const TileDotFn tile = SelectTileDot(w, opt.isa);
   const int64_t rows = w.rows;
-  constexpr int kTile = 16 * kMaxMulti;
+  const int64_t row_blocks = (rows + kTileRows - 1) / kTileRows;
+  constexpr int kPositions = 16 * kMaxMulti;
 #pragma omp parallel num_threads(opt.threads)
-  for (int t0 = 0; t0 < T; t0 += kTile) {
-    const int t1 = T - t0 < kTile ? T : t0 + kTile;
+  for (int t0 = 0; t0 < T; t0 += kPositions) {
+    const int t1 = T - t0 < kPositions ? T : t0 + kPositions;
     // No barrier between tiles: their outputs are disjoint.
-#pragma omp for schedule(dynamic, 32) nowait
-    for (int64_t r = 0; r < rows; ++r) {
-      float y[kMaxMulti];
+#pragma omp for schedule(dynamic, 8) nowait
+    for (int64_t rb = 0; rb < row_blocks; ++rb) {
+      const int64_t r = rb * kTileRows;
+      const int nr = static_cast<int>(std::min<int64_t>(kTileRows, rows - r));
       for (int t = t0; t < t1; t += kMaxMulti) {
         const int m = t1 - t < kMaxMulti ? t1 - t : kMaxMulti;
-        rowdot(w, r, &a.rows[t], m, y);
-        for (int k = 0; k < m; ++k) out[static_cast<size_t>(t + k) * rows + r] = y[k];
+        tile(w, r, nr, &a.rows[t], m, out + static_cast<size_t>(t) * rows + r, rows);
       }
     }
   }

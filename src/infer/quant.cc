@@ -1,5 +1,6 @@
 #include "infer/quant.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -47,8 +48,9 @@ void QuantizeActQ8(const float* x, int n, ActQ8* out) {
   const int nb = n / kBlock;
   out->n = n;
   out->q.resize(n);
-  out->d.resize(nb);
-  out->s.resize(nb);
+  const int groups = (nb + 7) / 8;
+  out->d.assign(static_cast<size_t>(groups) * 8, 0.0f);
+  out->s.assign(static_cast<size_t>(groups) * 8, 0.0f);
   for (int b = 0; b < nb; ++b) {
     const float* xb = x + b * kBlock;
     float amax = 0.0f;
@@ -68,11 +70,10 @@ void QuantizeActQ8(const float* x, int n, ActQ8* out) {
     out->s[b] = d * static_cast<float>(sum);
   }
   // The same values in the packed slice layout, for the packed kernels.
-  const int groups = nb / 8;
-  out->qt.resize(static_cast<size_t>(groups) * 256);
+  out->qt.assign(static_cast<size_t>(groups) * 256, 0);
   for (int g = 0; g < groups; ++g) {
     for (int k = 0; k < 8; ++k) {
-      for (int j = 0; j < 8; ++j) {
+      for (int j = 0; j < 8 && 8 * g + j < nb; ++j) {
         for (int i = 0; i < 4; ++i) {
           out->qt[g * 256 + k * 32 + j * 4 + i] = out->q[(8 * g + j) * kBlock + 4 * k + i];
         }
@@ -82,29 +83,32 @@ void QuantizeActQ8(const float* x, int n, ActQ8* out) {
 }
 
 size_t PackedRowBytes(TensorType type, int64_t cols) {
-  const int64_t groups = cols / kBlock / 8;
+  const int64_t groups = (cols / kBlock + 7) / 8;
   if (type == TensorType::kQ8_0) return static_cast<size_t>(groups) * 288;
   if (type == TensorType::kQ4_1) return static_cast<size_t>(groups) * 192;
   return 0;
 }
 
 void PackRow(TensorType type, const uint8_t* row, int64_t cols, uint8_t* out) {
-  const int64_t groups = cols / kBlock / 8;
+  const int64_t nb = cols / kBlock;
+  const int64_t groups = (nb + 7) / 8;
+  std::memset(out, 0, PackedRowBytes(type, cols));  // the padding of a partial last group
   for (int64_t g = 0; g < groups; ++g) {
+    const int n = static_cast<int>(std::min<int64_t>(8, nb - 8 * g));  // blocks in this group
     if (type == TensorType::kQ8_0) {
       const auto* blk = reinterpret_cast<const BlockQ8_0*>(row) + 8 * g;
       uint8_t* o = out + g * 288;
-      for (int j = 0; j < 8; ++j) {
+      for (int j = 0; j < n; ++j) {
         const float d = Fp16ToFp32(blk[j].d);
         std::memcpy(o + 4 * j, &d, 4);
       }
       for (int k = 0; k < 8; ++k) {
-        for (int j = 0; j < 8; ++j) std::memcpy(o + 32 + k * 32 + j * 4, blk[j].qs + 4 * k, 4);
+        for (int j = 0; j < n; ++j) std::memcpy(o + 32 + k * 32 + j * 4, blk[j].qs + 4 * k, 4);
       }
     } else if (type == TensorType::kQ4_1) {
       const auto* blk = reinterpret_cast<const BlockQ4_1*>(row) + 8 * g;
       uint8_t* o = out + g * 192;
-      for (int j = 0; j < 8; ++j) {
+      for (int j = 0; j < n; ++j) {
         const float d = Fp16ToFp32(blk[j].d), m = Fp16ToFp32(blk[j].m);
         std::memcpy(o + 4 * j, &d, 4);
         std::memcpy(o + 32 + 4 * j, &m, 4);
@@ -114,7 +118,7 @@ void PackRow(TensorType type, const uint8_t* row, int64_t cols, uint8_t* out) {
         return e < 16 ? (b.qs[e] & 0x0f) : (b.qs[e - 16] >> 4);
       };
       for (int k = 0; k < 4; ++k) {
-        for (int j = 0; j < 8; ++j) {
+        for (int j = 0; j < n; ++j) {
           for (int i = 0; i < 4; ++i) {
             o[64 + k * 32 + j * 4 + i] = static_cast<uint8_t>(
                 elem(blk[j], 4 * k + i) | (elem(blk[j], 4 * (k + 4) + i) << 4));
@@ -346,31 +350,64 @@ void RowDotPlain(const WeightMatrix& w, int64_t r, const ActRow* a, int n_act, f
 }
 
 #if defined(DEPINFER_HAVE_AVX2_KERNELS)
-template <typename Block,
-          void (*Kernel)(const uint8_t*, const Block*, const ActQ8* const*, int, int, float*)>
-void RowDotPacked(const WeightMatrix& w, int64_t r, const ActRow* a, int n_act, float* out) {
+using PackedTileKernel = void (*)(const uint8_t*, size_t, int, const ActQ8* const*, int, int,
+                                  float*, int64_t);
+template <PackedTileKernel Kernel>
+void TilePacked(const WeightMatrix& w, int64_t r0, int nr, const ActRow* a, int np, float* out,
+                int64_t ld) {
   const ActQ8* q[kMaxMulti];
-  for (int t = 0; t < n_act; ++t) q[t] = a[t].q;
-  Kernel(w.packed_row(r), reinterpret_cast<const Block*>(w.row(r)), q, n_act,
-         static_cast<int>(w.cols / kBlock), out);
+  for (int p = 0; p < np; ++p) q[p] = a[p].q;
+  Kernel(w.packed_row(r0), w.packed_row_bytes, nr, q, np, static_cast<int>(w.cols / kBlock), out,
+         ld);
+}
+template <PackedTileKernel Kernel>
+void RowDotPacked(const WeightMatrix& w, int64_t r, const ActRow* a, int n_act, float* out) {
+  TilePacked<Kernel>(w, r, 1, a, n_act, out, 1);
 }
 #endif
+
+// Tiles of any matrix, one row at a time through its RowDotFn.
+template <Isa kIsa>
+void TileByRows(const WeightMatrix& w, int64_t r0, int nr, const ActRow* a, int np, float* out,
+                int64_t ld) {
+  const RowDotFn rowdot = SelectRowDot(w, kIsa);
+  for (int r = 0; r < nr; ++r) {
+    float y[kMaxMulti];
+    rowdot(w, r0 + r, a, np, y);
+    for (int p = 0; p < np; ++p) out[p * ld + r] = y[p];
+  }
+}
+
+bool HasPackedTiles(const WeightMatrix& w) {
+  return w.packed != nullptr && (w.type == TensorType::kQ4_1 || w.type == TensorType::kQ8_0);
+}
 
 }  // namespace
 
 RowDotFn SelectRowDot(const WeightMatrix& w, Isa isa) {
 #if defined(DEPINFER_HAVE_AVX2_KERNELS)
   if (isa == Isa::kAvx2) {
-    if (w.packed != nullptr && w.type == TensorType::kQ4_1) {
-      return RowDotPacked<BlockQ4_1, avx2::DotQ4_1Packed>;
-    }
-    if (w.packed != nullptr && w.type == TensorType::kQ8_0) {
-      return RowDotPacked<BlockQ8_0, avx2::DotQ8_0Packed>;
+    if (HasPackedTiles(w)) {
+      return w.type == TensorType::kQ4_1 ? RowDotPacked<avx2::Q4_1PackedTile>
+                                         : RowDotPacked<avx2::Q8_0PackedTile>;
     }
     return RowDotPlain<Isa::kAvx2>;
   }
 #endif
   return RowDotPlain<Isa::kScalar>;
+}
+
+TileDotFn SelectTileDot(const WeightMatrix& w, Isa isa) {
+#if defined(DEPINFER_HAVE_AVX2_KERNELS)
+  if (isa == Isa::kAvx2) {
+    if (HasPackedTiles(w)) {
+      return w.type == TensorType::kQ4_1 ? TilePacked<avx2::Q4_1PackedTile>
+                                         : TilePacked<avx2::Q8_0PackedTile>;
+    }
+    return TileByRows<Isa::kAvx2>;
+  }
+#endif
+  return TileByRows<Isa::kScalar>;
 }
 
 float DotRow(const WeightMatrix& w, int64_t r, const ActRow& a, Isa isa) {

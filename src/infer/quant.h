@@ -114,9 +114,9 @@ uint16_t Fp32ToFp16(float f);  // round to nearest even; used by tests to build 
 struct ActQ8 {
   int n = 0;
   std::vector<int8_t> q;  // n values
-  std::vector<float> d;   // n/32 scales
-  std::vector<float> s;   // n/32 values d * sum(q)
-  std::vector<int8_t> qt; // q of the full 8-block groups in the packed slice layout (below)
+  std::vector<float> d;   // n/32 scales, then zeros up to a multiple of 8
+  std::vector<float> s;   // n/32 values d * sum(q), then zeros up to a multiple of 8
+  std::vector<int8_t> qt; // q in the packed slice layout (below), zero-padded to whole groups
 };
 // Quantises x[0..n) (n a multiple of 32). One implementation on every ISA.
 void QuantizeActQ8(const float* x, int n, ActQ8* out);
@@ -145,15 +145,17 @@ struct WeightMatrix {
 };
 
 // Packed layout (a speed-up only: the kernels reading it return the reference's bits).
-// Each full group of 8 consecutive blocks of a row is rearranged in 8 "slices" of 32 bytes:
+// Each group of 8 consecutive blocks of a row is rearranged in 8 "slices" of 32 bytes:
 // slice k holds, for block j of the group, its elements 4k..4k+3 at bytes 4j..4j+3. A byte-dot
 // instruction over slice k (which sums 4 adjacent products per 32-bit lane) then adds to lane j
 // exactly block j's elements 4k..4k+3, so after 8 slices lane j holds block j's integer sum:
-// no horizontal sums. Scales are widened to f32 (exactly).
+// no horizontal sums. Scales are widened to f32 (exactly). A last, partial group is padded
+// with zero blocks (scales, offsets and quants 0); kernels blend its padded lanes away.
 //   Q8_0 group (288 bytes): f32 d[8]; i8 slice[8][32].
 //   Q4_1 group (192 bytes): f32 d[8]; f32 m[8]; u8 nib[4][32], slice k in the low nibbles of
 //   nib[k] and slice k+4 in the high nibbles.
-// Activations carry the same slice layout in ActQ8::qt.
+// Activations carry the same slice layout in ActQ8::qt (padded with zeros to whole groups, and
+// ActQ8::d and ::s with them).
 size_t PackedRowBytes(TensorType type, int64_t cols);  // 0 if `type` has no packed form
 void PackRow(TensorType type, const uint8_t* row, int64_t cols, uint8_t* out);
 
@@ -181,6 +183,14 @@ DotFn SelectDot(TensorType type, Isa isa);
 constexpr int kMaxMulti = 4;
 using DotMultiFn = void (*)(const uint8_t* row, const ActRow* a, int n_act, int n, float* out);
 DotMultiFn SelectDotMulti(TensorType type, Isa isa);
+
+// Rows [r0, r0 + nr) of `w` (nr <= kTileRows) against np (<= kMaxMulti) activations:
+// out[p * ld + r] = dot(row r0 + r, a[p]), each with DotRow's bits. Matrix products call this;
+// with a packed matrix the AVX2 kernels keep all nr x np sums in registers at once.
+constexpr int kTileRows = 4;
+using TileDotFn = void (*)(const WeightMatrix& w, int64_t r0, int nr, const ActRow* a, int np,
+                           float* out, int64_t ld);
+TileDotFn SelectTileDot(const WeightMatrix& w, Isa isa);
 
 // Row `r` of `w` against n_act (<= kMaxMulti) activations, with the fastest kernel `isa` has for
 // the matrix (packed or not). Same bits as DotRow for each activation.
@@ -211,11 +221,12 @@ float DotF16(const uint16_t* w, const float* x, int n);
 float DotF32(const float* w, const float* x, int n);
 void DotQ4_1Multi(const BlockQ4_1* w, const ActQ8* const* a, int n_act, int nb, float* out);
 void DotQ8_0Multi(const BlockQ8_0* w, const ActQ8* const* a, int n_act, int nb, float* out);
-// Packed-layout versions: `packed` holds the row's full groups, `w` the original row (its tail).
-void DotQ4_1Packed(const uint8_t* packed, const BlockQ4_1* w, const ActQ8* const* a, int n_act,
-                   int nb, float* out);
-void DotQ8_0Packed(const uint8_t* packed, const BlockQ8_0* w, const ActQ8* const* a, int n_act,
-                   int nb, float* out);
+// Packed-layout tiles: nr consecutive packed rows (`row_bytes` apart) against np activations,
+// out[p * ld + r]; `nb` blocks per row.
+void Q4_1PackedTile(const uint8_t* packed, size_t row_bytes, int nr, const ActQ8* const* a,
+                    int np, int nb, float* out, int64_t ld);
+void Q8_0PackedTile(const uint8_t* packed, size_t row_bytes, int nr, const ActQ8* const* a,
+                    int np, int nb, float* out, int64_t ld);
 }  // namespace avx2
 
 }  // namespace depinfer::infer

@@ -164,6 +164,77 @@ TEST_P(KernelTwins, Avx2EqualsReferenceBitForBit) {
   }
 }
 
+// The register-tiled matrix kernels: every shape of tile (1..kTileRows rows x 1..kMaxMulti
+// activations), at any starting row, on packed matrices whose rows end in a full or a partial
+// group, give each element the reference's bits; so does the generic tile of unpacked matrices.
+TEST_P(KernelTwins, TilesEqualReferenceBitForBit) {
+  const TensorType type = GetParam();
+  Fixture fx;
+  constexpr int kRows = 7;
+  for (int nb : {1, 7, 8, 9, 18, 48, 50}) {
+    const int n = nb * kBlock;
+    std::vector<uint8_t> wbytes;
+    for (int r = 0; r < kRows; ++r) {
+      std::vector<uint8_t> row;
+      if (type == TensorType::kQ4_1) {
+        row = fx.Q4_1(nb);
+      } else if (type == TensorType::kQ8_0) {
+        row = fx.Q8_0(nb);
+      } else {
+        std::vector<float> f = fx.Act(n);
+        for (float& v : f) v *= 0.01f;
+        if (type == TensorType::kF16) {
+          for (float v : f) {
+            const uint16_t h = Fp32ToFp16(v);
+            row.push_back(static_cast<uint8_t>(h & 0xff));
+            row.push_back(static_cast<uint8_t>(h >> 8));
+          }
+        } else {
+          row.assign(reinterpret_cast<uint8_t*>(f.data()), reinterpret_cast<uint8_t*>(f.data() + n));
+        }
+      }
+      wbytes.insert(wbytes.end(), row.begin(), row.end());
+    }
+    WeightMatrix w{type, wbytes.data(), kRows, n, RowBytes(type, n)};
+    std::vector<uint8_t> packed(PackedRowBytes(type, n) * kRows);
+    if (!packed.empty()) {
+      for (int r = 0; r < kRows; ++r) {
+        PackRow(type, w.row(r), n, packed.data() + r * PackedRowBytes(type, n));
+      }
+      w.packed = packed.data();
+      w.packed_row_bytes = PackedRowBytes(type, n);
+    }
+    std::vector<std::vector<float>> xs;
+    std::vector<ActQ8> qs(kMaxMulti);
+    std::vector<ActRow> acts(kMaxMulti);
+    for (int t = 0; t < kMaxMulti; ++t) xs.push_back(fx.Act(n));
+    for (int t = 0; t < kMaxMulti; ++t) {
+      QuantizeActQ8(xs[t].data(), n, &qs[t]);
+      acts[t] = ActRow{xs[t].data(), &qs[t]};
+    }
+    for (Isa isa : {Isa::kScalar, Isa::kAvx2}) {
+      if (!IsaAvailable(isa)) continue;
+      for (int r0 : {0, 3}) {
+        for (int nr = 1; nr <= kTileRows && r0 + nr <= kRows; ++nr) {
+          for (int np = 1; np <= kMaxMulti; ++np) {
+            constexpr int64_t kLd = 11;
+            std::vector<float> out(kLd * kMaxMulti, -1.0f);
+            SelectTileDot(w, isa)(w, r0, nr, acts.data(), np, out.data(), kLd);
+            for (int p = 0; p < np; ++p) {
+              for (int r = 0; r < nr; ++r) {
+                ASSERT_EQ(Bits(out[p * kLd + r]), Bits(DotRow(w, r0 + r, acts[p], Isa::kScalar)))
+                    << IsaName(isa) << " nb=" << nb << " r0=" << r0 << " nr=" << nr
+                    << " np=" << np << " p=" << p << " r=" << r;
+              }
+              for (int r = nr; r < kLd; ++r) ASSERT_EQ(out[p * kLd + r], -1.0f) << "wrote past nr";
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Formats, KernelTwins,
                          ::testing::Values(TensorType::kQ4_1, TensorType::kQ8_0, TensorType::kF16,
                                            TensorType::kF32),
