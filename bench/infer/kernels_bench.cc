@@ -154,8 +154,9 @@ void DecodeBatch(benchmark::State& state) {
 }
 BENCHMARK(DecodeBatch)->Args({2, 1})->Args({2, 8})->Unit(benchmark::kMillisecond);
 
-// Prompt processing of range(1) tokens with range(0) threads.
-void Prompt(benchmark::State& state) {
+// Prompt processing of range(1) tokens with range(0) threads; with `all_logits` the logits of
+// every position, as the teacher-forced audit needs them.
+void Prompt(benchmark::State& state, bool all_logits) {
   static std::unique_ptr<Model> model = LoadRealModel();
   if (!model) {
     state.SkipWithError("model missing: run scripts/fetch_model.sh");
@@ -170,11 +171,14 @@ void Prompt(benchmark::State& state) {
   for (int i = 0; i < n; ++i) prompt[i] = (i * 131) % 40000 + 20;
   for (auto _ : state) {
     cache.Clear();
-    (void)model->Forward({SeqBatch{&cache, prompt, false}}, opt, &logits);
+    (void)model->Forward({SeqBatch{&cache, prompt, all_logits}}, opt, &logits);
   }
   state.SetItemsProcessed(state.iterations() * n);
 }
-BENCHMARK(Prompt)->Args({1, 512})->Args({2, 512})->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(Prompt, last_logits, false)
+    ->Args({1, 512})->Args({2, 512})->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(Prompt, all_logits, true)
+    ->Args({1, 300})->Args({2, 300})->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace depinfer::infer

@@ -1,6 +1,7 @@
 #include "infer/generate.h"
 
 #include <algorithm>
+#include <array>
 
 #include "infer/detmath.h"
 
@@ -139,15 +140,25 @@ Result<AuditReport> Audit(const Model& model, const GenerateRequest& request,
   std::vector<float> logits;
   DEPINFER_RETURN_IF_ERROR(model.Forward({SeqBatch{&cache, seq, true}}, opt, &logits));
 
+  // The per-step checks (the sampler's choice, the logits digest) are independent: they run on
+  // all threads, and only the cheap hash chain is walked in order.
+  const int steps = static_cast<int>(output.size());
+  std::vector<int32_t> history = request.prompt;
+  history.insert(history.end(), output.begin(), output.end());
+  std::vector<int32_t> want(steps);
+  std::vector<std::array<unsigned char, 32>> digests(steps);
+#pragma omp parallel for num_threads(opt.threads) schedule(dynamic, 4)
+  for (int i = 0; i < steps; ++i) {
+    const float* l = &logits[(request.prompt.size() - 1 + i) * c.n_vocab];
+    const std::vector<int32_t> before(history.begin(), history.begin() + request.prompt.size() + i);
+    want[i] = SampleToken(l, c.n_vocab, before, i, request.sampling);
+    LogitsDigest(l, c.n_vocab, digests[i].data());
+  }
   AuditReport rep;
   Transcript tr(model.id(), request.prompt);
-  std::vector<int32_t> history = request.prompt;
-  for (size_t i = 0; i < output.size(); ++i) {
-    const float* l = &logits[(request.prompt.size() - 1 + i) * c.n_vocab];
-    const int32_t want = SampleToken(l, c.n_vocab, history, i, request.sampling);
-    if (want != output[i] && rep.first_mismatch < 0) rep.first_mismatch = static_cast<int>(i);
-    tr.AddStep(output[i], l, c.n_vocab);
-    history.push_back(output[i]);
+  for (int i = 0; i < steps; ++i) {
+    if (want[i] != output[i] && rep.first_mismatch < 0) rep.first_mismatch = i;
+    tr.AddStepDigest(output[i], digests[i].data());
   }
   rep.steps = static_cast<int>(output.size());
   rep.match = rep.first_mismatch < 0;

@@ -260,7 +260,7 @@ void Q4_1Tile(const uint8_t* packed, size_t row_bytes, const ActQ8* const* a, in
       __m256i lo[kR], hi[kR];
       for (int r = 0; r < kR; ++r) {
         const __m256i raw = _mm256_loadu_si256(
-            reinterpret_cast<const __m256i*>(packed + r * row_bytes + g * 192 + 64 + 32 * k));
+            reinterpret_cast<const __m256i*>(packed + r * row_bytes + g * kPackedQ4_1Group + 64 + 32 * k));
         lo[r] = _mm256_and_si256(raw, m4);
         hi[r] = _mm256_and_si256(_mm256_srli_epi16(raw, 4), m4);
       }
@@ -275,7 +275,7 @@ void Q4_1Tile(const uint8_t* packed, size_t row_bytes, const ActQ8* const* a, in
     }
     const bool partial = g == groups - 1 && nb % 8 != 0;
     for (int r = 0; r < kR; ++r) {
-      const uint8_t* pg = packed + r * row_bytes + g * 192;
+      const uint8_t* pg = packed + r * row_bytes + g * kPackedQ4_1Group;
       const __m256 dw = _mm256_loadu_ps(reinterpret_cast<const float*>(pg));
       const __m256 mw = _mm256_loadu_ps(reinterpret_cast<const float*>(pg + 32));
       for (int p = 0; p < kP; ++p) {
@@ -292,7 +292,16 @@ void Q4_1Tile(const uint8_t* packed, size_t row_bytes, const ActQ8* const* a, in
   }
 }
 
-// Q8_0: signed weights, so each byte-dot takes |w| and the activation with w's sign.
+// Q8_0: signed weights. With VNNI (a non-saturating byte-dot) the activations go in as
+// unsigned bytes q + 128 and the group's stored 128 * sum(w) per block is subtracted: exact,
+// one instruction per slice. Without it (maddubs saturates at 16 bits) each byte-dot takes |w|
+// and the activation with w's sign.
+#if (defined(__AVX512VNNI__) && defined(__AVX512VL__)) || defined(__AVXVNNI__)
+constexpr bool kOffsetQ8 = true;
+#else
+constexpr bool kOffsetQ8 = false;
+#endif
+
 template <int kR, int kP>
 void Q8_0Tile(const uint8_t* packed, size_t row_bytes, const ActQ8* const* a, int nb, float* out,
               int64_t ld) {
@@ -300,6 +309,7 @@ void Q8_0Tile(const uint8_t* packed, size_t row_bytes, const ActQ8* const* a, in
   for (int r = 0; r < kR; ++r) {
     for (int p = 0; p < kP; ++p) acc[r][p] = _mm256_setzero_ps();
   }
+  const __m256i bias = _mm256_set1_epi8(static_cast<char>(0x80));
   const int groups = (nb + 7) / 8;
   for (int g = 0; g < groups; ++g) {
     __m256i isum[kR][kP];
@@ -309,26 +319,33 @@ void Q8_0Tile(const uint8_t* packed, size_t row_bytes, const ActQ8* const* a, in
     for (int k = 0; k < 8; ++k) {
       __m256i wq[kR], wabs[kR];
       for (int r = 0; r < kR; ++r) {
-        wq[r] = _mm256_loadu_si256(
-            reinterpret_cast<const __m256i*>(packed + r * row_bytes + g * 288 + 32 + 32 * k));
-        wabs[r] = _mm256_abs_epi8(wq[r]);
+        wq[r] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(
+            packed + r * row_bytes + g * kPackedQ8_0Group + 64 + 32 * k));
+        if (!kOffsetQ8) wabs[r] = _mm256_abs_epi8(wq[r]);
       }
       for (int p = 0; p < kP; ++p) {
         const __m256i q = _mm256_loadu_si256(
             reinterpret_cast<const __m256i*>(a[p]->qt.data() + g * 256 + 32 * k));
-        for (int r = 0; r < kR; ++r) {
-          isum[r][p] = DotBytesAcc(isum[r][p], wabs[r], _mm256_sign_epi8(q, wq[r]));
+        if (kOffsetQ8) {
+          const __m256i u = _mm256_xor_si256(q, bias);  // q + 128 as unsigned bytes
+          for (int r = 0; r < kR; ++r) isum[r][p] = DotBytesAcc(isum[r][p], u, wq[r]);
+        } else {
+          for (int r = 0; r < kR; ++r) {
+            isum[r][p] = DotBytesAcc(isum[r][p], wabs[r], _mm256_sign_epi8(q, wq[r]));
+          }
         }
       }
     }
     const bool partial = g == groups - 1 && nb % 8 != 0;
     for (int r = 0; r < kR; ++r) {
-      const __m256 dw =
-          _mm256_loadu_ps(reinterpret_cast<const float*>(packed + r * row_bytes + g * 288));
+      const uint8_t* pg = packed + r * row_bytes + g * kPackedQ8_0Group;
+      const __m256 dw = _mm256_loadu_ps(reinterpret_cast<const float*>(pg));
+      const __m256i wsum128 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(pg + 32));
       for (int p = 0; p < kP; ++p) {
+        const __m256i exact = kOffsetQ8 ? _mm256_sub_epi32(isum[r][p], wsum128) : isum[r][p];
         const __m256 sum = _mm256_add_ps(
             acc[r][p], _mm256_mul_ps(_mm256_mul_ps(dw, _mm256_loadu_ps(&a[p]->d[8 * g])),
-                                     _mm256_cvtepi32_ps(isum[r][p])));
+                                     _mm256_cvtepi32_ps(exact)));
         acc[r][p] = partial ? _mm256_blendv_ps(acc[r][p], sum, LaneMask(nb % 8)) : sum;
       }
     }

@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <set>
 
 #include "infer/detmath.h"
+#include "infer/vecmath.h"
 
 namespace depinfer::infer {
 namespace {
@@ -112,9 +114,10 @@ void Rope(float* x, int n_heads, int head_dim, int rope_pairs, const float* cs) 
 struct Acts {
   std::vector<ActQ8> q;
   std::vector<ActRow> rows;
-  void Set(const float* x, int T, int n) {
+  void Set(const float* x, int T, int n, int threads) {
     q.resize(T);
     rows.resize(T);
+#pragma omp parallel for num_threads(threads) if (T > 1)
     for (int t = 0; t < T; ++t) {
       if (n % kBlock == 0) QuantizeActQ8(x + static_cast<size_t>(t) * n, n, &q[t]);
       rows[t] = ActRow{x + static_cast<size_t>(t) * n, &q[t]};
@@ -347,14 +350,16 @@ Status Model::Forward(const std::vector<SeqBatch>& batch, const ForwardOptions& 
   const int group = c.n_head / c.n_head_kv;
   for (int l = 0; l < c.n_layer; ++l) {
     const LayerWeights& L = layers_[l];
+#pragma omp parallel for num_threads(opt.threads) if (T > 1)
     for (int t = 0; t < T; ++t) {
       RmsNorm(&x[static_cast<size_t>(t) * E], L.attn_norm.data(), E, c.rms_eps, dot32,
               &xn[static_cast<size_t>(t) * E]);
     }
-    acts.Set(xn.data(), T, E);
+    acts.Set(xn.data(), T, E, opt.threads);
     Matmul(L.wq, acts, T, opt, q.data());
     Matmul(L.wk, acts, T, opt, k.data());
     Matmul(L.wv, acts, T, opt, v.data());
+#pragma omp parallel for num_threads(opt.threads) if (T > 1)
     for (int t = 0; t < T; ++t) {
       const float* cst = &cs[static_cast<size_t>(t) * 2 * pairs];
       Rope(&q[static_cast<size_t>(t) * E], c.n_head, HD, pairs, cst);
@@ -370,10 +375,20 @@ Status Model::Forward(const std::vector<SeqBatch>& batch, const ForwardOptions& 
       thread_local std::vector<float> scores;
       scores.resize(row.pos + 1);
       const float* qh = &q[static_cast<size_t>(t) * E + h * HD];
-      for (int p = 0; p <= row.pos; ++p) {
-        scores[p] = dot32(qh, row.cache->k(l, p) + g * HD, HD) * kq_scale;
+      // Keys are kv_dim apart in the cache. Softmax as SoftmaxF: max, exponentials, a sum in
+      // position order, divide.
+      const int n_keys = row.pos + 1;
+      DotKeys(qh, row.cache->k(l, 0) + g * HD, KV, n_keys, HD, scores.data(), opt.isa);
+      float mx = -std::numeric_limits<float>::infinity();
+      for (int p = 0; p < n_keys; ++p) {
+        scores[p] = scores[p] * kq_scale;
+        mx = scores[p] > mx ? scores[p] : mx;
       }
-      SoftmaxF(scores.data(), row.pos + 1);
+      for (int p = 0; p < n_keys; ++p) scores[p] = scores[p] - mx;
+      ExpRow(scores.data(), n_keys, opt.isa);
+      float sum = 0.0f;
+      for (int p = 0; p < n_keys; ++p) sum = sum + scores[p];
+      for (int p = 0; p < n_keys; ++p) scores[p] = scores[p] / sum;
       float* out = &att[static_cast<size_t>(t) * E + h * HD];
       for (int j = 0; j < HD; ++j) out[j] = 0.0f;
       for (int p = 0; p <= row.pos; ++p) {
@@ -382,19 +397,23 @@ Status Model::Forward(const std::vector<SeqBatch>& batch, const ForwardOptions& 
         for (int j = 0; j < HD; ++j) out[j] = out[j] + w * vp[j];
       }
     }
-    acts.Set(att.data(), T, E);
+    acts.Set(att.data(), T, E, opt.threads);
     Matmul(L.wo, acts, T, opt, tmp.data());
     for (size_t j = 0; j < x.size(); ++j) x[j] = x[j] + tmp[j];
 
+#pragma omp parallel for num_threads(opt.threads) if (T > 1)
     for (int t = 0; t < T; ++t) {
       RmsNorm(&x[static_cast<size_t>(t) * E], L.ffn_norm.data(), E, c.rms_eps, dot32,
               &xn[static_cast<size_t>(t) * E]);
     }
-    acts.Set(xn.data(), T, E);
+    acts.Set(xn.data(), T, E, opt.threads);
     Matmul(L.w_gate, acts, T, opt, gate.data());
     Matmul(L.w_up, acts, T, opt, up.data());
-    for (size_t j = 0; j < gate.size(); ++j) gate[j] = SiluF(gate[j]) * up[j];
-    acts.Set(gate.data(), T, F);
+#pragma omp parallel for num_threads(opt.threads) if (T > 1)
+    for (int t = 0; t < T; ++t) {
+      SiluMulRow(&gate[static_cast<size_t>(t) * F], &up[static_cast<size_t>(t) * F], F, opt.isa);
+    }
+    acts.Set(gate.data(), T, F, opt.threads);
     Matmul(L.w_down, acts, T, opt, tmp.data());
     for (size_t j = 0; j < x.size(); ++j) x[j] = x[j] + tmp[j];
   }
@@ -409,7 +428,7 @@ Status Model::Forward(const std::vector<SeqBatch>& batch, const ForwardOptions& 
             &sel[static_cast<size_t>(n_out) * E]);
     ++n_out;
   }
-  acts.Set(sel.data(), n_out, E);
+  acts.Set(sel.data(), n_out, E, opt.threads);
   logits->assign(static_cast<size_t>(n_out) * c.n_vocab, 0.0f);
   Matmul(output_, acts, n_out, opt, logits->data());
 

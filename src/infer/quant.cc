@@ -84,8 +84,8 @@ void QuantizeActQ8(const float* x, int n, ActQ8* out) {
 
 size_t PackedRowBytes(TensorType type, int64_t cols) {
   const int64_t groups = (cols / kBlock + 7) / 8;
-  if (type == TensorType::kQ8_0) return static_cast<size_t>(groups) * 288;
-  if (type == TensorType::kQ4_1) return static_cast<size_t>(groups) * 192;
+  if (type == TensorType::kQ8_0) return static_cast<size_t>(groups) * kPackedQ8_0Group;
+  if (type == TensorType::kQ4_1) return static_cast<size_t>(groups) * kPackedQ4_1Group;
   return 0;
 }
 
@@ -97,17 +97,21 @@ void PackRow(TensorType type, const uint8_t* row, int64_t cols, uint8_t* out) {
     const int n = static_cast<int>(std::min<int64_t>(8, nb - 8 * g));  // blocks in this group
     if (type == TensorType::kQ8_0) {
       const auto* blk = reinterpret_cast<const BlockQ8_0*>(row) + 8 * g;
-      uint8_t* o = out + g * 288;
+      uint8_t* o = out + g * kPackedQ8_0Group;
       for (int j = 0; j < n; ++j) {
         const float d = Fp16ToFp32(blk[j].d);
         std::memcpy(o + 4 * j, &d, 4);
+        int32_t sum = 0;
+        for (int8_t q : blk[j].qs) sum += q;
+        const int32_t sum128 = 128 * sum;
+        std::memcpy(o + 32 + 4 * j, &sum128, 4);
       }
       for (int k = 0; k < 8; ++k) {
-        for (int j = 0; j < n; ++j) std::memcpy(o + 32 + k * 32 + j * 4, blk[j].qs + 4 * k, 4);
+        for (int j = 0; j < n; ++j) std::memcpy(o + 64 + k * 32 + j * 4, blk[j].qs + 4 * k, 4);
       }
     } else if (type == TensorType::kQ4_1) {
       const auto* blk = reinterpret_cast<const BlockQ4_1*>(row) + 8 * g;
-      uint8_t* o = out + g * 192;
+      uint8_t* o = out + g * kPackedQ4_1Group;
       for (int j = 0; j < n; ++j) {
         const float d = Fp16ToFp32(blk[j].d), m = Fp16ToFp32(blk[j].m);
         std::memcpy(o + 4 * j, &d, 4);

@@ -151,11 +151,12 @@ struct WeightMatrix {
 // exactly block j's elements 4k..4k+3, so after 8 slices lane j holds block j's integer sum:
 // no horizontal sums. Scales are widened to f32 (exactly). A last, partial group is padded
 // with zero blocks (scales, offsets and quants 0); kernels blend its padded lanes away.
-//   Q8_0 group (288 bytes): f32 d[8]; i8 slice[8][32].
+//   Q8_0 group (320 bytes): f32 d[8]; i32 128*sum(q) of each block; i8 slice[8][32].
 //   Q4_1 group (192 bytes): f32 d[8]; f32 m[8]; u8 nib[4][32], slice k in the low nibbles of
 //   nib[k] and slice k+4 in the high nibbles.
 // Activations carry the same slice layout in ActQ8::qt (padded with zeros to whole groups, and
 // ActQ8::d and ::s with them).
+constexpr size_t kPackedQ8_0Group = 320, kPackedQ4_1Group = 192;
 size_t PackedRowBytes(TensorType type, int64_t cols);  // 0 if `type` has no packed form
 void PackRow(TensorType type, const uint8_t* row, int64_t cols, uint8_t* out);
 

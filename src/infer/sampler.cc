@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "infer/detmath.h"
+#include "infer/vecmath.h"
 
 namespace depinfer::infer {
 namespace {
@@ -58,6 +59,38 @@ namespace {
 // only if its walk runs past the window.
 constexpr float kWindow = 20.0f;  // e^-20 ~ 2e-9 of the top probability
 
+// The rank order of n candidates, materialised as far as it is read: at(i) is the i-th best.
+// It starts from the window (the candidates near the best, which precede all others in rank
+// order) and sorts a prefix of it, doubling on demand: partial_sort of the unsorted rest is
+// exact because every sorted element ranks above every unsorted one. A read past the window
+// falls back to all n candidates. Any prefix read is the same as a full sort's.
+template <typename Better>
+class RankOrder {
+ public:
+  RankOrder(std::vector<uint32_t> window, size_t n, Better better)
+      : idx_(std::move(window)), n_(n), better_(std::move(better)) {}
+
+  uint32_t at(size_t i) {
+    if (i >= idx_.size()) {  // past the window: rank everything
+      idx_.resize(n_);
+      for (size_t j = 0; j < n_; ++j) idx_[j] = static_cast<uint32_t>(j);
+      sorted_ = 0;
+    }
+    if (i >= sorted_) {
+      const size_t m = std::min(idx_.size(), std::max<size_t>(2 * (i + 1), 32));
+      std::partial_sort(idx_.begin() + sorted_, idx_.begin() + m, idx_.end(), better_);
+      sorted_ = m;
+    }
+    return idx_[i];
+  }
+
+ private:
+  std::vector<uint32_t> idx_;
+  size_t n_;
+  size_t sorted_ = 0;
+  Better better_;
+};
+
 }  // namespace
 
 int32_t SampleToken(const float* logits, int n_vocab, const std::vector<int32_t>& history,
@@ -99,77 +132,54 @@ int32_t SampleToken(const float* logits, int n_vocab, const std::vector<int32_t>
     prob[i] = c[i].logit / p.temperature;
     mx = prob[i] > mx ? prob[i] : mx;
   }
+  for (size_t i = 0; i < n; ++i) prob[i] = prob[i] - mx;
+  ExpRow(prob.data(), static_cast<int>(n), BestIsa());  // ExpF's bits on every ISA
   float z = 0.0f;
-  for (size_t i = 0; i < n; ++i) {
-    prob[i] = ExpF(prob[i] - mx);
-    z = z + prob[i];
-  }
+  for (size_t i = 0; i < n; ++i) z = z + prob[i];
   for (size_t i = 0; i < n; ++i) prob[i] = prob[i] / z;
 
-  // Sorted order of candidate indices, built lazily (see kWindow).
-  std::vector<uint32_t> order;
-  order.reserve(n);
+  // Candidates in rank order, sorted only as far as the walks below read (see RankOrder).
+  std::vector<uint32_t> window;
+  window.reserve(n);
   for (size_t i = 0; i < n; ++i) {
-    if (c[i].logit / p.temperature >= mx - kWindow) order.push_back(static_cast<uint32_t>(i));
+    if (c[i].logit / p.temperature >= mx - kWindow) window.push_back(static_cast<uint32_t>(i));
   }
-  bool complete = order.size() == n;
-  auto by_rank = [&](uint32_t a, uint32_t b) { return better(c[a], c[b]); };
-  std::sort(order.begin(), order.end(), by_rank);
-  auto complete_order = [&]() {
-    if (complete) return;
-    order.clear();
-    for (size_t i = 0; i < n; ++i) order.push_back(static_cast<uint32_t>(i));
-    std::sort(order.begin(), order.end(), by_rank);
-    complete = true;
-  };
+  RankOrder order(std::move(window), n, [&](uint32_t a, uint32_t b) { return better(c[a], c[b]); });
 
   // Top-p: the shortest prefix whose cumulative probability reaches top_p.
   size_t keep = n;
   if (p.top_p < 1.0f) {
-    for (;;) {
-      float cum = 0.0f;
-      size_t k = 0;
-      while (k < order.size()) {
-        cum = cum + prob[order[k++]];
-        if (cum >= p.top_p) break;
-      }
-      if (cum >= p.top_p || complete) {
-        keep = k;
-        break;
-      }
-      complete_order();
-    }
-  }
-  // Min-p: drop candidates below min_p times the best one.
-  if (p.min_p > 0.0f) {
-    const float floor = p.min_p * prob[order[0]];
-    size_t k = 1;
-    while (k < keep && k < order.size() && prob[order[k]] >= floor) ++k;
-    if (k == order.size() && k < keep && !complete) {
-      complete_order();
-      while (k < keep && prob[order[k]] >= floor) ++k;
+    float cum = 0.0f;
+    size_t k = 0;
+    while (k < n) {
+      cum = cum + prob[order.at(k++)];
+      if (cum >= p.top_p) break;
     }
     keep = k;
   }
+  // Min-p: drop candidates below min_p times the best one.
+  if (p.min_p > 0.0f) {
+    const float floor = p.min_p * prob[order.at(0)];
+    size_t k = 1;
+    while (k < keep && prob[order.at(k)] >= floor) ++k;
+    keep = k;
+  }
 
-  // Draw: u * (kept mass) picks the candidate where the cumulative mass in sorted order passes
+  // Draw: u * (kept mass) picks the candidate where the cumulative mass in rank order passes
   // it. The kept mass is summed in id order when nothing was cut (no sort needed for it).
   double total = 0.0;
   if (keep == n) {
     for (size_t i = 0; i < n; ++i) total += prob[i];
   } else {
-    if (keep > order.size()) complete_order();
-    for (size_t i = 0; i < keep; ++i) total += prob[order[i]];
+    for (size_t i = 0; i < keep; ++i) total += prob[order.at(i)];
   }
   const double target = UniformForStep(p.seed, step) * total;
   double cum = 0.0;
   for (size_t i = 0; i < keep; ++i) {
-    if (i == order.size()) complete_order();  // the walk ran past the window: same prefix
-    cum += prob[order[i]];
-    if (target < cum) return c[order[i]].id;
+    cum += prob[order.at(i)];
+    if (target < cum) return c[order.at(i)].id;
   }
-  if (keep > order.size()) complete_order();
-  return c[order[keep - 1]].id;
+  return c[order.at(keep - 1)].id;
 }
 
 Transcript::Transcript(const std::string& model_id, const std::vector<int32_t>& prompt) {
@@ -193,13 +203,21 @@ Transcript::Transcript(const std::string& model_id, const std::vector<int32_t>& 
 }
 
 void Transcript::AddStep(int32_t token, const float* logits, int n_vocab) {
+  unsigned char digest[32];
+  HashFloats(logits, n_vocab, digest);
+  AddStepDigest(token, digest);
+}
+
+void Transcript::AddStepDigest(int32_t token, const unsigned char logits_digest[32]) {
   unsigned char buf[32 + 4 + 32];
   std::memcpy(buf, h_, 32);
   PutLe32(buf + 32, static_cast<uint32_t>(token));
-  HashFloats(logits, n_vocab, buf + 36);
+  std::memcpy(buf + 36, logits_digest, 32);
   crypto_generichash(h_, 32, buf, sizeof(buf), nullptr, 0);
   ++steps_;
 }
+
+void LogitsDigest(const float* logits, int n, unsigned char out[32]) { HashFloats(logits, n, out); }
 
 std::string Transcript::Hex() const {
   char hex[65];

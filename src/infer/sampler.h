@@ -36,6 +36,8 @@ class Transcript {
  public:
   Transcript(const std::string& model_id, const std::vector<int32_t>& prompt);
   void AddStep(int32_t token, const float* logits, int n_vocab);
+  // The same step from a digest LogitsDigest has already computed.
+  void AddStepDigest(int32_t token, const unsigned char logits_digest[32]);
   std::string Hex() const;
   int steps() const { return steps_; }
 
@@ -44,7 +46,8 @@ class Transcript {
   int steps_ = 0;
 };
 
-// Hex BLAKE2b-256 of a float array's bits (the per-step logits digest).
+// BLAKE2b-256 of a float array's bits (the per-step logits digest), and its hex.
+void LogitsDigest(const float* logits, int n, unsigned char out[32]);
 std::string LogitsDigestHex(const float* logits, int n);
 
 }  // namespace depinfer::infer

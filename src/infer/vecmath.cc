@@ -1,0 +1,32 @@
+#include "infer/vecmath.h"
+
+#include "infer/detmath.h"
+
+namespace depinfer::infer {
+
+void ExpRow(float* x, int n, Isa isa) {
+#if defined(DEPINFER_HAVE_AVX2_KERNELS)
+  if (isa == Isa::kAvx2) return avx2::ExpRow(x, n);
+#endif
+  (void)isa;
+  for (int i = 0; i < n; ++i) x[i] = ExpF(x[i]);
+}
+
+void SiluMulRow(float* g, const float* up, int n, Isa isa) {
+#if defined(DEPINFER_HAVE_AVX2_KERNELS)
+  if (isa == Isa::kAvx2) return avx2::SiluMulRow(g, up, n);
+#endif
+  (void)isa;
+  for (int i = 0; i < n; ++i) g[i] = SiluF(g[i]) * up[i];
+}
+
+void DotKeys(const float* q, const float* k, size_t stride, int count, int n, float* out,
+             Isa isa) {
+#if defined(DEPINFER_HAVE_AVX2_KERNELS)
+  if (isa == Isa::kAvx2) return avx2::DotKeys(q, k, stride, count, n, out);
+#endif
+  (void)isa;
+  for (int p = 0; p < count; ++p) out[p] = ref::DotF32(q, k + p * stride, n);
+}
+
+}  // namespace depinfer::infer
