@@ -7,7 +7,9 @@
 //  * a tail of fewer than eight blocks updates only its lanes (blend), as the reference does.
 #include <immintrin.h>
 
+#include <array>
 #include <cstddef>
+#include <utility>
 
 #include "infer/quant.h"
 
@@ -118,6 +120,55 @@ inline __m256 Q8_0Group(const BlockQ8_0* w, const ActQ8& a, int b, int count, __
 }
 
 }  // namespace
+
+// The plain QuantizeActQ8 on 8 lanes: max of |x| (the plain loop never lets a NaN win, and
+// max_ps returns its second operand on NaN), the same division and reciprocal, the product
+// rounded to nearest even, the same clamp order (a NaN becomes -127 in both), and the sum of the
+// block's integers.
+void QuantizeActQ8(const float* x, int n, ActQ8* out) {
+  const int nb = n / kBlock;
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  for (int b = 0; b < nb; ++b) {
+    const float* xb = x + b * kBlock;
+    __m256 v[4];
+    __m256 amax = _mm256_setzero_ps();
+    for (int k = 0; k < 4; ++k) {
+      v[k] = _mm256_loadu_ps(xb + 8 * k);
+      amax = _mm256_max_ps(_mm256_andnot_ps(sign, v[k]), amax);
+    }
+    __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(amax), _mm256_extractf128_ps(amax, 1));
+    m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+    m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+    const float d = _mm_cvtss_f32(m4) / 127.0f;
+    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    const __m256 idv = _mm256_set1_ps(id);
+    __m256i qi[4];
+    __m256i sum = _mm256_setzero_si256();
+    for (int k = 0; k < 4; ++k) {
+      __m256 r = _mm256_round_ps(_mm256_mul_ps(v[k], idv),
+                                 _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+      r = _mm256_min_ps(_mm256_max_ps(r, _mm256_set1_ps(-127.0f)), _mm256_set1_ps(127.0f));
+      qi[k] = _mm256_cvttps_epi32(r);
+      sum = _mm256_add_epi32(sum, qi[k]);
+    }
+    // 32 int32 -> 32 int8 in element order (the packs work per 128-bit half).
+    const __m256i w01 = _mm256_packs_epi32(qi[0], qi[1]);
+    const __m256i w23 = _mm256_packs_epi32(qi[2], qi[3]);
+    const __m256i bytes = _mm256_permutevar8x32_epi32(_mm256_packs_epi16(w01, w23),
+                                                      _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out->q.data() + b * kBlock), bytes);
+    // Slice layout: the block's dword k goes to qt[group][k][block in group].
+    alignas(32) int32_t dw[8];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(dw), bytes);
+    int8_t* qt = out->qt.data() + (b / 8) * 256 + (b % 8) * 4;
+    for (int k = 0; k < 8; ++k) __builtin_memcpy(qt + 32 * k, &dw[k], 4);
+    __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1));
+    s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0x4e));
+    s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0xb1));
+    out->d[b] = d;
+    out->s[b] = d * static_cast<float>(_mm_cvtsi128_si32(s4));
+  }
+}
 
 float DotQ4_1(const BlockQ4_1* w, const ActQ8& a, int nb) {
   __m256 acc = _mm256_setzero_ps();
@@ -358,14 +409,18 @@ void Q8_0Tile(const uint8_t* packed, size_t row_bytes, const ActQ8* const* a, in
 using TileKernel = void (*)(const uint8_t*, size_t, const ActQ8* const*, int, float*, int64_t);
 
 // The kernel for nr x np, from a table of every shape up to kTileRows x kMaxMulti.
+template <template <int, int> class K, int kR, size_t... kP>
+constexpr std::array<TileKernel, kMaxMulti> TableRow(std::index_sequence<kP...>) {
+  return {K<kR, static_cast<int>(kP) + 1>::Run...};
+}
+template <template <int, int> class K, size_t... kR>
+constexpr std::array<std::array<TileKernel, kMaxMulti>, kTileRows> Table(
+    std::index_sequence<kR...>) {
+  return {TableRow<K, static_cast<int>(kR) + 1>(std::make_index_sequence<kMaxMulti>())...};
+}
 template <template <int, int> class K>
 TileKernel TileFor(int nr, int np) {
-  static constexpr TileKernel kTable[kTileRows][kMaxMulti] = {
-      {K<1, 1>::Run, K<1, 2>::Run, K<1, 3>::Run, K<1, 4>::Run},
-      {K<2, 1>::Run, K<2, 2>::Run, K<2, 3>::Run, K<2, 4>::Run},
-      {K<3, 1>::Run, K<3, 2>::Run, K<3, 3>::Run, K<3, 4>::Run},
-      {K<4, 1>::Run, K<4, 2>::Run, K<4, 3>::Run, K<4, 4>::Run}};
-  static_assert(kTileRows == 4 && kMaxMulti == 4, "extend the table");
+  static constexpr auto kTable = Table<K>(std::make_index_sequence<kTileRows>());
   return kTable[nr - 1][np - 1];
 }
 template <int kR, int kP>

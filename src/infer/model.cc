@@ -114,12 +114,12 @@ void Rope(float* x, int n_heads, int head_dim, int rope_pairs, const float* cs) 
 struct Acts {
   std::vector<ActQ8> q;
   std::vector<ActRow> rows;
-  void Set(const float* x, int T, int n, int threads) {
+  void Set(const float* x, int T, int n, int threads, Isa isa) {
     q.resize(T);
     rows.resize(T);
 #pragma omp parallel for num_threads(threads) if (T > 1)
     for (int t = 0; t < T; ++t) {
-      if (n % kBlock == 0) QuantizeActQ8(x + static_cast<size_t>(t) * n, n, &q[t]);
+      if (n % kBlock == 0) QuantizeActQ8(x + static_cast<size_t>(t) * n, n, &q[t], isa);
       rows[t] = ActRow{x + static_cast<size_t>(t) * n, &q[t]};
     }
   }
@@ -355,7 +355,7 @@ Status Model::Forward(const std::vector<SeqBatch>& batch, const ForwardOptions& 
       RmsNorm(&x[static_cast<size_t>(t) * E], L.attn_norm.data(), E, c.rms_eps, dot32,
               &xn[static_cast<size_t>(t) * E]);
     }
-    acts.Set(xn.data(), T, E, opt.threads);
+    acts.Set(xn.data(), T, E, opt.threads, opt.isa);
     Matmul(L.wq, acts, T, opt, q.data());
     Matmul(L.wk, acts, T, opt, k.data());
     Matmul(L.wv, acts, T, opt, v.data());
@@ -389,15 +389,10 @@ Status Model::Forward(const std::vector<SeqBatch>& batch, const ForwardOptions& 
       float sum = 0.0f;
       for (int p = 0; p < n_keys; ++p) sum = sum + scores[p];
       for (int p = 0; p < n_keys; ++p) scores[p] = scores[p] / sum;
-      float* out = &att[static_cast<size_t>(t) * E + h * HD];
-      for (int j = 0; j < HD; ++j) out[j] = 0.0f;
-      for (int p = 0; p <= row.pos; ++p) {
-        const float w = scores[p];
-        const float* vp = row.cache->v(l, p) + g * HD;
-        for (int j = 0; j < HD; ++j) out[j] = out[j] + w * vp[j];
-      }
+      WeightedSum(scores.data(), row.cache->v(l, 0) + g * HD, KV, n_keys, HD,
+                  &att[static_cast<size_t>(t) * E + h * HD], opt.isa);
     }
-    acts.Set(att.data(), T, E, opt.threads);
+    acts.Set(att.data(), T, E, opt.threads, opt.isa);
     Matmul(L.wo, acts, T, opt, tmp.data());
     for (size_t j = 0; j < x.size(); ++j) x[j] = x[j] + tmp[j];
 
@@ -406,14 +401,14 @@ Status Model::Forward(const std::vector<SeqBatch>& batch, const ForwardOptions& 
       RmsNorm(&x[static_cast<size_t>(t) * E], L.ffn_norm.data(), E, c.rms_eps, dot32,
               &xn[static_cast<size_t>(t) * E]);
     }
-    acts.Set(xn.data(), T, E, opt.threads);
+    acts.Set(xn.data(), T, E, opt.threads, opt.isa);
     Matmul(L.w_gate, acts, T, opt, gate.data());
     Matmul(L.w_up, acts, T, opt, up.data());
 #pragma omp parallel for num_threads(opt.threads) if (T > 1)
     for (int t = 0; t < T; ++t) {
       SiluMulRow(&gate[static_cast<size_t>(t) * F], &up[static_cast<size_t>(t) * F], F, opt.isa);
     }
-    acts.Set(gate.data(), T, F, opt.threads);
+    acts.Set(gate.data(), T, F, opt.threads, opt.isa);
     Matmul(L.w_down, acts, T, opt, tmp.data());
     for (size_t j = 0; j < x.size(); ++j) x[j] = x[j] + tmp[j];
   }
@@ -428,7 +423,7 @@ Status Model::Forward(const std::vector<SeqBatch>& batch, const ForwardOptions& 
             &sel[static_cast<size_t>(n_out) * E]);
     ++n_out;
   }
-  acts.Set(sel.data(), n_out, E, opt.threads);
+  acts.Set(sel.data(), n_out, E, opt.threads, opt.isa);
   logits->assign(static_cast<size_t>(n_out) * c.n_vocab, 0.0f);
   Matmul(output_, acts, n_out, opt, logits->data());
 

@@ -44,13 +44,18 @@ uint16_t Fp32ToFp16(float f) {
   return sign | static_cast<uint16_t>(h);
 }
 
-void QuantizeActQ8(const float* x, int n, ActQ8* out) {
+void QuantizeActQ8(const float* x, int n, ActQ8* out, Isa isa) {
   const int nb = n / kBlock;
   out->n = n;
   out->q.resize(n);
   const int groups = (nb + 7) / 8;
   out->d.assign(static_cast<size_t>(groups) * 8, 0.0f);
   out->s.assign(static_cast<size_t>(groups) * 8, 0.0f);
+  out->qt.assign(static_cast<size_t>(groups) * 256, 0);
+#if defined(DEPINFER_HAVE_AVX2_KERNELS)
+  if (isa == Isa::kAvx2) return avx2::QuantizeActQ8(x, n, out);
+#endif
+  (void)isa;
   for (int b = 0; b < nb; ++b) {
     const float* xb = x + b * kBlock;
     float amax = 0.0f;
@@ -70,15 +75,9 @@ void QuantizeActQ8(const float* x, int n, ActQ8* out) {
     out->s[b] = d * static_cast<float>(sum);
   }
   // The same values in the packed slice layout, for the packed kernels.
-  out->qt.assign(static_cast<size_t>(groups) * 256, 0);
-  for (int g = 0; g < groups; ++g) {
-    for (int k = 0; k < 8; ++k) {
-      for (int j = 0; j < 8 && 8 * g + j < nb; ++j) {
-        for (int i = 0; i < 4; ++i) {
-          out->qt[g * 256 + k * 32 + j * 4 + i] = out->q[(8 * g + j) * kBlock + 4 * k + i];
-        }
-      }
-    }
+  for (int b = 0; b < nb; ++b) {
+    int8_t* qt = out->qt.data() + (b / 8) * 256 + (b % 8) * 4;
+    for (int k = 0; k < 8; ++k) std::memcpy(qt + 32 * k, &out->q[b * kBlock + 4 * k], 4);
   }
 }
 

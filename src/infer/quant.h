@@ -118,10 +118,13 @@ struct ActQ8 {
   std::vector<float> s;   // n/32 values d * sum(q), then zeros up to a multiple of 8
   std::vector<int8_t> qt; // q in the packed slice layout (below), zero-padded to whole groups
 };
-// Quantises x[0..n) (n a multiple of 32). One implementation on every ISA.
-void QuantizeActQ8(const float* x, int n, ActQ8* out);
-
 enum class Isa { kScalar, kAvx2 };
+
+// Quantises x[0..n) (n a multiple of 32). The AVX2 twin gives the plain version's bytes.
+void QuantizeActQ8(const float* x, int n, ActQ8* out, Isa isa);
+inline void QuantizeActQ8(const float* x, int n, ActQ8* out) {
+  QuantizeActQ8(x, n, out, Isa::kScalar);
+}
 // The best ISA this build and CPU can run.
 Isa BestIsa();
 bool IsaAvailable(Isa isa);
@@ -188,7 +191,7 @@ DotMultiFn SelectDotMulti(TensorType type, Isa isa);
 // Rows [r0, r0 + nr) of `w` (nr <= kTileRows) against np (<= kMaxMulti) activations:
 // out[p * ld + r] = dot(row r0 + r, a[p]), each with DotRow's bits. Matrix products call this;
 // with a packed matrix the AVX2 kernels keep all nr x np sums in registers at once.
-constexpr int kTileRows = 4;
+constexpr int kTileRows = 3;
 using TileDotFn = void (*)(const WeightMatrix& w, int64_t r0, int nr, const ActRow* a, int np,
                            float* out, int64_t ld);
 TileDotFn SelectTileDot(const WeightMatrix& w, Isa isa);
@@ -216,6 +219,7 @@ float Reduce8(const float lanes[8]);
 }  // namespace ref
 // AVX2 twins (defined only when the build targets AVX2; BestIsa() says whether to call them).
 namespace avx2 {
+void QuantizeActQ8(const float* x, int n, ActQ8* out);  // `out` already sized by the caller
 float DotQ4_1(const BlockQ4_1* w, const ActQ8& a, int nb);
 float DotQ8_0(const BlockQ8_0* w, const ActQ8& a, int nb);
 float DotF16(const uint16_t* w, const float* x, int n);

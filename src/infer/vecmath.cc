@@ -29,4 +29,17 @@ void DotKeys(const float* q, const float* k, size_t stride, int count, int n, fl
   for (int p = 0; p < count; ++p) out[p] = ref::DotF32(q, k + p * stride, n);
 }
 
+void WeightedSum(const float* w, const float* v, size_t stride, int count, int n, float* out,
+                 Isa isa) {
+#if defined(DEPINFER_HAVE_AVX2_KERNELS)
+  if (isa == Isa::kAvx2) return avx2::WeightedSum(w, v, stride, count, n, out);
+#endif
+  (void)isa;
+  for (int j = 0; j < n; ++j) out[j] = 0.0f;
+  for (int p = 0; p < count; ++p) {
+    const float* vp = v + p * stride;
+    for (int j = 0; j < n; ++j) out[j] = out[j] + w[p] * vp[j];
+  }
+}
+
 }  // namespace depinfer::infer

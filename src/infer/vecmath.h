@@ -19,7 +19,13 @@ void SiluMulRow(float* g, const float* up, int n, Isa isa);
 // `stride` floats apart (attention scores), with the single dot product's bits.
 void DotKeys(const float* q, const float* k, size_t stride, int count, int n, float* out, Isa isa);
 
+// out[j] = sum over p < count, in order p = 0, 1, ..., of w[p] * v[p * stride + j], starting
+// from +0 (attention's weighted sum of value vectors).
+void WeightedSum(const float* w, const float* v, size_t stride, int count, int n, float* out,
+                 Isa isa);
+
 namespace avx2 {
+void WeightedSum(const float* w, const float* v, size_t stride, int count, int n, float* out);
 void ExpRow(float* x, int n);
 void SiluMulRow(float* g, const float* up, int n);
 void DotKeys(const float* q, const float* k, size_t stride, int count, int n, float* out);

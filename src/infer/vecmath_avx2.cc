@@ -108,4 +108,25 @@ void DotKeys(const float* q, const float* k, size_t stride, int count, int n, fl
   for (; p < count; ++p) out[p] = DotF32(q, k + p * stride, n);
 }
 
+void WeightedSum(const float* w, const float* v, size_t stride, int count, int n, float* out) {
+  // Columns in chunks of 64 kept in registers across all p; each element's sum in p order.
+  int j0 = 0;
+  for (; j0 + 64 <= n; j0 += 64) {
+    __m256 acc[8];
+    for (int k = 0; k < 8; ++k) acc[k] = _mm256_setzero_ps();
+    for (int p = 0; p < count; ++p) {
+      const __m256 wp = _mm256_set1_ps(w[p]);
+      const float* vp = v + p * stride + j0;
+      for (int k = 0; k < 8; ++k) {
+        acc[k] = _mm256_add_ps(acc[k], _mm256_mul_ps(wp, _mm256_loadu_ps(vp + 8 * k)));
+      }
+    }
+    for (int k = 0; k < 8; ++k) _mm256_storeu_ps(out + j0 + 8 * k, acc[k]);
+  }
+  for (int j = j0; j < n; ++j) out[j] = 0.0f;
+  for (int p = 0; p < count; ++p) {
+    for (int j = j0; j < n; ++j) out[j] = out[j] + w[p] * v[p * stride + j];
+  }
+}
+
 }  // namespace depinfer::infer::avx2

@@ -43,6 +43,43 @@ TEST(ActQ8, QuantisesPerBlock) {
   for (int i = 32; i < 64; ++i) EXPECT_EQ(a.q[i], 0);
 }
 
+// The AVX2 quantiser writes the plain one's bytes: random blocks of many scales, exact ties
+// (k + 0.5 times the scale), zeros, infinities, NaN, subnormals, and lengths with a partial group.
+TEST(ActQ8, Avx2TwinGivesTheSameBytes) {
+  if (!IsaAvailable(Isa::kAvx2)) GTEST_SKIP() << "no AVX2 kernels";
+  std::mt19937 rng(99);
+  std::normal_distribution<float> g;
+  for (int nb : {1, 7, 8, 9, 18, 48}) {
+    for (int trial = 0; trial < 20; ++trial) {
+      const int n = nb * kBlock;
+      std::vector<float> x(n);
+      for (int i = 0; i < n; ++i) {
+        const float scale = std::ldexp(1.0f, static_cast<int>(rng() % 60) - 30);
+        x[i] = g(rng) * scale;
+      }
+      const int b = static_cast<int>(rng() % nb) * kBlock;
+      switch (trial % 6) {
+        case 0: for (int j = 0; j < kBlock; ++j) x[b + j] = (j - 16) * 0.5f; break;  // ties
+        case 1: for (int j = 0; j < kBlock; ++j) x[b + j] = 0.0f; break;
+        case 2: x[b + 3] = std::numeric_limits<float>::infinity(); break;
+        case 3: x[b + 5] = std::numeric_limits<float>::quiet_NaN(); break;
+        case 4: for (int j = 0; j < kBlock; ++j) x[b + j] = std::numeric_limits<float>::denorm_min() * j; break;
+        default: x[b] = -x[b + 1] * 1e30f; break;
+      }
+      ActQ8 a, v;
+      QuantizeActQ8(x.data(), n, &a, Isa::kScalar);
+      QuantizeActQ8(x.data(), n, &v, Isa::kAvx2);
+      ASSERT_EQ(a.q, v.q) << "nb=" << nb << " trial=" << trial;
+      ASSERT_EQ(a.qt, v.qt) << "nb=" << nb << " trial=" << trial;
+      ASSERT_EQ(a.d.size(), v.d.size());
+      for (size_t i = 0; i < a.d.size(); ++i) {
+        ASSERT_EQ(Bits(a.d[i]), Bits(v.d[i])) << "nb=" << nb << " trial=" << trial << " i=" << i;
+        ASSERT_EQ(Bits(a.s[i]), Bits(v.s[i])) << "nb=" << nb << " trial=" << trial << " i=" << i;
+      }
+    }
+  }
+}
+
 // Random weights in each format, including extreme codes (-128 in Q8_0, 0 and 15 in Q4_1).
 struct Fixture {
   std::mt19937 rng{12345};

@@ -90,5 +90,26 @@ TEST(VecMath, DotKeysEqualsSingleDots) {
   }
 }
 
+TEST(VecMath, WeightedSumTwinsAgree) {
+  if (!IsaAvailable(Isa::kAvx2)) GTEST_SKIP() << "no AVX2 kernels";
+  std::mt19937 rng(11);
+  std::normal_distribution<float> g;
+  for (int n : {64, 128, 72, 13}) {
+    for (int count : {0, 1, 5, 40}) {
+      const size_t stride = static_cast<size_t>(n) + 3;
+      std::vector<float> w(count), v(count * stride);
+      for (float& x : w) x = g(rng);
+      for (float& x : v) x = g(rng);
+      if (count > 1) w[1] = 0.0f, v[5] = -0.0f;
+      std::vector<float> a(n, 7.0f), b(n, 7.0f);
+      WeightedSum(w.data(), v.data(), stride, count, n, a.data(), Isa::kScalar);
+      WeightedSum(w.data(), v.data(), stride, count, n, b.data(), Isa::kAvx2);
+      for (int j = 0; j < n; ++j) {
+        ASSERT_TRUE(SameBits(a[j], b[j])) << "n=" << n << " count=" << count << " j=" << j;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace depinfer::infer
