@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include <cstring>
+
 namespace depinfer::api {
 namespace {
 
@@ -56,6 +58,36 @@ std::string TokensHashHex(const std::vector<int32_t>& tokens) {
   return Blake2bHex(bytes);
 }
 
+infer::Result<int> ChoiceCount(const json& body) {
+  int64_t n = 1;
+  std::string err;
+  if (!GetInteger(body, "n", 1, &n, &err)) return Status::Error(err);
+  if (n < 1 || n > kMaxChoices) {
+    return Status::Error("n must be between 1 and " + std::to_string(kMaxChoices));
+  }
+  return static_cast<int>(n);
+}
+
+uint64_t ChoiceSeed(uint64_t seed, int choice) {
+  if (choice == 0) return seed;
+  static constexpr char kTag[] = "depinfer/choice-seed/v1";
+  unsigned char msg[sizeof(kTag) - 1 + 8 + 4];
+  std::memcpy(msg, kTag, sizeof(kTag) - 1);
+  for (int i = 0; i < 8; ++i) msg[sizeof(kTag) - 1 + i] = static_cast<unsigned char>(seed >> (8 * i));
+  const auto c = static_cast<uint32_t>(choice);
+  for (int i = 0; i < 4; ++i) msg[sizeof(kTag) - 1 + 8 + i] = static_cast<unsigned char>(c >> (8 * i));
+  unsigned char d[32];
+  crypto_generichash(d, sizeof(d), msg, sizeof(msg), nullptr, 0);
+  uint64_t out = 0;
+  for (int i = 7; i >= 0; --i) out = (out << 8) | d[i];
+  return out & ~(uint64_t{1} << 63);  // requests' seeds are non-negative int64
+}
+
+infer::GenerateRequest ForChoice(infer::GenerateRequest base, int choice) {
+  base.sampling.seed = ChoiceSeed(base.sampling.seed, choice);
+  return base;
+}
+
 infer::Result<infer::GenerateRequest> BuildGenerateRequest(const json& body, bool chat,
                                                            const infer::Model& model,
                                                            const infer::Tokenizer& tok,
@@ -89,12 +121,12 @@ infer::Result<infer::GenerateRequest> BuildGenerateRequest(const json& body, boo
   if (r.prompt.empty()) return Status::Error("prompt is empty");
 
   std::string err;
-  int64_t max_tokens = 0, n = 1, seed = 0, top_k = 0;
+  int64_t max_tokens = 0, seed = 0, top_k = 0;
   double temperature = 1, top_p = 1, min_p = 0, repeat = 1;
   int64_t alt_max = 256;
   if (!GetInteger(body, "max_completion_tokens", 256, &alt_max, &err) ||
       !GetInteger(body, "max_tokens", alt_max, &max_tokens, &err) ||
-      !GetInteger(body, "n", 1, &n, &err) || !GetInteger(body, "seed", 0, &seed, &err) ||
+      !GetInteger(body, "seed", 0, &seed, &err) ||
       !GetInteger(body, "top_k", 0, &top_k, &err) ||
       !GetNumber(body, "temperature", 1.0, &temperature, &err) ||
       !GetNumber(body, "top_p", 1.0, &top_p, &err) ||
@@ -105,7 +137,7 @@ infer::Result<infer::GenerateRequest> BuildGenerateRequest(const json& body, boo
   if (max_tokens < 1 || max_tokens > max_tokens_cap) {
     return Status::Error("max_tokens must be between 1 and " + std::to_string(max_tokens_cap));
   }
-  if (n != 1) return Status::Error("only n = 1 is supported");
+  if (auto n = ChoiceCount(body); !n.ok()) return n.status();
   if (seed < 0) return Status::Error("seed must be a non-negative integer");
   if (temperature < 0 || temperature > 100 || top_p <= 0 || top_p > 1 || min_p < 0 || min_p > 1 ||
       top_k < 0 || top_k > (1 << 20) || repeat <= 0) {

@@ -2,6 +2,24 @@
 
 namespace depinfer::api {
 
+uint64_t JobSignal::version() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return version_;
+}
+
+void JobSignal::WaitPast(uint64_t seen, std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait_for(lock, timeout, [&] { return version_ != seen; });
+}
+
+void JobSignal::Bump() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++version_;
+  }
+  cv_.notify_all();
+}
+
 std::string Job::WaitText(size_t from, std::chrono::milliseconds timeout, bool* done) {
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait_for(lock, timeout, [&] { return done_ || text_.size() > from; });
@@ -34,26 +52,43 @@ Engine::~Engine() {
   thread_.join();
 }
 
-infer::Result<std::shared_ptr<Job>> Engine::Submit(const GenerateRequest& req) {
-  auto seq = infer::Sequence::Start(model_, req);
-  if (!seq.ok()) return seq.status();
-  auto job = std::make_shared<Job>();
-  job->seq_ = std::move(seq.value());
-  job->prompt_tokens_ = static_cast<int>(req.prompt.size());
-  job->submitted_ = std::chrono::steady_clock::now();
+infer::Result<std::vector<std::shared_ptr<Job>>> Engine::Submit(
+    const std::vector<GenerateRequest>& reqs) {
+  const int n = static_cast<int>(reqs.size());
+  if (n == 0) return infer::Status::Error("nothing to run");
+  // A request the queue could never take whole would get 429 forever: refuse it for good.
+  if (opt_.max_queue > 0 && n > opt_.max_queue) {
+    return infer::Status::Error("n = " + std::to_string(n) + " is more than the " +
+                                std::to_string(opt_.max_queue) + " sequences this server queues");
+  }
+  auto signal = std::make_shared<JobSignal>();
+  std::vector<std::shared_ptr<Job>> jobs;
+  const auto now = std::chrono::steady_clock::now();
+  for (const GenerateRequest& req : reqs) {
+    auto seq = infer::Sequence::Start(model_, req);
+    if (!seq.ok()) return seq.status();
+    auto job = std::make_shared<Job>();
+    job->seq_ = std::move(seq.value());
+    job->prompt_tokens_ = static_cast<int>(req.prompt.size());
+    job->submitted_ = now;
+    job->signal_ = signal;
+    job->times_request_ = jobs.empty();
+    jobs.push_back(std::move(job));
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stop_) return infer::Status::Error("shutting down");
-    if (static_cast<int>(queue_.size()) >= opt_.max_queue) {
+    if (static_cast<int>(queue_.size()) + n > opt_.max_queue) {
       ++stats_.rejected;
       return infer::Status::Error("busy");
     }
-    queue_.push_back(job);
+    for (const auto& j : jobs) queue_.push_back(j);
+    // One request, one prompt in the metrics, whatever its n (as in usage.prompt_tokens).
     ++stats_.requests;
-    stats_.tokens_in += req.prompt.size();
+    stats_.tokens_in += reqs[0].prompt.size();
   }
   cv_.notify_all();
-  return job;
+  return jobs;
 }
 
 EngineStats Engine::stats() {
@@ -70,6 +105,7 @@ void Engine::Finish(Job* job, const std::string& error) {
   }
   job->done_ = true;
   job->cv_.notify_all();
+  job->signal_->Bump();
 }
 
 void Engine::Loop() {
@@ -113,9 +149,11 @@ void Engine::Loop() {
       ++produced;
       if (first) {
         j->ttft_ = std::chrono::duration<double>(now - j->submitted_).count();
-        std::lock_guard<std::mutex> lock(mu_);
-        stats_.ttft_sum += j->ttft_;
-        ++stats_.ttft_count;
+        if (j->times_request_) {
+          std::lock_guard<std::mutex> lock(mu_);
+          stats_.ttft_sum += j->ttft_;
+          ++stats_.ttft_count;
+        }
       }
       if (j->seq_->done() || j->cancelled_) {
         Finish(j, j->cancelled_ && !j->seq_->done() ? "cancelled" : "");
@@ -128,6 +166,7 @@ void Engine::Loop() {
         for (size_t k = j->logprobs_.size(); k < r.logprobs.size(); ++k) j->logprobs_.push_back(r.logprobs[k]);
       }
       j->cv_.notify_all();
+      j->signal_->Bump();
       still.push_back(std::move(active_[i]));
     }
     active_ = std::move(still);

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -24,7 +25,23 @@ namespace depinfer::api {
 using infer::GenerateRequest;
 using infer::GenerateResult;
 
-// One request's progress, shared by the engine thread and the handler waiting on it.
+// Lets one handler follow several jobs (the n choices of a request) at once: the engine bumps
+// the version whenever any job sharing the signal makes progress or ends.
+class JobSignal {
+ public:
+  uint64_t version();
+  // Waits up to `timeout` for the version to move past `seen`.
+  void WaitPast(uint64_t seen, std::chrono::milliseconds timeout);
+  void Bump();
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  uint64_t version_ = 0;
+};
+
+// One sequence's progress (one choice of a request), shared by the engine thread and the
+// handler waiting on it.
 class Job {
  public:
   // Waits up to `timeout` for output beyond `from` bytes or for the end. Returns the text
@@ -37,6 +54,7 @@ class Job {
   GenerateResult Wait();
   const std::string& error() const { return error_; }  // valid once done
   void Cancel() { cancelled_ = true; }
+  const std::shared_ptr<JobSignal>& signal() const { return signal_; }
   int prompt_tokens() const { return prompt_tokens_; }
   double ttft_seconds() const { return ttft_; }
 
@@ -51,6 +69,8 @@ class Job {
   bool done_ = false;
   std::string error_;
   std::atomic<bool> cancelled_{false};
+  std::shared_ptr<JobSignal> signal_;     // shared by the jobs of one request
+  bool times_request_ = true;             // its first token counts as the request's TTFT
   int prompt_tokens_ = 0;
   std::chrono::steady_clock::time_point submitted_;
   double ttft_ = 0;
@@ -59,7 +79,7 @@ class Job {
 struct EngineOptions {
   int threads = 2;      // worker threads per forward step
   int max_active = 8;   // sequences decoded together
-  int max_queue = 32;   // waiting requests before Submit refuses (back-pressure)
+  int max_queue = 32;   // waiting sequences before Submit refuses (back-pressure)
 };
 
 struct EngineStats {
@@ -76,9 +96,11 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  // Queues a request. Fails with "busy" when the queue is full, or with the reason the request
-  // cannot run (too long for the context, ...).
-  infer::Result<std::shared_ptr<Job>> Submit(const GenerateRequest& req);
+  // Queues the sequences of one request (its n choices), all or none: each counts against
+  // max_queue and max_active like a request of its own. Fails with "busy" when the queue has
+  // no room for all of them, or with the reason they cannot run (too long for the context,
+  // more sequences than the queue ever holds, ...). The jobs share one JobSignal.
+  infer::Result<std::vector<std::shared_ptr<Job>>> Submit(const std::vector<GenerateRequest>& reqs);
   EngineStats stats();
 
  private:

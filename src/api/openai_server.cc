@@ -139,6 +139,32 @@ struct LoadedModel {
   std::unique_ptr<Engine> engine;
 };
 
+// One completion request being answered: what every choice's JSON and receipt need.
+struct Answer {
+  LoadedModel* m = nullptr;
+  bool chat = false;
+  std::string id, object;
+  std::string body;  // the request bytes, which receipts hash
+  int64_t created = 0;
+  int tokens_in = 0;
+  int top_k = -1;  // logprobs asked for, -1 none
+  std::vector<std::shared_ptr<Job>> jobs;  // one per choice, index = choice
+  std::vector<uint64_t> seeds;             // each choice's effective seed
+  int n() const { return static_cast<int>(jobs.size()); }
+};
+
+// Where a streamed choice stands: bytes of text and logprob entries sent so far.
+struct ChoiceStream {
+  size_t sent = 0, lp_sent = 0;
+  bool first = true, finished = false;
+};
+
+json UsageJson(int tokens_in, size_t tokens_out) {
+  return {{"prompt_tokens", tokens_in},
+          {"completion_tokens", tokens_out},
+          {"total_tokens", tokens_in + tokens_out}};
+}
+
 }  // namespace
 
 struct ProviderServer::Impl {
@@ -164,14 +190,16 @@ struct ProviderServer::Impl {
     throw HttpError(404, "invalid_request_error", "model '" + name + "' does not exist");
   }
 
-  json Receipt(const LoadedModel& m, const std::string& body, const infer::GenerateResult& r,
-               int tokens_in, uint64_t seed, const std::string& id, int64_t created) {
-    json rc = {{"provider_key", pk_hex},       {"model_id", m.model->id()},
-               {"request_hash", Blake2bHex(body)}, {"output_hash", Blake2bHex(r.text)},
+  // Choice `choice`'s receipt. With n > 1 it also names the choice (its seed is the choice's
+  // own, see ChoiceSeed); an n = 1 receipt keeps the fields it had before n existed.
+  json Receipt(const Answer& a, int choice, const infer::GenerateResult& r) {
+    json rc = {{"provider_key", pk_hex},       {"model_id", a.m->model->id()},
+               {"request_hash", Blake2bHex(a.body)}, {"output_hash", Blake2bHex(r.text)},
                {"output_tokens_hash", TokensHashHex(r.tokens)},
-               {"transcript", r.transcript},   {"tokens_in", tokens_in},
-               {"tokens_out", r.tokens.size()}, {"seed", seed},
-               {"request_id", id},             {"created", created}};
+               {"transcript", r.transcript},   {"tokens_in", a.tokens_in},
+               {"tokens_out", r.tokens.size()}, {"seed", a.seeds[choice]},
+               {"request_id", a.id},           {"created", a.created}};
+    if (a.n() > 1) rc["choice"] = choice;
     const std::string msg = rc.dump();  // keys sorted: a canonical form to sign
     unsigned char sig[crypto_sign_BYTES];
     crypto_sign_detached(sig, nullptr, reinterpret_cast<const unsigned char*>(msg.data()),
@@ -192,128 +220,202 @@ struct ProviderServer::Impl {
     auto built = BuildGenerateRequest(body, chat, *m.model, *m.tok, opt.max_tokens);
     if (!built.ok()) throw HttpError(400, "invalid_request_error", built.status().message());
     const infer::GenerateRequest& gr = built.value();
-    auto job = m.engine->Submit(gr);
-    if (!job.ok()) {
-      if (job.status().message() == "busy") {
-        throw HttpError(429, "rate_limit_error", "too many requests in flight; retry later");
-      }
-      throw HttpError(400, "invalid_request_error", job.status().message());
-    }
-    const std::string id = RandomId(chat ? "chatcmpl-" : "cmpl-");
-    const int64_t created = std::chrono::duration_cast<std::chrono::seconds>(
-                                std::chrono::system_clock::now().time_since_epoch()).count();
-    const std::string object = chat ? "chat.completion" : "text_completion";
-    const int tokens_in = static_cast<int>(gr.prompt.size());
-    const uint64_t seed = gr.sampling.seed;
-
     bool stream = false;
     if (auto it = body.find("stream"); it != body.end() && !it->is_null()) {
       if (!it->is_boolean()) throw HttpError(400, "invalid_request_error", "stream must be a boolean");
       stream = it->get<bool>();
     }
-    if (!stream) {
-      infer::GenerateResult r = job.value()->Wait();
-      if (!job.value()->error().empty()) throw std::runtime_error(job.value()->error());
-      json choice = {{"index", 0}, {"finish_reason", r.finish_reason}, {"logprobs", nullptr}};
-      if (gr.logprobs >= 0) {
-        choice["logprobs"] = LogprobsJson(Visible(r.logprobs, r.text.size(), *m.tok), chat, gr.logprobs, *m.tok);
-      }
-      if (chat) {
-        choice["message"] = {{"role", "assistant"}, {"content", r.text}};
-      } else {
-        choice["text"] = r.text;
-      }
-      json out = {{"id", id},          {"object", object},
-                  {"created", created}, {"model", m.name},
-                  {"choices", {choice}},
-                  {"usage", {{"prompt_tokens", tokens_in},
-                             {"completion_tokens", r.tokens.size()},
-                             {"total_tokens", tokens_in + r.tokens.size()}}},
-                  {"system_fingerprint", "depinfer-" + m.model->id().substr(0, 16)},
-                  {"output_tokens", r.tokens},
-                  {"receipt", Receipt(m, req.body, r, tokens_in, seed, id, created)}};
-      res.set_content(out.dump(), "application/json");
-      return;
+    auto a = Start(m, gr, ChoiceCount(body).value(), chat, req.body);  // n checked by Build...
+    if (stream) {
+      SendStream(a, gr.stop, res);
+    } else {
+      SendWhole(*a, res);
     }
+  }
 
-    // Streaming: one server-sent event per piece of new text. Text that might still turn into a
-    // stop sequence, or that ends inside a UTF-8 character, is held back until it cannot.
+  // Queues the request's n choices (each with its own seed) as n sequences of the batch.
+  std::shared_ptr<Answer> Start(LoadedModel& m, const infer::GenerateRequest& gr, int n, bool chat,
+                                const std::string& body) {
+    auto a = std::make_shared<Answer>();
+    std::vector<infer::GenerateRequest> choices;
+    for (int i = 0; i < n; ++i) {
+      choices.push_back(ForChoice(gr, i));
+      a->seeds.push_back(choices.back().sampling.seed);
+    }
+    auto jobs = m.engine->Submit(choices);
+    if (!jobs.ok()) {
+      if (jobs.status().message() == "busy") {
+        throw HttpError(429, "rate_limit_error", "too many requests in flight; retry later");
+      }
+      throw HttpError(400, "invalid_request_error", jobs.status().message());
+    }
+    a->m = &m;
+    a->chat = chat;
+    a->id = RandomId(chat ? "chatcmpl-" : "cmpl-");
+    a->object = chat ? "chat.completion" : "text_completion";
+    a->body = body;
+    a->created = std::chrono::duration_cast<std::chrono::seconds>(
+                     std::chrono::system_clock::now().time_since_epoch()).count();
+    a->tokens_in = static_cast<int>(gr.prompt.size());
+    a->top_k = gr.logprobs;
+    a->jobs = std::move(jobs.value());
+    return a;
+  }
+
+  void SendStream(std::shared_ptr<Answer> a, const std::vector<std::string>& stop,
+                  httplib::Response& res) {
+    // Text that might still turn into a stop sequence is held back until it cannot.
     size_t hold = 0;
-    for (const std::string& s : gr.stop) hold = std::max(hold, s.size());
+    for (const std::string& s : stop) hold = std::max(hold, s.size());
     hold = hold > 0 ? hold - 1 : 0;
-    auto shared_job = job.value();
-    const std::string name = m.name;
-    LoadedModel* mp = &m;
-    const std::string body_copy = req.body;
-    const int top_k = gr.logprobs;
+    std::vector<ChoiceStream> streams(a->n());
     res.set_chunked_content_provider(
-        "text/event-stream",
-        [this, shared_job, chat, id, created, object, name, mp, hold, body_copy, tokens_in, seed,
-         top_k, sent = size_t{0}, lp_sent = size_t{0},
-         first = true](size_t, httplib::DataSink& sink) mutable {
-          auto event = [&](const json& j) {
-            const std::string s = "data: " + j.dump() + "\n\n";
-            return sink.write(s.data(), s.size());
-          };
-          // The logprobs of the tokens whose text is out once `upto` bytes are: every token
-          // ending by then (or, at the end, every token that shows at all).
-          auto logprobs_upto = [&](size_t upto, bool last) -> json {
-            if (top_k < 0) return nullptr;
-            std::vector<infer::TokenLogprob> lps = shared_job->LogprobsFrom(lp_sent);
-            if (last) {
-              lps = Visible(std::move(lps), upto, *mp->tok);
-            } else {
-              size_t take = 0;
-              while (take < lps.size() && lps[take].text_end <= upto) ++take;
-              lps.resize(take);
-            }
-            lp_sent += lps.size();
-            return LogprobsJson(lps, chat, top_k, *mp->tok);
-          };
-          auto chunk = [&](const std::string& piece, const json& finish, json logprobs) {
-            json choice = {{"index", 0}, {"finish_reason", finish}, {"logprobs", std::move(logprobs)}};
-            if (chat) {
-              json delta = {{"content", piece}};
-              if (first) delta["role"] = "assistant";
-              choice["delta"] = delta;
-            } else {
-              choice["text"] = piece;
-            }
-            first = false;
-            return json{{"id", id}, {"object", chat ? "chat.completion.chunk" : object},
-                        {"created", created}, {"model", name}, {"choices", {choice}}};
-          };
-          bool done = false;
-          while (!done) {
-            const std::string so_far =
-                shared_job->WaitText(sent, std::chrono::milliseconds(200), &done);
-            size_t upto = done ? so_far.size() : (so_far.size() > hold ? so_far.size() - hold : 0);
-            upto = Utf8SafePrefix(so_far, std::max(upto, sent));
-            if (upto > sent) {
-              if (!event(chunk(so_far.substr(sent, upto - sent), nullptr, logprobs_upto(upto, false)))) {
-                shared_job->Cancel();  // the client went away
-                return false;
-              }
-              sent = upto;
-            }
-          }
-          const infer::GenerateResult r = shared_job->Wait();
-          if (!shared_job->error().empty()) {
-            event(ErrorBody(shared_job->error(), "server_error"));
-          } else {
-            json last = chunk("", r.finish_reason, logprobs_upto(r.text.size(), true));
-            last["usage"] = {{"prompt_tokens", tokens_in},
-                             {"completion_tokens", r.tokens.size()},
-                             {"total_tokens", tokens_in + r.tokens.size()}};
-            last["receipt"] = Receipt(*mp, body_copy, r, tokens_in, seed, id, created);
-            last["output_tokens"] = r.tokens;
-            event(last);
+        "text/event-stream", [this, a, hold, streams](size_t, httplib::DataSink& sink) mutable {
+          if (!Stream(*a, hold, streams, sink)) {
+            for (auto& j : a->jobs) j->Cancel();  // the client went away
+            return false;
           }
           const std::string end = "data: [DONE]\n\n";
           sink.write(end.data(), end.size());
           sink.done();
           return true;
         });
+  }
+
+  // A finished choice as it appears in `choices` of a whole response. Every choice carries its
+  // own receipt and output tokens (what an auditor re-executes).
+  json WholeChoice(const Answer& a, int i, const infer::GenerateResult& r) {
+    json choice = {{"index", i}, {"finish_reason", r.finish_reason}, {"logprobs", nullptr}};
+    if (a.top_k >= 0) {
+      const auto shown = Visible(r.logprobs, r.text.size(), *a.m->tok);
+      choice["logprobs"] = LogprobsJson(shown, a.chat, a.top_k, *a.m->tok);
+    }
+    if (a.chat) {
+      choice["message"] = {{"role", "assistant"}, {"content", r.text}};
+    } else {
+      choice["text"] = r.text;
+    }
+    choice["output_tokens"] = r.tokens;
+    choice["receipt"] = Receipt(a, i, r);
+    return choice;
+  }
+
+  void SendWhole(const Answer& a, httplib::Response& res) {
+    std::vector<infer::GenerateResult> results;
+    for (auto& j : a.jobs) results.push_back(j->Wait());
+    for (auto& j : a.jobs) {
+      if (!j->error().empty()) throw std::runtime_error(j->error());
+    }
+    json choices = json::array();
+    size_t tokens_out = 0;
+    for (int i = 0; i < a.n(); ++i) {
+      choices.push_back(WholeChoice(a, i, results[i]));
+      tokens_out += results[i].tokens.size();
+    }
+    // The top level keeps choice 0's receipt and tokens, where clients written before n look.
+    json out = {{"id", a.id},          {"object", a.object},
+                {"created", a.created}, {"model", a.m->name},
+                {"choices", choices},
+                {"usage", UsageJson(a.tokens_in, tokens_out)},
+                {"system_fingerprint", "depinfer-" + a.m->model->id().substr(0, 16)},
+                {"output_tokens", choices[0]["output_tokens"]},
+                {"receipt", choices[0]["receipt"]}};
+    res.set_content(out.dump(), "application/json");
+  }
+
+  // Streams every choice as server-sent events until all have ended (or one failed), chunks of
+  // different choices interleaved as their text comes. Text ending inside a UTF-8 character,
+  // or within `hold` bytes of the end while a stop sequence could still match, waits. Returns
+  // false if the client went away.
+  bool Stream(const Answer& a, size_t hold, std::vector<ChoiceStream>& streams,
+              httplib::DataSink& sink) {
+    auto event = [&](const json& j) {
+      const std::string s = "data: " + j.dump() + "\n\n";
+      return sink.write(s.data(), s.size());
+    };
+    const std::shared_ptr<JobSignal> signal = a.jobs[0]->signal();
+    int open = a.n();
+    size_t tokens_out = 0;
+    while (open > 0) {
+      const uint64_t seen = signal->version();  // before looking, so no change is missed
+      bool wrote = false;
+      for (int i = 0; i < a.n(); ++i) {
+        ChoiceStream& s = streams[i];
+        if (s.finished) continue;
+        Job& job = *a.jobs[i];
+        bool done = false;
+        const std::string so_far = job.WaitText(s.sent, std::chrono::milliseconds(0), &done);
+        size_t upto = done ? so_far.size() : (so_far.size() > hold ? so_far.size() - hold : 0);
+        upto = Utf8SafePrefix(so_far, std::max(upto, s.sent));
+        if (upto > s.sent) {
+          json lps = StreamedLogprobs(a, job, s, upto, false);
+          const std::string piece = so_far.substr(s.sent, upto - s.sent);
+          if (!event(Chunk(a, i, s, piece, nullptr, std::move(lps)))) return false;
+          s.sent = upto;
+          wrote = true;
+        }
+        if (!done) continue;
+        const infer::GenerateResult r = job.Wait();
+        if (!job.error().empty()) {
+          for (auto& j : a.jobs) j->Cancel();
+          event(ErrorBody(job.error(), "server_error"));
+          return true;
+        }
+        // The chunk that ends the last choice also carries the usage of them all.
+        tokens_out += r.tokens.size();
+        json last = LastChunk(a, i, s, r);
+        if (--open == 0) last["usage"] = UsageJson(a.tokens_in, tokens_out);
+        if (!event(last)) return false;
+        s.finished = true;
+        wrote = true;
+      }
+      if (open > 0 && !wrote) signal->WaitPast(seen, std::chrono::milliseconds(200));
+    }
+    return true;
+  }
+
+  // The chunk that ends choice i: its finish reason, the logprobs not sent yet, and its receipt
+  // and tokens, in the choice and (as for n = 1, where tools look) at the top level.
+  json LastChunk(const Answer& a, int i, ChoiceStream& s, const infer::GenerateResult& r) {
+    json lps = StreamedLogprobs(a, *a.jobs[i], s, r.text.size(), true);
+    json last = Chunk(a, i, s, "", r.finish_reason, std::move(lps));
+    last["choices"][0]["receipt"] = Receipt(a, i, r);
+    last["choices"][0]["output_tokens"] = r.tokens;
+    last["receipt"] = last["choices"][0]["receipt"];
+    last["output_tokens"] = r.tokens;
+    return last;
+  }
+
+  // One chunk of choice i: `piece` of its text, with the logprobs of the tokens that spell it.
+  json Chunk(const Answer& a, int i, ChoiceStream& s, const std::string& piece, const json& finish,
+             json logprobs) {
+    json choice = {{"index", i}, {"finish_reason", finish}, {"logprobs", std::move(logprobs)}};
+    if (a.chat) {
+      json delta = {{"content", piece}};
+      if (s.first) delta["role"] = "assistant";
+      choice["delta"] = delta;
+    } else {
+      choice["text"] = piece;
+    }
+    s.first = false;
+    return json{{"id", a.id}, {"object", a.chat ? "chat.completion.chunk" : a.object},
+                {"created", a.created}, {"model", a.m->name}, {"choices", {choice}}};
+  }
+
+  // The logprobs of the tokens whose text is out once `upto` bytes are: every token ending by
+  // then (or, at the end, every token that shows at all).
+  json StreamedLogprobs(const Answer& a, Job& job, ChoiceStream& s, size_t upto, bool last) {
+    if (a.top_k < 0) return nullptr;
+    std::vector<infer::TokenLogprob> lps = job.LogprobsFrom(s.lp_sent);
+    if (last) {
+      lps = Visible(std::move(lps), upto, *a.m->tok);
+    } else {
+      size_t take = 0;
+      while (take < lps.size() && lps[take].text_end <= upto) ++take;
+      lps.resize(take);
+    }
+    s.lp_sent += lps.size();
+    return LogprobsJson(lps, a.chat, a.top_k, *a.m->tok);
   }
 
   void Models(const httplib::Request&, httplib::Response& res) {

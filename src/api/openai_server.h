@@ -4,7 +4,7 @@
 //   GET  /metrics                                     (Prometheus text)
 // Every route is in one table (Routes() in the .cc) and every handler is wrapped: a bad request
 // becomes a 400 in OpenAI's error shape, anything unexpected a 500, never a dropped connection.
-// Every completion carries a receipt signed with the provider's Ed25519 key.
+// Every choice of a completion carries a receipt signed with the provider's Ed25519 key.
 #pragma once
 
 #include <memory>
@@ -22,7 +22,7 @@ struct ServerOptions {
   size_t max_body = 1 << 20;    // bytes; larger bodies get 413
   int max_tokens = 1024;        // cap on a request's max_tokens
   int max_active = 8;           // sequences decoded together
-  int max_queue = 32;           // waiting requests before 429
+  int max_queue = 32;           // waiting sequences before 429 (n choices count n)
   std::string key_file;         // Ed25519 secret key (hex, 64 bytes); empty: a fresh key
 };
 

@@ -23,7 +23,8 @@ void AddProviderCommand(CLI::App& app, std::function<int()>* run) {
       ->check(CLI::Range(1, 256))->capture_default_str();
   cmd->add_option("--max-active", o->max_active, "Sequences decoded together")
       ->check(CLI::Range(1, 256))->capture_default_str();
-  cmd->add_option("--max-queue", o->max_queue, "Waiting requests before answering 429")
+  cmd->add_option("--max-queue", o->max_queue,
+                  "Waiting sequences before answering 429 (a request with n choices counts n)")
       ->check(CLI::Range(0, 100000))->capture_default_str();
   cmd->add_option("--max-tokens", o->max_tokens, "Cap on a request's max_tokens")
       ->check(CLI::Range(1, 1 << 20))->capture_default_str();

@@ -2,6 +2,8 @@
 #include "api/openai_server.h"
 
 #include "api/audit.h"
+#include "api/completion_request.h"
+#include "api/engine.h"
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -9,6 +11,7 @@
 #include <cmath>
 #include <filesystem>
 #include <future>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -253,8 +256,15 @@ TEST_F(Provider, BadInputGetsOpenAiErrors) {
   expect(Post("/v1/chat/completions", R"({"messages":"hi"})"), 400, "messages not an array");
   expect(Post("/v1/chat/completions", R"({"messages":[{"role":"user","content":"x"}],"max_tokens":"9"})"),
          400, "wrong type");
-  expect(Post("/v1/chat/completions", R"({"messages":[{"role":"user","content":"x"}],"n":2})"),
-         400, "n=2");
+  expect(Post("/v1/chat/completions", R"({"messages":[{"role":"user","content":"x"}],"max_tokens":4,"n":0})"),
+         400, "n=0");
+  expect(Post("/v1/chat/completions", R"({"messages":[{"role":"user","content":"x"}],"max_tokens":4,"n":9})"),
+         400, "n=9");
+  expect(Post("/v1/completions", R"({"prompt":"x","max_tokens":4,"n":9})"), 400, "completions n=9");
+  expect(Post("/v1/chat/completions", R"({"messages":[{"role":"user","content":"x"}],"max_tokens":4,"n":"2"})"),
+         400, "n not an integer");
+  const std::string n9 = Post("/v1/completions", R"({"prompt":"x","max_tokens":4,"n":9})")->body;
+  EXPECT_NE(n9.find("n must be between 1 and 8"), std::string::npos) << n9;
   expect(Post("/v1/chat/completions", R"({"messages":[{"role":"user","content":"x"}],"logprobs":true,"top_logprobs":21})"),
          400, "top_logprobs over 20");
   expect(Post("/v1/chat/completions", R"({"messages":[{"role":"user","content":"x"}],"top_logprobs":2})"),
@@ -307,6 +317,280 @@ TEST_F(Provider, AuditReExecutesTheServedCompletion) {
   auto wrong = AuditResponse(*model.value(), tok.value(), other, r->body, infer::ForwardOptions());
   ASSERT_TRUE(wrong.ok());
   EXPECT_FALSE(wrong.value().request_ok);
+}
+
+// --- n: several choices per request ---------------------------------------------------------
+
+// The server-sent events of a streamed response, in order; *done says whether `[DONE]` ended them.
+std::vector<json> Events(const std::string& body, bool* done) {
+  std::vector<json> out;
+  *done = false;
+  size_t pos = 0;
+  while ((pos = body.find("data: ", pos)) != std::string::npos) {
+    const size_t end = body.find("\n\n", pos);
+    const std::string data = body.substr(pos + 6, end - pos - 6);
+    pos = end;
+    if (*done) {
+      ADD_FAILURE() << "event after [DONE]: " << data;
+      break;
+    }
+    if (data == "[DONE]") {
+      *done = true;
+      continue;
+    }
+    out.push_back(json::parse(data));
+  }
+  return out;
+}
+
+// The choice seeds are pinned (values from Python's hashlib.blake2b, following the documented
+// derivation): receipts and audits made today must stay checkable.
+TEST(ChoiceSeeds, ChoiceZeroIsTheRequestSeedAndTheOthersArePinned) {
+  EXPECT_EQ(ChoiceSeed(1234, 0), 1234u);
+  EXPECT_EQ(ChoiceSeed(0, 0), 0u);
+  EXPECT_EQ(ChoiceSeed(1234, 1), 6620080764692014224u);
+  EXPECT_EQ(ChoiceSeed(0, 7), 5123391568284669994u);
+  std::set<uint64_t> seen;
+  for (uint64_t seed : {0ull, 1ull, 1234ull, (1ull << 63) - 1}) {
+    for (int i = 0; i < kMaxChoices; ++i) {
+      const uint64_t s = ChoiceSeed(seed, i);
+      EXPECT_LT(s, 1ull << 63) << "not a valid request seed";
+      if (i > 0) seen.insert(s);
+    }
+  }
+  EXPECT_EQ(seen.size(), 4u * (kMaxChoices - 1));
+}
+
+json NChat(int n, uint64_t seed, int max_tokens = 16) {
+  return {{"messages", {{{"role", "user"}, {"content", "Write one line about the sea."}}}},
+          {"max_tokens", max_tokens}, {"temperature", 0.9}, {"top_p", 0.95}, {"seed", seed}, {"n", n}};
+}
+
+// n = 3: three choices with indices 0..2, each with its own finish reason and signed receipt
+// (naming its choice and seed), usage summed over the choices with the prompt counted once; and
+// each choice is exactly the n = 1 request with that choice's seed.
+TEST_F(Provider, ChoicesAreTheSoloRequestsWithDerivedSeeds) {
+  const json req = NChat(3, 21);
+  auto r = Post("/v1/chat/completions", req.dump());
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json j = json::parse(r->body);
+  ASSERT_EQ(j["choices"].size(), 3u);
+  EXPECT_EQ(j["receipt"], j["choices"][0]["receipt"]);
+  EXPECT_EQ(j["output_tokens"], j["choices"][0]["output_tokens"]);
+  int tokens_out = 0;
+  std::set<std::string> transcripts;
+  for (int i = 0; i < 3; ++i) {
+    const json& c = j["choices"][i];
+    EXPECT_EQ(c["index"], i);
+    EXPECT_TRUE(c["finish_reason"] == "stop" || c["finish_reason"] == "length") << c;
+    EXPECT_EQ(c["message"]["role"], "assistant");
+    const json& rc = c["receipt"];
+    std::string why;
+    EXPECT_TRUE(VerifyReceipt(rc.dump(), &why)) << why;
+    EXPECT_EQ(rc["choice"], i);
+    EXPECT_EQ(rc["seed"], ChoiceSeed(21, i));
+    EXPECT_EQ(rc["tokens_out"], c["output_tokens"].size());
+    tokens_out += rc["tokens_out"].get<int>();
+    transcripts.insert(rc["transcript"]);
+
+    json solo = req;
+    solo["n"] = 1;
+    solo["seed"] = ChoiceSeed(21, i);
+    const json s = json::parse(Post("/v1/chat/completions", solo.dump())->body);
+    EXPECT_EQ(s["choices"][0]["message"]["content"], c["message"]["content"]) << i;
+    EXPECT_EQ(s["receipt"]["transcript"], rc["transcript"]) << i;
+    EXPECT_EQ(s["output_tokens"], c["output_tokens"]) << i;
+    EXPECT_EQ(s["usage"]["prompt_tokens"], j["usage"]["prompt_tokens"]);
+  }
+  EXPECT_EQ(transcripts.size(), 3u) << "sampled choices should differ";
+  EXPECT_EQ(j["usage"]["completion_tokens"], tokens_out);
+  EXPECT_EQ(j["usage"]["total_tokens"], j["usage"]["prompt_tokens"].get<int>() + tokens_out);
+
+  // n = 1 is the request without n: same transcript, and a receipt without a choice field.
+  json one = req;
+  one.erase("n");
+  const json o = json::parse(Post("/v1/chat/completions", one.dump())->body);
+  EXPECT_EQ(o["receipt"]["transcript"], j["choices"][0]["receipt"]["transcript"]);
+  EXPECT_FALSE(o["receipt"].contains("choice"));
+  EXPECT_EQ(o["receipt"]["seed"], 21);
+}
+
+// Streamed, the chunks of two choices carry their index; reassembled per index they are the
+// whole response: text, finish reason, receipt. One [DONE]; usage once, on the last chunk.
+TEST_F(Provider, StreamedChoicesReassembleToTheWholeResponse) {
+  json req = NChat(2, 5, 20);
+  req["stop"] = "sea";  // exercises the held-back text of each choice
+  const json whole = json::parse(Post("/v1/chat/completions", req.dump())->body);
+  ASSERT_EQ(whole["choices"].size(), 2u) << whole;
+  req["stream"] = true;
+  auto r = Post("/v1/chat/completions", req.dump());
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200);
+  bool done = false;
+  const std::vector<json> events = Events(r->body, &done);
+  EXPECT_TRUE(done);
+  std::string text[2];
+  json finish[2], receipt[2];
+  int chunks[2] = {0, 0}, usages = 0;
+  for (const json& e : events) {
+    ASSERT_EQ(e["object"], "chat.completion.chunk") << e;
+    ASSERT_EQ(e["choices"].size(), 1u);
+    const int i = e["choices"][0]["index"];
+    ASSERT_TRUE(i == 0 || i == 1) << e;
+    EXPECT_TRUE(finish[i].is_null()) << "chunk after choice " << i << " finished";
+    EXPECT_EQ(e["choices"][0]["delta"].contains("role"), chunks[i]++ == 0) << e;
+    text[i] += e["choices"][0]["delta"].value("content", "");
+    finish[i] = e["choices"][0]["finish_reason"];
+    if (!finish[i].is_null()) {
+      receipt[i] = e["choices"][0]["receipt"];
+      EXPECT_EQ(e["receipt"], receipt[i]);
+      EXPECT_EQ(e["output_tokens"], whole["choices"][i]["output_tokens"]);
+    }
+    if (e.contains("usage")) {
+      ++usages;
+      EXPECT_EQ(&e, &events.back()) << "usage before the last chunk";
+      EXPECT_EQ(e["usage"], whole["usage"]);
+    }
+  }
+  EXPECT_EQ(usages, 1);
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(text[i], whole["choices"][i]["message"]["content"]) << i;
+    EXPECT_EQ(finish[i], whole["choices"][i]["finish_reason"]) << i;
+    EXPECT_EQ(receipt[i]["transcript"], whole["choices"][i]["receipt"]["transcript"]) << i;
+    EXPECT_EQ(receipt[i]["choice"], i);
+    std::string why;
+    EXPECT_TRUE(VerifyReceipt(receipt[i].dump(), &why)) << why;
+  }
+}
+
+// /v1/completions with n = 2 and logprobs: each choice has its own text and logprobs, streamed
+// per index the same as whole.
+TEST_F(Provider, TextCompletionChoicesWithLogprobs) {
+  json req = {{"prompt", "A short poem about autumn:"}, {"max_tokens", 10}, {"temperature", 1.0},
+              {"seed", 3}, {"n", 2}, {"logprobs", 2}};
+  auto r = Post("/v1/completions", req.dump());
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json whole = json::parse(r->body);
+  ASSERT_EQ(whole["choices"].size(), 2u);
+  for (int i = 0; i < 2; ++i) {
+    const json& c = whole["choices"][i];
+    EXPECT_EQ(c["index"], i);
+    EXPECT_TRUE(c["text"].is_string());
+    EXPECT_FALSE(c["logprobs"]["tokens"].empty());
+    EXPECT_EQ(c["receipt"]["seed"], ChoiceSeed(3, i));
+  }
+  req["stream"] = true;
+  r = Post("/v1/completions", req.dump());
+  ASSERT_TRUE(r);
+  bool done = false;
+  std::string text[2];
+  json tokens[2] = {json::array(), json::array()};
+  for (const json& e : Events(r->body, &done)) {
+    const int i = e["choices"][0]["index"];
+    text[i] += e["choices"][0]["text"].get<std::string>();
+    for (const json& t : e["choices"][0]["logprobs"]["tokens"]) tokens[i].push_back(t);
+  }
+  EXPECT_TRUE(done);
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(text[i], whole["choices"][i]["text"]) << i;
+    EXPECT_EQ(tokens[i], whole["choices"][i]["logprobs"]["tokens"]) << i;
+  }
+}
+
+// Every choice is audited on its own, with its own seed; a receipt moved to another choice, or
+// another choice's tokens, are caught.
+TEST_F(Provider, AuditChecksEveryChoice) {
+  auto model = infer::Model::Load(std::string(DEPINFER_MODEL_DIR) + "/SmolLM2-135M-Instruct.Q4_1.gguf");
+  ASSERT_TRUE(model.ok());
+  auto tok = infer::Tokenizer::FromGguf(model.value()->file());
+  ASSERT_TRUE(tok.ok());
+  auto audit = [&](const std::string& request, const std::string& response, int choice) {
+    return AuditResponse(*model.value(), tok.value(), request, response, infer::ForwardOptions(), choice);
+  };
+  const std::string request = NChat(3, 99, 20).dump();
+  auto r = Post("/v1/chat/completions", request);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  auto choices = ReceiptChoices(r->body);
+  ASSERT_TRUE(choices.ok());
+  EXPECT_EQ(choices.value(), (std::vector<int>{0, 1, 2}));
+  for (int c = 0; c < 3; ++c) {
+    auto out = audit(request, r->body, c);
+    ASSERT_TRUE(out.ok()) << out.status().message();
+    EXPECT_TRUE(out.value().ok()) << c << ": " << out.value().detail;
+    EXPECT_EQ(out.value().choice, c);
+  }
+  EXPECT_FALSE(audit(request, r->body, 3).ok()) << "there is no choice 3";
+
+  // Choice 1's receipt and tokens presented as choice 2's.
+  json swapped = json::parse(r->body);
+  swapped["choices"][2]["receipt"] = swapped["choices"][1]["receipt"];
+  swapped["choices"][2]["output_tokens"] = swapped["choices"][1]["output_tokens"];
+  auto moved = audit(request, swapped.dump(), 2);
+  ASSERT_TRUE(moved.ok());
+  EXPECT_FALSE(moved.value().choice_ok);
+  EXPECT_FALSE(moved.value().ok());
+
+  // Choice 2's tokens changed after signing.
+  json forged = json::parse(r->body);
+  forged["choices"][2]["output_tokens"][0] = forged["choices"][2]["output_tokens"][0].get<int>() + 1;
+  auto bad = audit(request, forged.dump(), 2);
+  ASSERT_TRUE(bad.ok());
+  EXPECT_FALSE(bad.value().output_ok);
+  EXPECT_EQ(bad.value().first_mismatch, 0);
+
+  // A streamed choice's last chunk is auditable on its own too.
+  json sreq = json::parse(request);
+  sreq["stream"] = true;
+  const std::string stream_request = sreq.dump();
+  auto s = Post("/v1/chat/completions", stream_request);
+  ASSERT_TRUE(s);
+  bool done = false;
+  int audited = 0;
+  for (const json& e : Events(s->body, &done)) {
+    if (!e.contains("receipt")) continue;
+    const int c = e["choices"][0]["index"];
+    auto out = audit(stream_request, e.dump(), c);
+    ASSERT_TRUE(out.ok()) << out.status().message();
+    EXPECT_TRUE(out.value().ok()) << c << ": " << out.value().detail;
+    ++audited;
+  }
+  EXPECT_EQ(audited, 3);
+}
+
+// The n sequences of a request count against the queue like n requests: all of them are
+// queued or none, and a request the queue could never hold is refused for good (400, not 429).
+TEST_F(Provider, ChoicesCountAgainstTheQueue) {
+  auto model = infer::Model::Load(std::string(DEPINFER_MODEL_DIR) + "/SmolLM2-135M-Instruct.Q4_1.gguf");
+  ASSERT_TRUE(model.ok());
+  auto tok = infer::Tokenizer::FromGguf(model.value()->file());
+  ASSERT_TRUE(tok.ok());
+  Engine engine(*model.value(), tok.value(), EngineOptions{1, /*max_active=*/1, /*max_queue=*/2});
+  infer::GenerateRequest g;
+  g.prompt = tok.value().Encode("1, 2, 3, 4, 5, 6, 7, 8,", false);
+  g.max_tokens = 200;
+  g.sampling.temperature = 0;
+
+  auto too_many = engine.Submit({g, g, g});
+  ASSERT_FALSE(too_many.ok());
+  EXPECT_NE(too_many.status().message(), "busy");
+
+  auto first = engine.Submit({g, g});  // one runs, one waits
+  ASSERT_TRUE(first.ok());
+  for (int i = 0; i < 500 && engine.stats().active != 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(engine.stats().active, 1u);
+  auto two = engine.Submit({g, g});  // 1 waiting + 2 > 2
+  ASSERT_FALSE(two.ok());
+  EXPECT_EQ(two.status().message(), "busy");
+  auto one = engine.Submit({g});  // 1 waiting + 1 fits
+  ASSERT_TRUE(one.ok());
+  for (auto& j : first.value()) j->Cancel();
+  one.value()[0]->Cancel();
+  EXPECT_EQ(engine.stats().rejected, 1u);
 }
 
 TEST_F(Provider, MetricsInPrometheusFormat) {

@@ -2,9 +2,9 @@
 """The official `openai` Python client against `depinfer provider`.
 
 Starts the provider on a free port, then: lists models, runs a chat completion with and without
-streaming, checks that the same seed gives the same text twice, and that errors surface as the
-client's own exception types. Exit 0 on success, 1 on failure, 77 (skip) when the `openai`
-package or the model is missing.
+streaming, checks that the same seed gives the same text twice, that n = 2 gives two indexed
+choices (whole and streamed), and that errors surface as the client's own exception types.
+Exit 0 on success, 1 on failure, 77 (skip) when the `openai` package or the model is missing.
 Usage: openai_client_test.py DEPINFER_BINARY MODELS_DIR"""
 import os
 import socket
@@ -75,6 +75,34 @@ def main():
         lc = client.completions.create(model=model, prompt="Once upon a time", max_tokens=4,
                                        temperature=0, logprobs=2)
         assert len(lc.choices[0].logprobs.tokens) == len(lc.choices[0].logprobs.token_logprobs) > 0
+
+        # n = 2: two choices, each with its own index and receipt; choice 0 is the n = 1 answer.
+        two = client.chat.completions.create(model=model, messages=msgs, max_tokens=20, seed=11,
+                                             temperature=0.8, n=2)
+        assert [ch.index for ch in two.choices] == [0, 1], two.choices
+        assert two.choices[0].message.content == a.choices[0].message.content
+        receipts = [ch.model_extra["receipt"] for ch in two.choices]
+        assert [r.get("choice") for r in receipts] == [0, 1] and receipts[0]["seed"] == 11, receipts
+        assert receipts[1]["seed"] != 11, receipts
+        assert two.usage.completion_tokens == sum(r["tokens_out"] for r in receipts), two.usage
+        assert two.usage.prompt_tokens == a.usage.prompt_tokens
+        # Streamed, chunks of the two choices interleave; reassembled per index they are the same.
+        stream = client.chat.completions.create(model=model, messages=msgs, max_tokens=20, seed=11,
+                                                temperature=0.8, n=2, stream=True)
+        texts = ["", ""]
+        for ch in stream:
+            for c in ch.choices:
+                texts[c.index] += c.delta.content or ""
+        assert texts == [c.message.content for c in two.choices], (texts, two.choices)
+        tc = client.completions.create(model=model, prompt="Once upon a time", max_tokens=8,
+                                       temperature=1.0, seed=2, n=2)
+        assert [ch.index for ch in tc.choices] == [0, 1], tc.choices
+        assert all(isinstance(ch.text, str) for ch in tc.choices), tc.choices
+        try:
+            client.chat.completions.create(model=model, messages=msgs, max_tokens=4, n=9)
+            raise AssertionError("n = 9 accepted")
+        except openai.BadRequestError:
+            pass
 
         try:
             client.chat.completions.create(model="no-such-model", messages=msgs)
