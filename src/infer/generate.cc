@@ -138,7 +138,9 @@ Result<AuditReport> Audit(const Model& model, const GenerateRequest& request,
   }
   KvCache cache(c, static_cast<int>(seq.size()));
   std::vector<float> logits;
-  DEPINFER_RETURN_IF_ERROR(model.Forward({SeqBatch{&cache, seq, true}}, opt, &logits));
+  // Logits from the last prompt position on: position prompt-1+i predicts output[i].
+  const size_t first = request.prompt.size() - 1;
+  DEPINFER_RETURN_IF_ERROR(model.Forward({SeqBatch{&cache, seq, true, first}}, opt, &logits));
 
   // The per-step checks (the sampler's choice, the logits digest) are independent: they run on
   // all threads, and only the cheap hash chain is walked in order.
@@ -149,7 +151,7 @@ Result<AuditReport> Audit(const Model& model, const GenerateRequest& request,
   std::vector<std::array<unsigned char, 32>> digests(steps);
 #pragma omp parallel for num_threads(opt.threads) schedule(dynamic, 4)
   for (int i = 0; i < steps; ++i) {
-    const float* l = &logits[(request.prompt.size() - 1 + i) * c.n_vocab];
+    const float* l = &logits[static_cast<size_t>(i) * c.n_vocab];
     const std::vector<int32_t> before(history.begin(), history.begin() + request.prompt.size() + i);
     want[i] = SampleToken(l, c.n_vocab, before, i, request.sampling);
     LogitsDigest(l, c.n_vocab, digests[i].data());

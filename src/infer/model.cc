@@ -319,7 +319,7 @@ Status Model::Forward(const std::vector<SeqBatch>& batch, const ForwardOptions& 
         return Status::Error("token id " + std::to_string(s.tokens[i]) + " out of range");
       }
       rows.push_back({s.cache, s.cache->size() + static_cast<int>(i), s.tokens[i],
-                      s.all_logits || i + 1 == s.tokens.size()});
+                      (s.all_logits && i >= s.logits_from) || i + 1 == s.tokens.size()});
     }
   }
   const int T = static_cast<int>(rows.size());

@@ -64,12 +64,14 @@ class KvCache {
 };
 
 // One sequence's share of a batch: its cache and the tokens to append at positions
-// cache->size() onwards. If `all_logits`, logits are produced for every token, else only for
-// the last one.
+// cache->size() onwards. If `all_logits`, logits are produced for every token from index
+// `logits_from` of `tokens` on (the teacher-forced audit needs none for the prompt's first
+// tokens), else only for the last one.
 struct SeqBatch {
   KvCache* cache = nullptr;
   std::vector<int32_t> tokens;
   bool all_logits = false;
+  size_t logits_from = 0;
 };
 
 struct ForwardOptions {
