@@ -126,13 +126,11 @@ int32_t SampleToken(const float* logits, int n_vocab, const std::vector<int32_t>
   // Probabilities: softmax of logit / temperature, normalised by a sum in id order (so the
   // values do not depend on how much of the sorted order we build below).
   const size_t n = c.size();
-  std::vector<float> prob(n);
-  float mx = -std::numeric_limits<float>::infinity();
-  for (size_t i = 0; i < n; ++i) {
-    prob[i] = c[i].logit / p.temperature;
-    mx = prob[i] > mx ? prob[i] : mx;
-  }
-  for (size_t i = 0; i < n; ++i) prob[i] = prob[i] - mx;
+  std::vector<float> scaled(n), prob(n);
+  for (size_t i = 0; i < n; ++i) scaled[i] = c[i].logit / p.temperature;
+  // (Which zero the maximum is does not matter: it is only subtracted and compared with.)
+  const float mx = MaxRow(scaled.data(), static_cast<int>(n), BestIsa());
+  for (size_t i = 0; i < n; ++i) prob[i] = scaled[i] - mx;
   ExpRow(prob.data(), static_cast<int>(n), BestIsa());  // ExpF's bits on every ISA
   float z = 0.0f;
   for (size_t i = 0; i < n; ++i) z = z + prob[i];
@@ -142,7 +140,7 @@ int32_t SampleToken(const float* logits, int n_vocab, const std::vector<int32_t>
   std::vector<uint32_t> window;
   window.reserve(n);
   for (size_t i = 0; i < n; ++i) {
-    if (c[i].logit / p.temperature >= mx - kWindow) window.push_back(static_cast<uint32_t>(i));
+    if (scaled[i] >= mx - kWindow) window.push_back(static_cast<uint32_t>(i));
   }
   RankOrder order(std::move(window), n, [&](uint32_t a, uint32_t b) { return better(c[a], c[b]); });
 

@@ -1,5 +1,7 @@
 #include "infer/vecmath.h"
 
+#include <limits>
+
 #include "infer/detmath.h"
 
 namespace depinfer::infer {
@@ -40,6 +42,16 @@ void WeightedSum(const float* w, const float* v, size_t stride, int count, int n
     const float* vp = v + p * stride;
     for (int j = 0; j < n; ++j) out[j] = out[j] + w[p] * vp[j];
   }
+}
+
+float MaxRow(const float* x, int n, Isa isa) {
+#if defined(DEPINFER_HAVE_AVX2_KERNELS)
+  if (isa == Isa::kAvx2) return avx2::MaxRow(x, n);
+#endif
+  (void)isa;
+  float m = -std::numeric_limits<float>::infinity();
+  for (int i = 0; i < n; ++i) m = x[i] > m ? x[i] : m;
+  return m;
 }
 
 }  // namespace depinfer::infer

@@ -24,7 +24,13 @@ void DotKeys(const float* q, const float* k, size_t stride, int count, int n, fl
 void WeightedSum(const float* w, const float* v, size_t stride, int count, int n, float* out,
                  Isa isa);
 
+// The largest of x[0..n) (-inf if n == 0; NaNs never win). The AVX2 twin returns the same value
+// except that when the largest is a zero it may return the other zero's sign; callers use it
+// where that cannot matter (subtracting it, or comparing with it).
+float MaxRow(const float* x, int n, Isa isa);
+
 namespace avx2 {
+float MaxRow(const float* x, int n);
 void WeightedSum(const float* w, const float* v, size_t stride, int count, int n, float* out);
 void ExpRow(float* x, int n);
 void SiluMulRow(float* g, const float* up, int n);

@@ -5,6 +5,8 @@
 // the scalar ExpF, so every lane always gets ExpF's bits.
 #include <immintrin.h>
 
+#include <limits>
+
 #include "infer/detmath.h"
 #include "infer/vecmath.h"
 
@@ -127,6 +129,19 @@ void WeightedSum(const float* w, const float* v, size_t stride, int count, int n
   for (int p = 0; p < count; ++p) {
     for (int j = j0; j < n; ++j) out[j] = out[j] + w[p] * v[p * stride + j];
   }
+}
+
+float MaxRow(const float* x, int n) {
+  // max_ps returns its second operand when the first is NaN: NaNs never enter the maximum.
+  __m256 m = _mm256_set1_ps(-std::numeric_limits<float>::infinity());
+  int i = 0;
+  for (; i + 8 <= n; i += 8) m = _mm256_max_ps(_mm256_loadu_ps(x + i), m);
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, m);
+  float best = lanes[0];
+  for (int k = 1; k < 8; ++k) best = lanes[k] > best ? lanes[k] : best;
+  for (; i < n; ++i) best = x[i] > best ? x[i] : best;
+  return best;
 }
 
 }  // namespace depinfer::infer::avx2

@@ -90,6 +90,26 @@ TEST(VecMath, DotKeysEqualsSingleDots) {
   }
 }
 
+TEST(VecMath, MaxRowTwinsAgree) {
+  const std::vector<float> in = Inputs();
+  for (int n : {0, 1, 7, 8, 9, 100, static_cast<int>(in.size())}) {
+    for (int off : {0, 3}) {
+      if (off + n > static_cast<int>(in.size())) continue;
+      const float a = MaxRow(in.data() + off, n, Isa::kScalar);
+      if (IsaAvailable(Isa::kAvx2)) {
+        const float b = MaxRow(in.data() + off, n, Isa::kAvx2);
+        ASSERT_TRUE(a == b || SameBits(a, b)) << "n=" << n << " " << a << " vs " << b;
+      }
+    }
+  }
+  const float nan_first[] = {std::numeric_limits<float>::quiet_NaN(), 1.0f, 2.0f};
+  EXPECT_EQ(MaxRow(nan_first, 3, Isa::kScalar), 2.0f);
+  if (IsaAvailable(Isa::kAvx2)) {
+    EXPECT_EQ(MaxRow(nan_first, 3, Isa::kAvx2), 2.0f);
+  }
+  EXPECT_EQ(MaxRow(nan_first, 0, Isa::kScalar), -std::numeric_limits<float>::infinity());
+}
+
 TEST(VecMath, WeightedSumTwinsAgree) {
   if (!IsaAvailable(Isa::kAvx2)) GTEST_SKIP() << "no AVX2 kernels";
   std::mt19937 rng(11);
