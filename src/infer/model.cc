@@ -146,6 +146,14 @@ void Matmul(const WeightMatrix& w, const Acts& a, int T, const ForwardOptions& o
     for (int64_t rb = 0; rb < row_blocks; ++rb) {
       const int64_t r = rb * kTileRows;
       const int nr = static_cast<int>(std::min<int64_t>(kTileRows, rows - r));
+      // The next tile's weights, which come from memory when few positions share each row
+      // (decoding): the fetch overlaps this tile's arithmetic.
+      if (w.packed != nullptr && rb + 1 < row_blocks) {
+        const uint8_t* next = w.packed_row(r + kTileRows);
+        const size_t bytes = static_cast<size_t>(std::min<int64_t>(kTileRows, rows - r - kTileRows)) *
+                             w.packed_row_bytes;
+        for (size_t off = 0; off < bytes; off += 64) __builtin_prefetch(next + off);
+      }
       for (int t = t0; t < t1; t += kMaxMulti) {
         const int m = t1 - t < kMaxMulti ? t1 - t : kMaxMulti;
         tile(w, r, nr, &a.rows[t], m, out + static_cast<size_t>(t) * rows + r, rows);
