@@ -93,7 +93,8 @@ void Tiles(benchmark::State& state, TensorType type) {
   state.SetItemsProcessed(state.iterations() * int64_t{rows} * cols * positions);
 }
 BENCHMARK_CAPTURE(Tiles, Q4_1, TensorType::kQ4_1)
-    ->Args({1536, 576, 1})->Args({1536, 576, 8})->Args({1536, 576, 64})
+    ->Args({1536, 576, 1})->Args({1536, 576, 8})->Args({1536, 576, 64})->Args({1536, 512, 64})
+    ->Args({1536, 768, 64})
     ->Args({576, 1536, 1})->Args({576, 1536, 64});
 BENCHMARK_CAPTURE(Tiles, Q8_0, TensorType::kQ8_0)->Args({49152, 576, 1})->Args({4096, 576, 64});
 

@@ -293,15 +293,64 @@ inline __m256i DotBytesAcc(__m256i acc, __m256i u, __m256i s) {
 // Then the reference's float formula, lane by lane. The last group may be padded (zero weights
 // and activations): its padded lanes are blended away, so they stay exactly as the reference
 // leaves them.
+// The tails of four positions at once (quant.h, ActTailQuad): the last group's one or two blocks
+// of each row, broadcast to the four lane pairs, against the quad's slices; then the float terms
+// of lanes 2p, 2p+1 go to lanes 0, 1 of position p's accumulators, as the reference adds them.
+template <int kP>
+inline bool UseQuad(const ActTailQuad* quad, int nb) {
+  return kP == 4 && quad != nullptr && (nb % 8 == 1 || nb % 8 == 2);
+}
+inline __m256 BroadcastPair(const uint8_t* p) {  // 8 bytes to every 64-bit lane
+  return _mm256_castpd_ps(_mm256_broadcast_sd(reinterpret_cast<const double*>(p)));
+}
+template <int kR>
+inline void AddQuadTerms(const __m256 (&v)[kR], int tail, __m256 (&acc)[kR][4]) {
+  for (int p = 0; p < 4; ++p) {
+    const __m256i idx = _mm256_setr_epi32(2 * p, 2 * p + 1, 0, 0, 0, 0, 0, 0);
+    for (int r = 0; r < kR; ++r) {
+      const __m256 sum = _mm256_add_ps(acc[r][p], _mm256_permutevar8x32_ps(v[r], idx));
+      acc[r][p] = _mm256_blendv_ps(acc[r][p], sum, LaneMask(tail));
+    }
+  }
+}
+
+template <int kR>
+inline void Q4_1QuadTail(const uint8_t* unit, size_t row_bytes, const ActTailQuad& x, int tail,
+                         __m256 (&acc)[kR][4]) {
+  const __m256i m4 = _mm256_set1_epi8(0x0f);
+  __m256i isum[kR];
+  for (int r = 0; r < kR; ++r) isum[r] = _mm256_setzero_si256();
+  for (int k = 0; k < 4; ++k) {
+    const __m256i qa = _mm256_load_si256(reinterpret_cast<const __m256i*>(x.qt[k]));
+    const __m256i qb = _mm256_load_si256(reinterpret_cast<const __m256i*>(x.qt[k + 4]));
+    for (int r = 0; r < kR; ++r) {
+      const __m256i raw =
+          _mm256_castps_si256(BroadcastPair(unit + r * row_bytes + 64 + 32 * k));
+      const __m256i lo = _mm256_and_si256(raw, m4);
+      const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), m4);
+      isum[r] = DotBytesAcc(DotBytesAcc(isum[r], lo, qa), hi, qb);
+    }
+  }
+  const __m256 dx = _mm256_load_ps(x.d), sx = _mm256_load_ps(x.s);
+  __m256 v[kR];
+  for (int r = 0; r < kR; ++r) {
+    const uint8_t* u = unit + r * row_bytes;
+    const __m256 tt = _mm256_mul_ps(_mm256_mul_ps(BroadcastPair(u), dx), _mm256_cvtepi32_ps(isum[r]));
+    v[r] = _mm256_add_ps(tt, _mm256_mul_ps(BroadcastPair(u + 32), sx));
+  }
+  AddQuadTerms<kR>(v, tail, acc);
+}
+
 template <int kR, int kP>
 void Q4_1Tile(const uint8_t* packed, size_t row_bytes, const ActQ8* const* a, int nb, float* out,
-              int64_t ld) {
+              int64_t ld, const ActTailQuad* quad) {
   __m256 acc[kR][kP];
   for (int r = 0; r < kR; ++r) {
     for (int p = 0; p < kP; ++p) acc[r][p] = _mm256_setzero_ps();
   }
   const __m256i m4 = _mm256_set1_epi8(0x0f);
-  const int groups = (nb + 7) / 8;
+  const bool use_quad = UseQuad<kP>(quad, nb);
+  const int groups = use_quad ? nb / 8 : (nb + 7) / 8;
   for (int g = 0; g < groups; ++g) {
     __m256i isum[kR][kP];
     for (int r = 0; r < kR; ++r) {
@@ -324,7 +373,7 @@ void Q4_1Tile(const uint8_t* packed, size_t row_bytes, const ActQ8* const* a, in
         }
       }
     }
-    const bool partial = g == groups - 1 && nb % 8 != 0;
+    const bool partial = g == nb / 8;  // the padded last group (never reached with a quad)
     for (int r = 0; r < kR; ++r) {
       const uint8_t* pg = packed + r * row_bytes + g * kPackedQ4_1Group;
       const __m256 dw = _mm256_loadu_ps(reinterpret_cast<const float*>(pg));
@@ -337,6 +386,9 @@ void Q4_1Tile(const uint8_t* packed, size_t row_bytes, const ActQ8* const* a, in
         acc[r][p] = partial ? _mm256_blendv_ps(acc[r][p], sum, LaneMask(nb % 8)) : sum;
       }
     }
+  }
+  if constexpr (kP == 4) {
+    if (use_quad) Q4_1QuadTail<kR>(packed + groups * kPackedQ4_1Group, row_bytes, *quad, nb % 8, acc);
   }
   for (int r = 0; r < kR; ++r) {
     for (int p = 0; p < kP; ++p) out[p * ld + r] = Reduce8(acc[r][p]);
@@ -353,15 +405,46 @@ constexpr bool kOffsetQ8 = true;
 constexpr bool kOffsetQ8 = false;
 #endif
 
+template <int kR>
+inline void Q8_0QuadTail(const uint8_t* unit, size_t row_bytes, const ActTailQuad& x, int tail,
+                         __m256 (&acc)[kR][4]) {
+  const __m256i bias = _mm256_set1_epi8(static_cast<char>(0x80));
+  __m256i isum[kR];
+  for (int r = 0; r < kR; ++r) isum[r] = _mm256_setzero_si256();
+  for (int k = 0; k < 8; ++k) {
+    const __m256i q = _mm256_load_si256(reinterpret_cast<const __m256i*>(x.qt[k]));
+    const __m256i u = _mm256_xor_si256(q, bias);
+    for (int r = 0; r < kR; ++r) {
+      const __m256i wq = _mm256_castps_si256(BroadcastPair(unit + r * row_bytes + 64 + 32 * k));
+      if (kOffsetQ8) {
+        isum[r] = DotBytesAcc(isum[r], u, wq);
+      } else {
+        isum[r] = DotBytesAcc(isum[r], _mm256_abs_epi8(wq), _mm256_sign_epi8(q, wq));
+      }
+    }
+  }
+  const __m256 dx = _mm256_load_ps(x.d);
+  __m256 v[kR];
+  for (int r = 0; r < kR; ++r) {
+    const uint8_t* w = unit + r * row_bytes;
+    const __m256i exact =
+        kOffsetQ8 ? _mm256_sub_epi32(isum[r], _mm256_castps_si256(BroadcastPair(w + 32)))
+                  : isum[r];
+    v[r] = _mm256_mul_ps(_mm256_mul_ps(BroadcastPair(w), dx), _mm256_cvtepi32_ps(exact));
+  }
+  AddQuadTerms<kR>(v, tail, acc);
+}
+
 template <int kR, int kP>
 void Q8_0Tile(const uint8_t* packed, size_t row_bytes, const ActQ8* const* a, int nb, float* out,
-              int64_t ld) {
+              int64_t ld, const ActTailQuad* quad) {
   __m256 acc[kR][kP];
   for (int r = 0; r < kR; ++r) {
     for (int p = 0; p < kP; ++p) acc[r][p] = _mm256_setzero_ps();
   }
   const __m256i bias = _mm256_set1_epi8(static_cast<char>(0x80));
-  const int groups = (nb + 7) / 8;
+  const bool use_quad = UseQuad<kP>(quad, nb);
+  const int groups = use_quad ? nb / 8 : (nb + 7) / 8;
   for (int g = 0; g < groups; ++g) {
     __m256i isum[kR][kP];
     for (int r = 0; r < kR; ++r) {
@@ -387,7 +470,7 @@ void Q8_0Tile(const uint8_t* packed, size_t row_bytes, const ActQ8* const* a, in
         }
       }
     }
-    const bool partial = g == groups - 1 && nb % 8 != 0;
+    const bool partial = g == nb / 8;  // the padded last group (never reached with a quad)
     for (int r = 0; r < kR; ++r) {
       const uint8_t* pg = packed + r * row_bytes + g * kPackedQ8_0Group;
       const __m256 dw = _mm256_loadu_ps(reinterpret_cast<const float*>(pg));
@@ -401,12 +484,16 @@ void Q8_0Tile(const uint8_t* packed, size_t row_bytes, const ActQ8* const* a, in
       }
     }
   }
+  if constexpr (kP == 4) {
+    if (use_quad) Q8_0QuadTail<kR>(packed + groups * kPackedQ8_0Group, row_bytes, *quad, nb % 8, acc);
+  }
   for (int r = 0; r < kR; ++r) {
     for (int p = 0; p < kP; ++p) out[p * ld + r] = Reduce8(acc[r][p]);
   }
 }
 
-using TileKernel = void (*)(const uint8_t*, size_t, const ActQ8* const*, int, float*, int64_t);
+using TileKernel = void (*)(const uint8_t*, size_t, const ActQ8* const*, int, float*, int64_t,
+                           const ActTailQuad*);
 
 // The kernel for nr x np, from a table of every shape up to kTileRows x kMaxMulti.
 template <template <int, int> class K, int kR, size_t... kP>
@@ -435,13 +522,13 @@ struct Q8_0T {
 }  // namespace
 
 void Q4_1PackedTile(const uint8_t* packed, size_t row_bytes, int nr, const ActQ8* const* a,
-                    int np, int nb, float* out, int64_t ld) {
-  TileFor<Q4_1T>(nr, np)(packed, row_bytes, a, nb, out, ld);
+                    int np, int nb, float* out, int64_t ld, const ActTailQuad* quad) {
+  TileFor<Q4_1T>(nr, np)(packed, row_bytes, a, nb, out, ld, quad);
 }
 
 void Q8_0PackedTile(const uint8_t* packed, size_t row_bytes, int nr, const ActQ8* const* a,
-                    int np, int nb, float* out, int64_t ld) {
-  TileFor<Q8_0T>(nr, np)(packed, row_bytes, a, nb, out, ld);
+                    int np, int nb, float* out, int64_t ld, const ActTailQuad* quad) {
+  TileFor<Q8_0T>(nr, np)(packed, row_bytes, a, nb, out, ld, quad);
 }
 
 void DotQ4_1Multi(const BlockQ4_1* w, const ActQ8* const* a, int n_act, int nb, float* out) {

@@ -114,13 +114,20 @@ void Rope(float* x, int n_heads, int head_dim, int rope_pairs, const float* cs) 
 struct Acts {
   std::vector<ActQ8> q;
   std::vector<ActRow> rows;
+  std::vector<ActTailQuad> quads;  // tails of positions 4i..4i+3 side by side (see quant.h)
   void Set(const float* x, int T, int n, int threads, Isa isa) {
     q.resize(T);
     rows.resize(T);
+    quads.resize(T / 4);
 #pragma omp parallel for num_threads(threads) if (T > 1)
     for (int t = 0; t < T; ++t) {
       if (n % kBlock == 0) QuantizeActQ8(x + static_cast<size_t>(t) * n, n, &q[t], isa);
-      rows[t] = ActRow{x + static_cast<size_t>(t) * n, &q[t]};
+      rows[t] = ActRow{x + static_cast<size_t>(t) * n, &q[t], nullptr};
+    }
+    if (n % kBlock != 0) return;
+    for (int i = 0; i < T / 4; ++i) {
+      const ActQ8* four[4] = {&q[4 * i], &q[4 * i + 1], &q[4 * i + 2], &q[4 * i + 3]};
+      if (BuildTailQuad(four, n / kBlock, &quads[i])) rows[4 * i].quad = &quads[i];
     }
   }
 };

@@ -81,6 +81,21 @@ void QuantizeActQ8(const float* x, int n, ActQ8* out, Isa isa) {
   }
 }
 
+bool BuildTailQuad(const ActQ8* const a[4], int nb, ActTailQuad* out) {
+  const int tail = nb % 8, b0 = nb - tail;
+  if (tail != 1 && tail != 2) return false;
+  *out = ActTailQuad{};
+  for (int p = 0; p < 4; ++p) {
+    for (int j = 0; j < tail; ++j) {
+      const int b = b0 + j, lane = 2 * p + j;
+      for (int k = 0; k < 8; ++k) std::memcpy(&out->qt[k][4 * lane], &a[p]->q[b * kBlock + 4 * k], 4);
+      out->d[lane] = a[p]->d[b];
+      out->s[lane] = a[p]->s[b];
+    }
+  }
+  return true;
+}
+
 size_t PackedRowBytes(TensorType type, int64_t cols) {
   const int64_t groups = (cols / kBlock + 7) / 8;
   if (type == TensorType::kQ8_0) return static_cast<size_t>(groups) * kPackedQ8_0Group;
@@ -354,14 +369,14 @@ void RowDotPlain(const WeightMatrix& w, int64_t r, const ActRow* a, int n_act, f
 
 #if defined(DEPINFER_HAVE_AVX2_KERNELS)
 using PackedTileKernel = void (*)(const uint8_t*, size_t, int, const ActQ8* const*, int, int,
-                                  float*, int64_t);
+                                  float*, int64_t, const ActTailQuad*);
 template <PackedTileKernel Kernel>
 void TilePacked(const WeightMatrix& w, int64_t r0, int nr, const ActRow* a, int np, float* out,
                 int64_t ld) {
   const ActQ8* q[kMaxMulti];
   for (int p = 0; p < np; ++p) q[p] = a[p].q;
   Kernel(w.packed_row(r0), w.packed_row_bytes, nr, q, np, static_cast<int>(w.cols / kBlock), out,
-         ld);
+         ld, np == 4 ? a[0].quad : nullptr);
 }
 template <PackedTileKernel Kernel>
 void RowDotPacked(const WeightMatrix& w, int64_t r, const ActRow* a, int n_act, float* out) {

@@ -167,11 +167,26 @@ void PackRow(TensorType type, const uint8_t* row, int64_t cols, uint8_t* out);
 bool MatmulSupports(TensorType type);
 size_t RowBytes(TensorType type, int64_t cols);
 
+// The tails of four positions' activations side by side, for rows whose last group has only one
+// or two blocks (576 columns: 18 blocks). Lanes 2p and 2p+1 hold position p's tail blocks 0 and 1,
+// so one byte-dot covers the tails of four positions instead of one padded group each.
+// qt[k]: slice k (elements 4k..4k+3 of each tail block, 4 bytes per lane); d, s per lane.
+struct ActTailQuad {
+  alignas(32) int8_t qt[8][32] = {};
+  alignas(32) float d[8] = {};
+  alignas(32) float s[8] = {};
+};
+// Fills `out` from four activations of `nb` blocks; false (and nothing written) unless
+// nb % 8 is 1 or 2.
+bool BuildTailQuad(const ActQ8* const a[4], int nb, ActTailQuad* out);
+
 // One activation vector in both the float and the quantised form; which one a kernel reads
-// depends on the weight type.
+// depends on the weight type. `quad`, when set on the first of four consecutive positions,
+// holds their tails side by side (a speed-up for the packed kernels; same bits without it).
 struct ActRow {
   const float* x = nullptr;
   const ActQ8* q = nullptr;
+  const ActTailQuad* quad = nullptr;
 };
 
 // Dot product of row `r` of `w` with `a`, by the specification above.
@@ -227,11 +242,11 @@ float DotF32(const float* w, const float* x, int n);
 void DotQ4_1Multi(const BlockQ4_1* w, const ActQ8* const* a, int n_act, int nb, float* out);
 void DotQ8_0Multi(const BlockQ8_0* w, const ActQ8* const* a, int n_act, int nb, float* out);
 // Packed-layout tiles: nr consecutive packed rows (`row_bytes` apart) against np activations,
-// out[p * ld + r]; `nb` blocks per row.
+// out[p * ld + r]; `nb` blocks per row; `quad` (or null): the four activations' tails.
 void Q4_1PackedTile(const uint8_t* packed, size_t row_bytes, int nr, const ActQ8* const* a,
-                    int np, int nb, float* out, int64_t ld);
+                    int np, int nb, float* out, int64_t ld, const ActTailQuad* quad);
 void Q8_0PackedTile(const uint8_t* packed, size_t row_bytes, int nr, const ActQ8* const* a,
-                    int np, int nb, float* out, int64_t ld);
+                    int np, int nb, float* out, int64_t ld, const ActTailQuad* quad);
 }  // namespace avx2
 
 }  // namespace depinfer::infer

@@ -208,7 +208,7 @@ TEST_P(KernelTwins, TilesEqualReferenceBitForBit) {
   const TensorType type = GetParam();
   Fixture fx;
   constexpr int kRows = 7;
-  for (int nb : {1, 7, 8, 9, 18, 48, 50}) {
+  for (int nb : {1, 2, 7, 8, 9, 10, 18, 48, 50}) {
     const int n = nb * kBlock;
     std::vector<uint8_t> wbytes;
     for (int r = 0; r < kRows; ++r) {
@@ -249,8 +249,15 @@ TEST_P(KernelTwins, TilesEqualReferenceBitForBit) {
       QuantizeActQ8(xs[t].data(), n, &qs[t]);
       acts[t] = ActRow{xs[t].data(), &qs[t]};
     }
+    // Four positions' tails side by side, when the rows end in a group of one or two blocks.
+    ActTailQuad quad;
+    const ActQ8* four[4] = {&qs[0], &qs[1], &qs[2], &qs[3]};
+    const bool has_quad = BuildTailQuad(four, nb, &quad);
+    EXPECT_EQ(has_quad, nb % 8 == 1 || nb % 8 == 2);
+    for (int with_quad = 0; with_quad < (has_quad ? 2 : 1); ++with_quad)
     for (Isa isa : {Isa::kScalar, Isa::kAvx2}) {
       if (!IsaAvailable(isa)) continue;
+      acts[0].quad = with_quad ? &quad : nullptr;
       for (int r0 : {0, 3}) {
         for (int nr = 1; nr <= kTileRows && r0 + nr <= kRows; ++nr) {
           for (int np = 1; np <= kMaxMulti; ++np) {
@@ -261,7 +268,7 @@ TEST_P(KernelTwins, TilesEqualReferenceBitForBit) {
               for (int r = 0; r < nr; ++r) {
                 ASSERT_EQ(Bits(out[p * kLd + r]), Bits(DotRow(w, r0 + r, acts[p], Isa::kScalar)))
                     << IsaName(isa) << " nb=" << nb << " r0=" << r0 << " nr=" << nr
-                    << " np=" << np << " p=" << p << " r=" << r;
+                    << " np=" << np << " p=" << p << " r=" << r << " quad=" << with_quad;
               }
               for (int r = nr; r < kLd; ++r) ASSERT_EQ(out[p * kLd + r], -1.0f) << "wrote past nr";
             }
