@@ -140,6 +140,7 @@ struct Acts {
 // Positions go in tiles that stay in cache while the weight rows stream past them (every row
 // reads every position of its tile; with all T positions at once, a long prompt's activations
 // were re-read from memory for each row).
+constexpr int64_t kPrefetchTiles = 2;
 void Matmul(const WeightMatrix& w, const Acts& a, int T, const ForwardOptions& opt, float* out) {
   const TileDotFn tile = SelectTileDot(w, opt.isa);
   const int64_t rows = w.rows;
@@ -153,13 +154,14 @@ void Matmul(const WeightMatrix& w, const Acts& a, int T, const ForwardOptions& o
     for (int64_t rb = 0; rb < row_blocks; ++rb) {
       const int64_t r = rb * kTileRows;
       const int nr = static_cast<int>(std::min<int64_t>(kTileRows, rows - r));
-      // The next tile's weights, which come from memory when few positions share each row
-      // (decoding): the fetch overlaps this tile's arithmetic.
-      if (w.packed != nullptr && rb + 1 < row_blocks) {
-        const uint8_t* next = w.packed_row(r + kTileRows);
-        const size_t bytes = static_cast<size_t>(std::min<int64_t>(kTileRows, rows - r - kTileRows)) *
-                             w.packed_row_bytes;
-        for (size_t off = 0; off < bytes; off += 64) __builtin_prefetch(next + off);
+      // The weights kPrefetchTiles tiles ahead, which come from memory when few positions share
+      // each row (decoding): the fetch overlaps the arithmetic of the tiles before them.
+      if (w.packed != nullptr && rb + kPrefetchTiles < row_blocks) {
+        const int64_t pr = r + kPrefetchTiles * kTileRows;
+        const uint8_t* ahead = w.packed_row(pr);
+        const size_t bytes =
+            static_cast<size_t>(std::min<int64_t>(kTileRows, rows - pr)) * w.packed_row_bytes;
+        for (size_t off = 0; off < bytes; off += 64) __builtin_prefetch(ahead + off);
       }
       for (int t = t0; t < t1; t += kMaxMulti) {
         const int m = t1 - t < kMaxMulti ? t1 - t : kMaxMulti;
