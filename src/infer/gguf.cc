@@ -222,6 +222,15 @@ Result<std::unique_ptr<GgufFile>> GgufFile::FromBytes(std::string_view bytes) {
   return file;
 }
 
+void GgufFile::Release(const uint8_t* p, size_t n) const {
+  if (!mapped_ || p < base_ || p + n > base_ + size_) return;
+  const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const uintptr_t from = (reinterpret_cast<uintptr_t>(p) + page - 1) & ~(page - 1);
+  const uintptr_t to = (reinterpret_cast<uintptr_t>(p) + n) & ~(page - 1);
+  // A read-only private mapping has no modified pages: dropping them loses nothing.
+  if (from < to) ::madvise(reinterpret_cast<void*>(from), to - from, MADV_DONTNEED);
+}
+
 GgufFile::~GgufFile() {
   if (mapped_ && base_ != nullptr) ::munmap(const_cast<uint8_t*>(base_), size_);
 }

@@ -105,6 +105,11 @@ class GgufFile {
   // SHA-256 of the whole file, hex encoded, hashed in chunks (libsodium).
   std::string Sha256Hex() const;
 
+  // Says that [p, p + n) of the mapped file will rarely be read: its whole pages leave the
+  // process's resident memory and are read from the file again if touched. For tensors the
+  // engine keeps a packed copy of. No effect on a file held in memory (FromBytes).
+  void Release(const uint8_t* p, size_t n) const;
+
  private:
   GgufFile() = default;
   Status Parse();

@@ -264,6 +264,7 @@ Status Model::Init() {
   // Packed copies of the quantised matrices for the AVX2 kernels (same bits, fewer shuffles),
   // after widening Q4_0/Q5_0 matrices to Q8_0 so those kernels apply to them too.
   if (IsaAvailable(Isa::kAvx2)) {
+    (void)id();  // hashes the file while its pages are resident (Pack releases them)
     Widen(&output_);
     Pack(&output_);
     for (LayerWeights& L : layers_) {
@@ -301,6 +302,9 @@ void Model::Pack(WeightMatrix* m) {
   for (int64_t r = 0; r < m->rows; ++r) PackRow(m->type, m->row(r), m->cols, buf.data() + r * bytes);
   m->packed = buf.data();
   m->packed_row_bytes = bytes;
+  // The SIMD kernels read only the packed copy; the file's rows are read again only by the
+  // scalar kernels and the token-embedding lookups, which fault in the pages they touch.
+  file_->Release(m->data, m->row_bytes * static_cast<size_t>(m->rows));
 }
 
 const std::string& Model::id() const {
