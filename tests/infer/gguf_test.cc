@@ -247,6 +247,32 @@ TEST(Gguf, OpenMapsFileAndHashesIt) {
   EXPECT_NE(missing.status().message().find("No such file"), std::string::npos);
 }
 
+// Released pages of a mapped file read back the same bytes (from the file) when touched again.
+TEST(Gguf, ReleasedPagesReadBackTheSame) {
+  GgufBuilder b = SampleFile();
+  const std::vector<uint8_t> big = Bytes(64 * 1024, 3);  // spans whole pages
+  b.Tensor("big", {32 * 1024}, 1 /* F16 */, big);
+  const std::string image = b.Build();
+  auto path = std::filesystem::temp_directory_path() / "depinfer_gguf_release_test.gguf";
+  { std::ofstream(path, std::ios::binary).write(image.data(), image.size()); }
+  auto f = GgufFile::Open(path.string());
+  ASSERT_TRUE(f.ok()) << f.status().message();
+  const GgufTensor* t = f.value()->FindTensor("big");
+  ASSERT_NE(t, nullptr);
+  ASSERT_EQ(t->n_bytes, big.size());
+  f.value()->Release(t->data, t->n_bytes);
+  EXPECT_EQ(std::memcmp(t->data, big.data(), big.size()), 0);
+  f.value()->Release(f.value()->bytes(), image.size());  // the whole mapping
+  EXPECT_EQ(std::memcmp(f.value()->bytes(), image.data(), image.size()), 0);
+  f.value()->Release(nullptr, 10);  // outside the mapping: ignored
+  std::filesystem::remove(path);
+
+  auto mem = GgufFile::FromBytes(image);  // in memory: Release changes nothing
+  ASSERT_TRUE(mem.ok());
+  mem.value()->Release(mem.value()->bytes(), image.size());
+  EXPECT_EQ(std::memcmp(mem.value()->bytes(), image.data(), image.size()), 0);
+}
+
 TEST(Gguf, RealModelLoads) {
   std::string path = std::string(DEPINFER_MODEL_DIR) + "/SmolLM2-135M-Instruct.Q4_1.gguf";
   if (!std::filesystem::exists(path)) {
