@@ -1,5 +1,7 @@
 #include "api/engine.h"
 
+#include <algorithm>
+
 namespace depinfer::api {
 
 uint64_t JobSignal::version() {
@@ -62,6 +64,12 @@ infer::Result<std::vector<std::shared_ptr<Job>>> Engine::Submit(
                                 std::to_string(opt_.max_queue) + " sequences this server queues");
   }
   auto signal = std::make_shared<JobSignal>();
+  // Choices of one request share their prompt (BuildGenerateRequest gives them the same one).
+  std::shared_ptr<PromptShare> share;
+  if (n > 1 && std::all_of(reqs.begin(), reqs.end(),
+                           [&](const GenerateRequest& r) { return r.prompt == reqs[0].prompt; })) {
+    share = std::make_shared<PromptShare>();
+  }
   std::vector<std::shared_ptr<Job>> jobs;
   const auto now = std::chrono::steady_clock::now();
   for (const GenerateRequest& req : reqs) {
@@ -73,6 +81,8 @@ infer::Result<std::vector<std::shared_ptr<Job>>> Engine::Submit(
     job->submitted_ = now;
     job->signal_ = signal;
     job->times_request_ = jobs.empty();
+    job->share_ = share;
+    if (share && jobs.empty()) share->leader = job;
     jobs.push_back(std::move(job));
   }
   {
@@ -97,6 +107,9 @@ EngineStats Engine::stats() {
 }
 
 void Engine::Finish(Job* job, const std::string& error) {
+  if (job->share_ && !job->share_->ready && job->share_->leader.lock().get() == job) {
+    job->share_->abandoned = true;  // the other choices process the prompt themselves
+  }
   std::lock_guard<std::mutex> lock(job->mu_);
   job->error_ = error;
   if (job->seq_) {
@@ -132,9 +145,30 @@ void Engine::Loop() {
       stats_.queued = queue_.size();
       stats_.active = active_.size();
     }
+    // Each active job either joins this step's forward pass, or (a choice whose request's
+    // prompt another choice is processing) waits for it, or takes it once processed.
+    enum class Role { kForward, kWait, kAdopt };
+    std::vector<Role> role(active_.size(), Role::kForward);
     std::vector<infer::SeqBatch> batch;
-    for (auto& j : active_) batch.push_back(j->seq_->NextInput());
-    infer::Status s = model_.Forward(batch, fwd, &logits);
+    std::vector<size_t> row(active_.size(), 0);  // its logits row in this step's output
+    std::vector<std::shared_ptr<Job>> leader(active_.size());  // held for the step
+    uint64_t prefill = 0;
+    for (size_t i = 0; i < active_.size(); ++i) {
+      Job* j = active_[i].get();
+      const std::shared_ptr<PromptShare>& sh = j->share_;
+      if (sh && !j->seq_->started() && !sh->abandoned) {
+        leader[i] = sh->leader.lock();
+        // A follower whose leader is gone (it ended and its request let it go) runs the prompt.
+        if (leader[i] && leader[i].get() != j) {
+          role[i] = sh->ready ? Role::kAdopt : Role::kWait;
+          continue;
+        }
+      }
+      if (!j->seq_->started()) prefill += j->seq_->request().prompt.size();
+      row[i] = batch.size();
+      batch.push_back(j->seq_->NextInput());
+    }
+    infer::Status s = batch.empty() ? infer::Status::Ok() : model_.Forward(batch, fwd, &logits);
     const auto now = std::chrono::steady_clock::now();
     uint64_t produced = 0;
     std::vector<std::shared_ptr<Job>> still;
@@ -144,8 +178,29 @@ void Engine::Loop() {
         Finish(j, s.message());
         continue;
       }
+      const std::shared_ptr<PromptShare>& sh = j->share_;
+      // The leader has just processed the prompt earlier in this step: take it now. (If it
+      // ended without doing so, this choice runs the prompt in the next step.)
+      if (role[i] == Role::kWait && sh->ready) role[i] = Role::kAdopt;
+      if (role[i] == Role::kAdopt) {
+        const infer::Status a = j->seq_->AdoptPrompt(*leader[i]->seq_);
+        if (!a.ok()) {
+          Finish(j, a.message());
+          continue;
+        }
+      }
+      if (role[i] == Role::kWait) {
+        still.push_back(std::move(active_[i]));
+        continue;
+      }
+      const float* step_logits =
+          role[i] == Role::kAdopt ? sh->logits.data() : &logits[row[i] * n_vocab];
       const bool first = j->seq_->result().tokens.empty();
-      j->seq_->Step(tok_, &logits[i * n_vocab]);
+      if (first && sh && !sh->ready && role[i] == Role::kForward && sh->leader.lock().get() == j) {
+        sh->logits.assign(step_logits, step_logits + n_vocab);
+        sh->ready = true;
+      }
+      j->seq_->Step(tok_, step_logits);
       ++produced;
       if (first) {
         j->ttft_ = std::chrono::duration<double>(now - j->submitted_).count();
@@ -172,6 +227,7 @@ void Engine::Loop() {
     active_ = std::move(still);
     std::lock_guard<std::mutex> lock(mu_);
     stats_.tokens_out += produced;
+    stats_.prompt_tokens_processed += prefill;
     stats_.active = active_.size();
   }
 }

@@ -40,6 +40,17 @@ class JobSignal {
   uint64_t version_ = 0;
 };
 
+// The n choices of one request process their common prompt once: the first choice (the
+// leader) runs it, and each other choice copies the leader's cache of it and takes the logits of
+// its first step (the same bits as running it again: the forward pass is batch invariant).
+// Touched only by the engine thread.
+struct PromptShare {
+  std::weak_ptr<class Job> leader;
+  bool ready = false;      // the leader has processed the prompt; `logits` hold its first step's
+  bool abandoned = false;  // the leader ended before that: the others process the prompt themselves
+  std::vector<float> logits;
+};
+
 // One sequence's progress (one choice of a request), shared by the engine thread and the
 // handler waiting on it.
 class Job {
@@ -70,6 +81,7 @@ class Job {
   std::string error_;
   std::atomic<bool> cancelled_{false};
   std::shared_ptr<JobSignal> signal_;     // shared by the jobs of one request
+  std::shared_ptr<PromptShare> share_;    // with n > 1: the request's prompt, processed once
   bool times_request_ = true;             // its first token counts as the request's TTFT
   int prompt_tokens_ = 0;
   std::chrono::steady_clock::time_point submitted_;
@@ -84,6 +96,7 @@ struct EngineOptions {
 
 struct EngineStats {
   uint64_t requests = 0, tokens_out = 0, tokens_in = 0, rejected = 0;
+  uint64_t prompt_tokens_processed = 0;  // prompt tokens run through the model (n choices: once)
   size_t queued = 0, active = 0;
   double ttft_sum = 0;  // seconds, over `requests` that produced a first token
   uint64_t ttft_count = 0;

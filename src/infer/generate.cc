@@ -25,6 +25,17 @@ Result<std::unique_ptr<Sequence>> Sequence::Start(const Model& model, const Gene
   return std::unique_ptr<Sequence>(new Sequence(model, r, static_cast<int>(need)));
 }
 
+Status Sequence::AdoptPrompt(const Sequence& from) {
+  if (started_ || !from.started_ || from.req_.prompt != req_.prompt || &from.model_ != &model_) {
+    return Status::Error("a sequence can only take the processed prompt of one with the same prompt");
+  }
+  const int n = static_cast<int>(req_.prompt.size());
+  if (from.cache_.size() < n || cache_.capacity() < n) return Status::Error("prompt not processed");
+  cache_.CopyPrefix(from.cache_, n);
+  started_ = true;
+  return Status::Ok();
+}
+
 SeqBatch Sequence::NextInput() {
   if (!started_) {
     started_ = true;

@@ -57,6 +57,11 @@ class Sequence {
   SeqBatch NextInput();
   // Chooses the next token from this step's logits, records it and updates done().
   int32_t Step(const Tokenizer& tok, const float* logits);
+  // Prompt sharing (the n choices of one request): takes `from`'s processed prompt instead of
+  // running it. `from` has taken its first step from the same prompt; this sequence has not
+  // started. Its first Step then takes the logits `from`'s first step used.
+  Status AdoptPrompt(const Sequence& from);
+  bool started() const { return started_; }
 
   bool done() const { return done_; }
   const GenerateRequest& request() const { return req_; }

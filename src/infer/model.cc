@@ -178,6 +178,15 @@ KvCache::KvCache(const LlamaConfig& c, int capacity)
       k_(static_cast<size_t>(c.n_layer) * capacity * c.kv_dim()),
       v_(static_cast<size_t>(c.n_layer) * capacity * c.kv_dim()) {}
 
+void KvCache::CopyPrefix(const KvCache& from, int n) {
+  const size_t row = static_cast<size_t>(kv_dim_) * n;
+  for (int l = 0; l < n_layer_; ++l) {
+    std::copy_n(from.k_.data() + from.Index(l, 0), row, k_.data() + Index(l, 0));
+    std::copy_n(from.v_.data() + from.Index(l, 0), row, v_.data() + Index(l, 0));
+  }
+  n_past_ = n;
+}
+
 Result<std::unique_ptr<Model>> Model::Load(const std::string& path) {
   auto file = GgufFile::Open(path);
   if (!file.ok()) return file.status();

@@ -49,6 +49,10 @@ class KvCache {
   void Clear() { n_past_ = 0; }
   // Drops positions >= n (to rewind a sequence).
   void Truncate(int n) { n_past_ = n < n_past_ ? n : n_past_; }
+  // Makes this cache hold `from`'s first n positions (the same model's; n <= both capacities):
+  // what processing those tokens here would have written, to the bit (the forward pass is batch
+  // invariant), without the work.
+  void CopyPrefix(const KvCache& from, int n);
 
   float* k(int layer, int pos) { return k_.data() + Index(layer, pos); }
   float* v(int layer, int pos) { return v_.data() + Index(layer, pos); }

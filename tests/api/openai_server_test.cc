@@ -593,6 +593,58 @@ TEST_F(Provider, ChoicesCountAgainstTheQueue) {
   EXPECT_EQ(engine.stats().rejected, 1u);
 }
 
+// The choices of one request run their common prompt through the model once: the others copy
+// the first choice's cache of it. Each choice still equals its solo run, whether the choices run
+// together (max_active 8) or one after the other (max_active 1: a choice may start after the
+// first has ended and been let go, and then runs the prompt itself).
+TEST_F(Provider, ChoicesProcessTheirPromptOnce) {
+  auto model = infer::Model::Load(std::string(DEPINFER_MODEL_DIR) + "/SmolLM2-135M-Instruct.Q4_1.gguf");
+  ASSERT_TRUE(model.ok());
+  auto tok = infer::Tokenizer::FromGguf(model.value()->file());
+  ASSERT_TRUE(tok.ok());
+  infer::GenerateRequest g;
+  g.prompt = tok.value().Encode("Once upon a time, in a village by the sea, there lived", false);
+  g.max_tokens = 12;
+  g.sampling.temperature = 0.9f;
+  g.sampling.seed = 7;
+  std::vector<infer::GenerateRequest> choices;
+  for (int i = 0; i < 3; ++i) choices.push_back(ForChoice(g, i));
+  std::vector<infer::GenerateResult> solo;
+  for (const auto& c : choices) {
+    auto r = infer::Generate(*model.value(), tok.value(), c, infer::ForwardOptions{1});
+    ASSERT_TRUE(r.ok());
+    solo.push_back(r.value());
+  }
+  for (int max_active : {8, 1}) {
+    Engine engine(*model.value(), tok.value(), EngineOptions{1, max_active, 8});
+    auto jobs = engine.Submit(choices);
+    ASSERT_TRUE(jobs.ok()) << jobs.status().message();
+    for (size_t i = 0; i < choices.size(); ++i) {
+      const infer::GenerateResult r = jobs.value()[i]->Wait();
+      EXPECT_EQ(jobs.value()[i]->error(), "") << "max_active " << max_active << " choice " << i;
+      EXPECT_EQ(r.tokens, solo[i].tokens) << "max_active " << max_active << " choice " << i;
+      EXPECT_EQ(r.transcript, solo[i].transcript) << "max_active " << max_active << " choice " << i;
+    }
+    if (max_active == 8) {
+      EXPECT_EQ(engine.stats().prompt_tokens_processed, g.prompt.size());
+    }
+    EXPECT_LE(engine.stats().prompt_tokens_processed, 3 * g.prompt.size());
+  }
+  // The first choice ends and is let go before the others start: they run the prompt themselves.
+  Engine engine(*model.value(), tok.value(), EngineOptions{1, 1, 8});
+  auto jobs = engine.Submit(choices);
+  ASSERT_TRUE(jobs.ok());
+  std::shared_ptr<Job> first = jobs.value()[0];
+  jobs.value()[0].reset();
+  EXPECT_EQ(first->Wait().tokens, solo[0].tokens);
+  first.reset();
+  for (size_t i = 1; i < choices.size(); ++i) {
+    const infer::GenerateResult r = jobs.value()[i]->Wait();
+    EXPECT_EQ(jobs.value()[i]->error(), "");
+    EXPECT_EQ(r.transcript, solo[i].transcript) << "choice " << i;
+  }
+}
+
 TEST_F(Provider, MetricsInPrometheusFormat) {
   Chat("hi", 1, 2);
   httplib::Client c("127.0.0.1", server_->port());
