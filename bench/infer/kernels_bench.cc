@@ -79,6 +79,13 @@ void Tiles(benchmark::State& state, TensorType type) {
   f.w.packed = packed.data();
   f.w.packed_row_bytes = PackedRowBytes(type, cols);
   std::vector<ActRow> acts(positions, ActRow{f.x.data(), &f.q});
+  // As Matmul gets them: the tails of each four positions side by side where rows end in a
+  // group of one or two blocks.
+  ActTailQuad quad;
+  const ActQ8* four[4] = {&f.q, &f.q, &f.q, &f.q};
+  if (BuildTailQuad(four, cols / kBlock, &quad)) {
+    for (int t = 0; t + 4 <= positions; t += 4) acts[t].quad = &quad;
+  }
   const TileDotFn tile = SelectTileDot(f.w, Isa::kAvx2);
   std::vector<float> y(static_cast<size_t>(rows) * positions);
   for (auto _ : state) {
