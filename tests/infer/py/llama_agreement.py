@@ -16,9 +16,11 @@ it is at most the KL over the whole vocabulary, and the top 64 carry nearly all 
 
 `check` exits 0 when tokenisation is identical, mean KL < 0.01 and top-1 >= 95%; 1 otherwise;
 77 when numpy, the model or the recording is missing (ctest treats 77 as skipped). The issue
-asks for top-1 >= 99%; that is below the noise floor of int8-activation inference on this model
-(changing our SiLU by about one ulp moves our own top-1 by as much as llama.cpp differs from us:
-see docs/INFER.md), so the script reports the 99% figure but gates on 95%.
+asks for top-1 >= 99%; that is below the noise floor of int8-activation inference on this model,
+and llama.cpp does not reach it against itself: the recording also holds llama.cpp fed one token
+per call (its generation path), and its batch and one-token answers agree at 95.8% of positions
+(mean KL 0.0028). depinfer agrees with each of them at least as well (docs/INFER.md). So the
+script reports the 99% figure and both comparisons, and gates on 95%.
 
 Usage: llama_agreement.py check  REPO_DIR TOOL_BINARY MODEL [--threads N] [--json OUT]
        llama_agreement.py record REPO_DIR MODEL"""
@@ -91,6 +93,25 @@ def reference_path(repo):
     return os.path.join(repo, "tests", "infer", "data", "llama_cpp_reference.npz")
 
 
+def top_outcomes(lp):
+    """The TOP_K most likely tokens of each row, their log-probabilities and the others' mass."""
+    top = np.argsort(-lp, axis=-1, kind="stable")[:, :TOP_K]
+    top_lp = np.take_along_axis(lp, top, axis=-1)
+    return top, top_lp, 1.0 - np.exp(top_lp).sum(-1)
+
+
+def kl_over_top(top_ids, top_logprob, rest_prob, my_lp):
+    """KL(recorded || mine) over the recording's TOP_K outcomes and "all the others"."""
+    top_ids = top_ids.astype(np.int64)
+    p_top = np.exp(top_logprob.astype(np.float64))
+    p_rest = np.clip(rest_prob, 0.0, 1.0)
+    q_top_lp = np.take_along_axis(my_lp, top_ids, axis=-1)
+    q_rest = np.clip(1.0 - np.exp(q_top_lp).sum(-1), 1e-300, 1.0)
+    kl = (p_top * (np.log(p_top) - q_top_lp)).sum(-1)
+    kl += np.where(p_rest > 0, p_rest * (np.log(np.maximum(p_rest, 1e-300)) - np.log(q_rest)), 0.0)
+    return kl
+
+
 # ---- record: llama.cpp's answers -------------------------------------------------------------
 
 def record(repo, model):
@@ -100,12 +121,22 @@ def record(repo, model):
     tokenized = [llm.tokenize(t, add_bos=False, special=True) if t else [] for t in lines]
 
     toks = llm.tokenize(text.encode(), add_bos=False, special=False)
+    # llama.cpp's two ways through the same text: the whole text as one batch (how a prompt is
+    # processed) and one token per call (how it generates). Its kernels differ between the two,
+    # so they differ in the last bits, and the difference is amplified like any other.
     llm.reset()
     llm.eval(toks)
     lp = log_softmax(np.array(llm.scores[:len(toks)], dtype=np.float32))
-    top = np.argsort(-lp, axis=-1, kind="stable")[:, :TOP_K]
-    top_lp = np.take_along_axis(lp, top, axis=-1)
-    rest = 1.0 - np.exp(top_lp).sum(-1)
+    llm.reset()
+    for t in toks:
+        llm.eval([t])
+    lp_dec = log_softmax(np.array(llm.scores[:len(toks)], dtype=np.float32))
+    top, top_lp, rest = top_outcomes(lp)
+    top_dec, top_lp_dec, rest_dec = top_outcomes(lp_dec)
+    self_kl = (np.exp(lp) * (lp - lp_dec)).sum(-1)
+    self_agreement = {"top1": float((lp.argmax(-1) == lp_dec.argmax(-1)).mean()),
+                      "mean_kl": float(self_kl.mean()), "max_kl": float(self_kl.max()),
+                      "max_abs_dlogprob": float(np.abs(lp - lp_dec).max())}
 
     greedy, prompts = [], []
     for p in PROMPTS:
@@ -127,12 +158,15 @@ def record(repo, model):
     pr_flat, pr_off = ragged(prompts)
     meta = {"source": "llama.cpp through llama-cpp-python " + llama_version,
             "model": os.path.basename(model), "model_sha256": sha256(model), "top_k": TOP_K,
-            "greedy_tokens": GREEDY_TOKENS}
+            "greedy_tokens": GREEDY_TOKENS, "batch_vs_decode": self_agreement}
     np.savez_compressed(reference_path(repo), meta=np.array(json.dumps(meta)),
                         tokenize_ids=tok_flat, tokenize_offsets=tok_off,
                         tf_tokens=np.array(toks, dtype=np.int32),
                         tf_top_ids=top.astype(np.uint16), tf_top_logprob=top_lp.astype(np.float32),
                         tf_rest_prob=rest.astype(np.float64),
+                        tf_decode_top_ids=top_dec.astype(np.uint16),
+                        tf_decode_top_logprob=top_lp_dec.astype(np.float32),
+                        tf_decode_rest_prob=rest_dec.astype(np.float64),
                         greedy_prompt_ids=pr_flat, greedy_prompt_offsets=pr_off,
                         greedy_ids=gr_flat, greedy_offsets=gr_off)
     print(f"recorded {reference_path(repo)}: {meta['source']}, {len(lines)} strings, "
@@ -182,16 +216,19 @@ def check(repo, tool, model, threads, json_out):
     with tempfile.NamedTemporaryFile(suffix=".f32") as f:
         ours(tool, model, "logits", f.name, *map(str, toks), threads=threads)
         my_lp = log_softmax(np.fromfile(f.name, dtype=np.float32).reshape(len(toks), -1))
-    top_ids = ref["tf_top_ids"].astype(np.int64)
-    p_top = np.exp(ref["tf_top_logprob"].astype(np.float64))
-    p_rest = np.clip(ref["tf_rest_prob"], 0.0, 1.0)
-    q_top_lp = np.take_along_axis(my_lp, top_ids, axis=-1)
-    q_rest = np.clip(1.0 - np.exp(q_top_lp).sum(-1), 1e-300, 1.0)
-    kl = (p_top * (np.log(p_top) - q_top_lp)).sum(-1)
-    kl += np.where(p_rest > 0, p_rest * (np.log(np.maximum(p_rest, 1e-300)) - np.log(q_rest)), 0.0)
-    top1 = float((top_ids[:, 0] == my_lp.argmax(-1)).mean())
+    kl = kl_over_top(ref["tf_top_ids"], ref["tf_top_logprob"], ref["tf_rest_prob"], my_lp)
+    top1 = float((ref["tf_top_ids"][:, 0] == my_lp.argmax(-1)).mean())
     report.update(teacher_forced_tokens=len(toks), top1_agreement=top1, mean_kl=float(kl.mean()),
                   max_kl=float(kl.max()))
+    # The same against llama.cpp fed one token per call, and llama.cpp's two modes against each
+    # other (computed over the whole vocabulary when recorded): the scale of the noise.
+    if "tf_decode_top_ids" in ref:
+        kl_dec = kl_over_top(ref["tf_decode_top_ids"], ref["tf_decode_top_logprob"],
+                             ref["tf_decode_rest_prob"], my_lp)
+        report["vs_llama_decode"] = {
+            "top1": float((ref["tf_decode_top_ids"][:, 0] == my_lp.argmax(-1)).mean()),
+            "mean_kl": float(kl_dec.mean()), "max_kl": float(kl_dec.max())}
+        report["llama_batch_vs_llama_decode"] = meta["batch_vs_decode"]
 
     # 3. Greedy completions.
     matched, full = [], 0
