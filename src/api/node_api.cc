@@ -88,7 +88,7 @@ HttpResponse Rejected(const ledger::TxId& id, const ledger::Admission& a) {
       break;
     case ledger::Admission::Code::kFull:
       j["rule"] = "mempool-full";
-      j["detail"] = "the node is overloaded; retry later";
+      j["detail"] = a.verdict.detail.empty() ? "the node is overloaded; retry later" : a.verdict.detail;
       break;
     default:
       j["rule"] = shield::RuleName(a.verdict.rule);

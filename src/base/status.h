@@ -11,6 +11,8 @@
 #include <string_view>
 #include <utility>
 
+#include "base/return_if_error.h"
+
 namespace depinfer {
 
 class Status {
@@ -64,10 +66,3 @@ inline std::string Status::ToString() const {
 }
 
 }  // namespace depinfer
-
-// Returns early from the enclosing function when `expr` yields a failed Status.
-#define DEPINFER_RETURN_IF_ERROR(expr)          \
-  do {                                          \
-    ::depinfer::Status _st = (expr);            \
-    if (!_st.ok()) return _st;                  \
-  } while (0)

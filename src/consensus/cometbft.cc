@@ -239,6 +239,7 @@ CometbftConsensus::CometbftConsensus(ledger::Ledger& ledger, NodeMetrics* metric
       // The batch's stateless verdicts are all Admission is used for here: the broadcast runs
       // in the submitter's thread (Submit), so many go to CometBFT at once.
       admission_(ledger, metrics, [](const ledger::Tx&) { return ledger::Admission{}; }) {
+  app_->on_dropped = [this](std::span<const ledger::Dropped> dropped) { board_.Dropped(dropped); };
   app_->on_commit = [this](const ledger::BlockResult& block) {
     board_.Committed(block);
     if (metrics_) {

@@ -3,6 +3,8 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <exception>
+#include <string>
 
 namespace depinfer::consensus {
 
@@ -181,7 +183,13 @@ void Admission::Run() {
     txs.reserve(batch.size());
     for (Pending* p : batch) txs.push_back(*p->tx);
     const auto t0 = std::chrono::steady_clock::now();
-    std::vector<ledger::Verdict> verdicts = ledger_.verifier().Check(txs);
+    std::vector<ledger::Verdict> verdicts;
+    std::string failure;  // why the batch could not be checked at all (its clients may retry)
+    try {
+      verdicts = ledger_.verifier().Check(txs);
+    } catch (const std::exception& e) {
+      failure = e.what();
+    }
     if (metrics_) {
       metrics_->verify_seconds->Observe(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
@@ -190,7 +198,8 @@ void Admission::Run() {
     // being verified: the result is parked, and whichever worker completes the next batch in
     // order admits every parked batch that follows it.
     std::unique_lock<std::mutex> lock(mu_);
-    verified_.emplace(ticket, Verified{std::move(batch), std::move(txs), std::move(verdicts)});
+    verified_.emplace(ticket, Verified{std::move(batch), std::move(txs), std::move(verdicts),
+                                       std::move(failure)});
     if (admitting_) continue;
     admitting_ = true;
     for (auto it = verified_.find(admitted_); it != verified_.end(); it = verified_.find(admitted_)) {
@@ -205,14 +214,33 @@ void Admission::Run() {
   }
 }
 
+namespace {
+// The answer for a transaction the node failed to check (an exception: out of memory, a storage
+// error): not a verdict on the transaction, so "unavailable, retry later" rather than rejected.
+ledger::Admission Unavailable(const std::string& why) {
+  ledger::Admission a;
+  a.code = ledger::Admission::Code::kFull;
+  a.verdict.detail = "internal error while checking the transaction (" + why + "); retry later";
+  return a;
+}
+}  // namespace
+
+// No exception leaves here: the worker thread would end the process, and the promises of the
+// batch (and of every batch parked behind it) would never be kept.
 void Admission::AdmitVerified(Verified& v) {
   for (std::size_t i = 0; i < v.batch.size(); ++i) {
     ledger::Admission a;
-    if (!v.verdicts[i].ok()) {
+    if (!v.failure.empty()) {
+      a = Unavailable(v.failure);
+    } else if (!v.verdicts[i].ok()) {
       a.code = ledger::Admission::Code::kRejected;
       a.verdict = v.verdicts[i];
     } else {
-      a = admit_(v.txs[i]);
+      try {
+        a = admit_(v.txs[i]);
+      } catch (const std::exception& e) {
+        a = Unavailable(e.what());
+      }
     }
     if (metrics_) (a.added() ? metrics_->submitted : metrics_->rejected)->Add();
     v.batch[i]->done.set_value(std::move(a));

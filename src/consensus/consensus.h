@@ -113,6 +113,7 @@ class Admission {
     std::vector<Pending*> batch;
     std::vector<ledger::Tx> txs;
     std::vector<ledger::Verdict> verdicts;
+    std::string failure;  // non-empty: the batch's check threw this; no verdicts
   };
   void Run();
   void AdmitVerified(Verified& v);

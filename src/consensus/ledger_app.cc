@@ -260,6 +260,12 @@ Status LedgerApp::CheckTx(const abci::RequestCheckTx& req, abci::ResponseCheckTx
         case ledger::Admission::Code::kRejected:
           res->set_code(static_cast<std::uint32_t>(a.verdict.rule));
           res->set_log(RuleLog(a.verdict));
+          // A recheck failure takes the transaction out of CometBFT's mempool for good: it will
+          // never be final, and whoever waits for it here should learn that now.
+          if (recheck && on_dropped) {
+            const ledger::Dropped d{tx.Id(), a.verdict};
+            on_dropped(std::span(&d, 1));
+          }
           break;
       }
     }

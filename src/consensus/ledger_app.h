@@ -33,6 +33,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,10 @@ class LedgerApp : public AbciApplication {
   // Called after each Commit with the block's result (the FinalityBoard of CometbftConsensus
   // listens here). Set before the server starts.
   std::function<void(const ledger::BlockResult&)> on_commit;
+  // Called when a recheck after a block finds a pooled transaction invalid (a conflicting spend
+  // or nonce was committed): CometBFT drops it from its mempool, so it will never be final.
+  // Set before the server starts.
+  std::function<void(std::span<const ledger::Dropped>)> on_dropped;
 
   Status Info(const abci::RequestInfo& req, abci::ResponseInfo* res) override;
   Status Query(const abci::RequestQuery& req, abci::ResponseQuery* res) override;

@@ -10,6 +10,8 @@
 #include <string>
 #include <utility>
 
+#include "base/return_if_error.h"
+
 namespace depinfer::infer {
 
 class Status {
@@ -47,12 +49,5 @@ class Result {
   std::optional<T> value_;
   Status status_;
 };
-
-// Returns early from the enclosing function if `expr` (a Status) failed.
-#define DEPINFER_RETURN_IF_ERROR(expr)   \
-  do {                                   \
-    ::depinfer::infer::Status _s = (expr); \
-    if (!_s.ok()) return _s;             \
-  } while (0)
 
 }  // namespace depinfer::infer

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <mutex>
+#include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -109,6 +111,33 @@ TEST(Admission, WorkersAdmitInQueueOrder) {
     for (std::size_t i = 0; i < order.size(); ++i) ASSERT_EQ(order[i], i) << "round " << round;
     for (const ledger::Admission& a : got) EXPECT_TRUE(a.added());
   }
+}
+
+// A callback that throws (a storage error, out of memory) answers its transaction "unavailable,
+// retry later" instead of ending the process, and the transactions after it are admitted.
+TEST(Admission, AThrowingAdmitAnswersUnavailableAndTheRestGoOn) {
+  TempDir dir("admission_throw");
+  const auto alice = Signer(1), bob = Signer(2);
+  std::unique_ptr<ledger::Ledger> l = FundedLedger(dir, *alice);
+  ASSERT_TRUE(l);
+  Admission admission(*l, nullptr, [&](const ledger::Tx& tx) {
+    if (tx.Nonce() % 7 == 3) throw std::runtime_error("disk on fire");
+    return ledger::Admission{};
+  }, /*max_batch=*/8, /*workers=*/2);
+  std::vector<ledger::Tx> txs;
+  for (std::uint64_t n = 0; n < 40; ++n) txs.push_back(SignedTransfer(*alice, bob->account(), 1, 0, n));
+  const std::vector<ledger::Admission> got = admission.SubmitBatch(txs);
+  ASSERT_EQ(got.size(), txs.size());
+  for (std::uint64_t n = 0; n < txs.size(); ++n) {
+    if (n % 7 == 3) {
+      EXPECT_EQ(got[n].code, ledger::Admission::Code::kFull) << n;
+      EXPECT_NE(got[n].verdict.detail.find("disk on fire"), std::string::npos) << got[n].verdict.detail;
+    } else {
+      EXPECT_TRUE(got[n].added()) << n;
+    }
+  }
+  // The workers are still there.
+  EXPECT_TRUE(admission.Submit(SignedTransfer(*alice, bob->account(), 1, 0, 40)).added());
 }
 
 }  // namespace

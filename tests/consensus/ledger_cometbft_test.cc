@@ -534,8 +534,14 @@ TEST(LedgerApp, CallsWithoutCometbft) {
   EXPECT_EQ(fin_res.tx_results(1).code(), static_cast<std::uint32_t>(shield::Rule::kNullifierSpent));
   EXPECT_EQ(fin_res.tx_results(1).log().rfind("nullifier-spent", 0), 0u);
   ASSERT_TRUE(app.Commit({}, &commit_res).ok());
-  // The recheck after the block drops pay_b for good.
+  // The recheck after the block drops pay_b for good, and says so to whoever listens (the
+  // FinalityBoard, whose waiters then learn it at once).
+  std::vector<ledger::Dropped> dropped;
+  app.on_dropped = [&](std::span<const ledger::Dropped> d) { dropped.insert(dropped.end(), d.begin(), d.end()); };
   EXPECT_EQ(Check(app, pay_b, /*recheck=*/true).code(), static_cast<std::uint32_t>(shield::Rule::kNullifierSpent));
+  ASSERT_EQ(dropped.size(), 1u);
+  EXPECT_EQ(dropped[0].id, fx.pay_b.Id());
+  EXPECT_EQ(dropped[0].why.rule, shield::Rule::kNullifierSpent);
 
   abci::RequestQuery q;
   abci::ResponseQuery qr;
