@@ -14,7 +14,9 @@ per teacher-forced position, llama.cpp's 64 most likely tokens with their log-pr
 the probability of all others; KL is computed over those 65 outcomes (by the log-sum inequality
 it is at most the KL over the whole vocabulary, and the top 64 carry nearly all the mass).
 
-`check` exits 0 when tokenisation is identical, mean KL < 0.01 and top-1 >= 95%; 1 otherwise;
+`check` exits 0 when tokenisation is identical, mean KL < 0.01, top-1 >= 95% and, against each of
+llama.cpp's two recorded paths, top-1 at most a point below and KL at most twice what those two
+paths give against each other; 1 otherwise;
 77 when numpy, the model or the recording is missing (ctest treats 77 as skipped). The issue
 asks for top-1 >= 99%; that is below the noise floor of int8-activation inference on this model,
 and llama.cpp does not reach it against itself: the recording also holds llama.cpp fed one token
@@ -250,6 +252,18 @@ def check(repo, tool, model, threads, json_out):
             json.dump(report, f, indent=1)
     report["issue_top1_target_0.99_met"] = top1 >= 0.99
     ok = same == len(lines) and top1 >= 0.95 and report["mean_kl"] < 0.01 and len(toks) >= 512
+    # And no further from llama.cpp than llama.cpp's two paths are from each other (less a point
+    # of slack for which side of a near-tie a position falls), when the recording has both.
+    if "llama_batch_vs_llama_decode" in report:
+        self_top1 = report["llama_batch_vs_llama_decode"]["top1"]
+        self_kl = report["llama_batch_vs_llama_decode"]["mean_kl"]
+        for name, r in (("batch", {"top1": top1, "mean_kl": report["mean_kl"]}),
+                        ("one-token", report["vs_llama_decode"])):
+            if r["top1"] < self_top1 - 0.01 or r["mean_kl"] > 2 * self_kl:
+                print(f"further from llama.cpp's {name} path (top-1 {r['top1']:.4f}, KL "
+                      f"{r['mean_kl']:.4f}) than its two paths are from each other "
+                      f"(top-1 {self_top1:.4f}, KL {self_kl:.4f})")
+                ok = False
     sys.exit(0 if ok else 1)
 
 
