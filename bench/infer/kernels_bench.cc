@@ -64,9 +64,9 @@ BENCHMARK_CAPTURE(Matvec, Q8_0_avx2, TensorType::kQ8_0, Isa::kAvx2)->Args({49152
 // The matrix-product path of the forward pass: packed tiles of kTileRows rows x up to
 // kMaxMulti positions, range(2) positions in all (as Matmul walks them, one thread).
 // items/s counts multiply-accumulates.
-void Tiles(benchmark::State& state, TensorType type) {
-  if (!IsaAvailable(Isa::kAvx2)) {
-    state.SkipWithError("AVX2 not available");
+void Tiles(benchmark::State& state, TensorType type, Isa isa) {
+  if (!IsaAvailable(isa)) {
+    state.SkipWithError("this kernel set is not available here");
     return;
   }
   const int rows = static_cast<int>(state.range(0)), cols = static_cast<int>(state.range(1));
@@ -86,7 +86,7 @@ void Tiles(benchmark::State& state, TensorType type) {
   if (BuildTailQuad(four, cols / kBlock, &quad)) {
     for (int t = 0; t + 4 <= positions; t += 4) acts[t].quad = &quad;
   }
-  const TileDotFn tile = SelectTileDot(f.w, Isa::kAvx2);
+  const TileDotFn tile = SelectTileDot(f.w, isa);
   std::vector<float> y(static_cast<size_t>(rows) * positions);
   for (auto _ : state) {
     for (int r = 0; r < rows; r += kTileRows) {
@@ -99,11 +99,15 @@ void Tiles(benchmark::State& state, TensorType type) {
   }
   state.SetItemsProcessed(state.iterations() * int64_t{rows} * cols * positions);
 }
-BENCHMARK_CAPTURE(Tiles, Q4_1, TensorType::kQ4_1)
-    ->Args({1536, 576, 1})->Args({1536, 576, 8})->Args({1536, 576, 64})->Args({1536, 512, 64})
-    ->Args({1536, 768, 64})
-    ->Args({576, 1536, 1})->Args({576, 1536, 64});
-BENCHMARK_CAPTURE(Tiles, Q8_0, TensorType::kQ8_0)->Args({49152, 576, 1})->Args({4096, 576, 64});
+#define DEPINFER_TILES(isa_name, isa)                                                        \
+  BENCHMARK_CAPTURE(Tiles, Q4_1_##isa_name, TensorType::kQ4_1, isa)                           \
+      ->Args({1536, 576, 1})->Args({1536, 576, 8})->Args({1536, 576, 64})->Args({1536, 512, 64}) \
+      ->Args({1536, 768, 64})                                                                   \
+      ->Args({576, 1536, 1})->Args({576, 1536, 64});                                            \
+  BENCHMARK_CAPTURE(Tiles, Q8_0_##isa_name, TensorType::kQ8_0, isa)                           \
+      ->Args({49152, 576, 1})->Args({4096, 576, 64})
+DEPINFER_TILES(avx2, Isa::kAvx2);
+DEPINFER_TILES(avx512, Isa::kAvx512);
 
 // The shipped model, loaded once for all benchmarks (so the process's peak RSS is one model's).
 const Model* RealModel() {

@@ -77,7 +77,7 @@ Result<std::vector<float>> GetVector(const GgufFile& f, const std::string& name,
 using F32Dot = float (*)(const float*, const float*, int);
 F32Dot SelectF32Dot(Isa isa) {
 #if defined(DEPINFER_HAVE_AVX2_KERNELS)
-  if (isa == Isa::kAvx2) return avx2::DotF32;
+  if (HasAvx2Twins(isa)) return avx2::DotF32;
 #endif
   return ref::DotF32;
 }
@@ -140,7 +140,7 @@ struct Acts {
 // Positions go in tiles that stay in cache while the weight rows stream past them (every row
 // reads every position of its tile; with all T positions at once, a long prompt's activations
 // were re-read from memory for each row).
-constexpr int64_t kPrefetchTiles = 2;
+constexpr int64_t kPrefetchTiles = 1;  // kTileRows = 6 rows ahead
 void Matmul(const WeightMatrix& w, const Acts& a, int T, const ForwardOptions& opt, float* out) {
   const TileDotFn tile = SelectTileDot(w, opt.isa);
   const int64_t rows = w.rows;
@@ -150,7 +150,7 @@ void Matmul(const WeightMatrix& w, const Acts& a, int T, const ForwardOptions& o
   for (int t0 = 0; t0 < T; t0 += kPositions) {
     const int t1 = T - t0 < kPositions ? T : t0 + kPositions;
     // No barrier between tiles: their outputs are disjoint.
-#pragma omp for schedule(dynamic, 8) nowait
+#pragma omp for schedule(dynamic, 4) nowait
     for (int64_t rb = 0; rb < row_blocks; ++rb) {
       const int64_t r = rb * kTileRows;
       const int nr = static_cast<int>(std::min<int64_t>(kTileRows, rows - r));

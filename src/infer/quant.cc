@@ -53,7 +53,7 @@ void QuantizeActQ8(const float* x, int n, ActQ8* out, Isa isa) {
   out->s.assign(static_cast<size_t>(groups) * 8, 0.0f);
   out->qt.assign(static_cast<size_t>(groups) * 256, 0);
 #if defined(DEPINFER_HAVE_AVX2_KERNELS)
-  if (isa == Isa::kAvx2) return avx2::QuantizeActQ8(x, n, out);
+  if (HasAvx2Twins(isa)) return avx2::QuantizeActQ8(x, n, out);
 #endif
   (void)isa;
   for (int b = 0; b < nb; ++b) {
@@ -157,16 +157,33 @@ bool IsaAvailable(Isa isa) {
 #else
       return false;
 #endif
+    case Isa::kAvx512:
+#if defined(__x86_64__) && defined(DEPINFER_HAVE_AVX512_KERNELS)
+      return IsaAvailable(Isa::kAvx2) && __builtin_cpu_supports("avx512f") &&
+             __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
+             __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
+#else
+      return false;
+#endif
   }
   return false;
 }
 
 Isa BestIsa() {
-  static const Isa best = IsaAvailable(Isa::kAvx2) ? Isa::kAvx2 : Isa::kScalar;
+  static const Isa best = IsaAvailable(Isa::kAvx512) ? Isa::kAvx512
+                          : IsaAvailable(Isa::kAvx2) ? Isa::kAvx2
+                                                     : Isa::kScalar;
   return best;
 }
 
-const char* IsaName(Isa isa) { return isa == Isa::kAvx2 ? "avx2" : "scalar"; }
+const char* IsaName(Isa isa) {
+  switch (isa) {
+    case Isa::kAvx2: return "avx2";
+    case Isa::kAvx512: return "avx512";
+    case Isa::kScalar: break;
+  }
+  return "scalar";
+}
 
 bool MatmulSupports(TensorType type) {
   return type == TensorType::kF32 || type == TensorType::kF16 || type == TensorType::kQ4_1 ||
@@ -273,7 +290,7 @@ float Unsupported(const uint8_t*, const ActRow&, int) { return 0.0f; }
 
 DotFn SelectDot(TensorType type, Isa isa) {
 #if defined(DEPINFER_HAVE_AVX2_KERNELS)
-  if (isa == Isa::kAvx2) {
+  if (HasAvx2Twins(isa)) {
     switch (type) {
       case TensorType::kQ4_1: return QuantDot<BlockQ4_1, avx2::DotQ4_1>;
       case TensorType::kQ8_0: return QuantDot<BlockQ8_0, avx2::DotQ8_0>;
@@ -336,7 +353,7 @@ DotMultiFn SelectDotMulti(TensorType type, Isa isa) {
   }();
   (void)init;
 #if defined(DEPINFER_HAVE_AVX2_KERNELS)
-  if (isa == Isa::kAvx2) {
+  if (HasAvx2Twins(isa)) {
     switch (type) {
       case TensorType::kQ4_1: return QuantMulti<BlockQ4_1, avx2::DotQ4_1Multi>;
       case TensorType::kQ8_0: return QuantMulti<BlockQ8_0, avx2::DotQ8_0Multi>;
@@ -404,7 +421,7 @@ bool HasPackedTiles(const WeightMatrix& w) {
 
 RowDotFn SelectRowDot(const WeightMatrix& w, Isa isa) {
 #if defined(DEPINFER_HAVE_AVX2_KERNELS)
-  if (isa == Isa::kAvx2) {
+  if (HasAvx2Twins(isa)) {
     if (HasPackedTiles(w)) {
       return w.type == TensorType::kQ4_1 ? RowDotPacked<avx2::Q4_1PackedTile>
                                          : RowDotPacked<avx2::Q8_0PackedTile>;
@@ -416,8 +433,14 @@ RowDotFn SelectRowDot(const WeightMatrix& w, Isa isa) {
 }
 
 TileDotFn SelectTileDot(const WeightMatrix& w, Isa isa) {
+#if defined(DEPINFER_HAVE_AVX512_KERNELS)
+  if (isa == Isa::kAvx512 && HasPackedTiles(w)) {
+    return w.type == TensorType::kQ4_1 ? TilePacked<avx512::Q4_1PackedTile>
+                                       : TilePacked<avx512::Q8_0PackedTile>;
+  }
+#endif
 #if defined(DEPINFER_HAVE_AVX2_KERNELS)
-  if (isa == Isa::kAvx2) {
+  if (HasAvx2Twins(isa)) {
     if (HasPackedTiles(w)) {
       return w.type == TensorType::kQ4_1 ? TilePacked<avx2::Q4_1PackedTile>
                                          : TilePacked<avx2::Q8_0PackedTile>;

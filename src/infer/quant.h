@@ -118,7 +118,11 @@ struct ActQ8 {
   std::vector<float> s;   // n/32 values d * sum(q), then zeros up to a multiple of 8
   std::vector<int8_t> qt; // q in the packed slice layout (below), zero-padded to whole groups
 };
-enum class Isa { kScalar, kAvx2 };
+// kAvx2: the AVX2 twins of every kernel. kAvx512: the same, with the packed matrix tiles on
+// AVX-512 VNNI (kernels_avx512.cc). Every ISA gives the reference's bits.
+enum class Isa { kScalar, kAvx2, kAvx512 };
+// True for the ISAs that run the AVX2 twins (kAvx2 and kAvx512).
+inline bool HasAvx2Twins(Isa isa) { return isa != Isa::kScalar; }
 
 // Quantises x[0..n) (n a multiple of 32). The AVX2 twin gives the plain version's bytes.
 void QuantizeActQ8(const float* x, int n, ActQ8* out, Isa isa);
@@ -206,7 +210,7 @@ DotMultiFn SelectDotMulti(TensorType type, Isa isa);
 // Rows [r0, r0 + nr) of `w` (nr <= kTileRows) against np (<= kMaxMulti) activations:
 // out[p * ld + r] = dot(row r0 + r, a[p]), each with DotRow's bits. Matrix products call this;
 // with a packed matrix the AVX2 kernels keep all nr x np sums in registers at once.
-constexpr int kTileRows = 3;
+constexpr int kTileRows = 6;
 using TileDotFn = void (*)(const WeightMatrix& w, int64_t r0, int nr, const ActRow* a, int np,
                            float* out, int64_t ld);
 TileDotFn SelectTileDot(const WeightMatrix& w, Isa isa);
@@ -248,5 +252,12 @@ void Q4_1PackedTile(const uint8_t* packed, size_t row_bytes, int nr, const ActQ8
 void Q8_0PackedTile(const uint8_t* packed, size_t row_bytes, int nr, const ActQ8* const* a,
                     int np, int nb, float* out, int64_t ld, const ActTailQuad* quad);
 }  // namespace avx2
+// AVX-512 VNNI tiles, nr <= kTileRows (defined only when DEPINFER_HAVE_AVX512_KERNELS).
+namespace avx512 {
+void Q4_1PackedTile(const uint8_t* packed, size_t row_bytes, int nr, const ActQ8* const* a,
+                    int np, int nb, float* out, int64_t ld, const ActTailQuad* quad);
+void Q8_0PackedTile(const uint8_t* packed, size_t row_bytes, int nr, const ActQ8* const* a,
+                    int np, int nb, float* out, int64_t ld, const ActTailQuad* quad);
+}  // namespace avx512
 
 }  // namespace depinfer::infer

@@ -8,7 +8,7 @@ namespace depinfer::infer {
 
 void ExpRow(float* x, int n, Isa isa) {
 #if defined(DEPINFER_HAVE_AVX2_KERNELS)
-  if (isa == Isa::kAvx2) return avx2::ExpRow(x, n);
+  if (HasAvx2Twins(isa)) return avx2::ExpRow(x, n);
 #endif
   (void)isa;
   for (int i = 0; i < n; ++i) x[i] = ExpF(x[i]);
@@ -16,7 +16,7 @@ void ExpRow(float* x, int n, Isa isa) {
 
 void SiluMulRow(float* g, const float* up, int n, Isa isa) {
 #if defined(DEPINFER_HAVE_AVX2_KERNELS)
-  if (isa == Isa::kAvx2) return avx2::SiluMulRow(g, up, n);
+  if (HasAvx2Twins(isa)) return avx2::SiluMulRow(g, up, n);
 #endif
   (void)isa;
   for (int i = 0; i < n; ++i) g[i] = SiluF(g[i]) * up[i];
@@ -25,7 +25,7 @@ void SiluMulRow(float* g, const float* up, int n, Isa isa) {
 void DotKeys(const float* q, const float* k, size_t stride, int count, int n, float* out,
              Isa isa) {
 #if defined(DEPINFER_HAVE_AVX2_KERNELS)
-  if (isa == Isa::kAvx2) return avx2::DotKeys(q, k, stride, count, n, out);
+  if (HasAvx2Twins(isa)) return avx2::DotKeys(q, k, stride, count, n, out);
 #endif
   (void)isa;
   for (int p = 0; p < count; ++p) out[p] = ref::DotF32(q, k + p * stride, n);
@@ -34,7 +34,7 @@ void DotKeys(const float* q, const float* k, size_t stride, int count, int n, fl
 void WeightedSum(const float* w, const float* v, size_t stride, int count, int n, float* out,
                  Isa isa) {
 #if defined(DEPINFER_HAVE_AVX2_KERNELS)
-  if (isa == Isa::kAvx2) return avx2::WeightedSum(w, v, stride, count, n, out);
+  if (HasAvx2Twins(isa)) return avx2::WeightedSum(w, v, stride, count, n, out);
 #endif
   (void)isa;
   for (int j = 0; j < n; ++j) out[j] = 0.0f;
@@ -46,7 +46,7 @@ void WeightedSum(const float* w, const float* v, size_t stride, int count, int n
 
 float MaxRow(const float* x, int n, Isa isa) {
 #if defined(DEPINFER_HAVE_AVX2_KERNELS)
-  if (isa == Isa::kAvx2) return avx2::MaxRow(x, n);
+  if (HasAvx2Twins(isa)) return avx2::MaxRow(x, n);
 #endif
   (void)isa;
   float m = -std::numeric_limits<float>::infinity();

@@ -96,6 +96,14 @@ TEST_F(Generation, ScalarKernelsGiveTheSameTranscript) {
   EXPECT_EQ(Run(c, 2, Isa::kScalar).transcript, c.transcript);
 }
 
+// Each kernel set this machine has, whichever BestIsa picks: AVX2 tiles and AVX-512 tiles.
+TEST_F(Generation, EveryKernelSetGivesThePinnedTranscripts) {
+  for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
+    if (!IsaAvailable(isa)) continue;
+    for (const Case& c : kCases) EXPECT_EQ(Run(c, 2, isa).transcript, c.transcript) << c.name << " " << IsaName(isa);
+  }
+}
+
 // Eight different requests decoded together, each equal to its solo run.
 TEST_F(Generation, BatchOfEightEqualsSoloRuns) {
   std::vector<GenerateRequest> reqs;

@@ -91,13 +91,18 @@ TEST_P(Determinism, ThreadCountDoesNotChangeBits) {
   EXPECT_TRUE(SameBits(PromptLogits(*model_, toks, one), PromptLogits(*model_, toks, two)));
 }
 
-TEST_P(Determinism, ScalarEqualsAvx2) {
+TEST_P(Determinism, ScalarEqualsAvx2AndAvx512) {
   if (!IsaAvailable(Isa::kAvx2)) GTEST_SKIP() << "no AVX2 kernels on this CPU or build";
   const auto toks = Tokens(GetParam() ? 6 : n_, model_->config().n_vocab, 3);
-  ForwardOptions scalar, simd;
+  ForwardOptions scalar;
   scalar.isa = Isa::kScalar;
-  simd.isa = Isa::kAvx2;
-  EXPECT_TRUE(SameBits(PromptLogits(*model_, toks, scalar), PromptLogits(*model_, toks, simd)));
+  const std::vector<float> want = PromptLogits(*model_, toks, scalar);
+  for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
+    if (!IsaAvailable(isa)) continue;
+    ForwardOptions simd;
+    simd.isa = isa;
+    EXPECT_TRUE(SameBits(want, PromptLogits(*model_, toks, simd))) << IsaName(isa);
+  }
 }
 
 // A sequence's logits do not depend on what else shares the batch.
@@ -162,11 +167,12 @@ TEST(Model, KQuantModelLoadsAndIsDeterministic) {
   for (float x : logits) ASSERT_TRUE(std::isfinite(x));
   EXPECT_TRUE(SameBits(logits, PromptLogits(*m, toks, two)));
   EXPECT_TRUE(SameBits(logits, DecodeLogits(*m, toks, one)));
-  if (IsaAvailable(Isa::kAvx2)) {
+  for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
+    if (!IsaAvailable(isa)) continue;
     ForwardOptions scalar = one, simd = one;
     scalar.isa = Isa::kScalar;
-    simd.isa = Isa::kAvx2;
-    EXPECT_TRUE(SameBits(PromptLogits(*m, toks, scalar), PromptLogits(*m, toks, simd)));
+    simd.isa = isa;
+    EXPECT_TRUE(SameBits(PromptLogits(*m, toks, scalar), PromptLogits(*m, toks, simd))) << IsaName(isa);
   }
 }
 

@@ -164,7 +164,7 @@ TEST_P(KernelTwins, Avx2EqualsReferenceBitForBit) {
       QuantizeActQ8(xs[t].data(), n, &qs[t]);
       rows[t] = ActRow{xs[t].data(), &qs[t]};
     }
-    for (Isa isa : {Isa::kScalar, Isa::kAvx2}) {
+    for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512}) {
       for (int m = 1; m <= kMaxMulti; ++m) {
         float out[kMaxMulti];
         SelectDotMulti(type, isa)(wbytes.data(), rows.data(), m, n, out);
@@ -207,7 +207,7 @@ TEST_P(KernelTwins, Avx2EqualsReferenceBitForBit) {
 TEST_P(KernelTwins, TilesEqualReferenceBitForBit) {
   const TensorType type = GetParam();
   Fixture fx;
-  constexpr int kRows = 7;
+  constexpr int kRows = 13;
   for (int nb : {1, 2, 7, 8, 9, 10, 18, 48, 50}) {
     const int n = nb * kBlock;
     std::vector<uint8_t> wbytes;
@@ -255,10 +255,10 @@ TEST_P(KernelTwins, TilesEqualReferenceBitForBit) {
     const bool has_quad = BuildTailQuad(four, nb, &quad);
     EXPECT_EQ(has_quad, nb % 8 == 1 || nb % 8 == 2);
     for (int with_quad = 0; with_quad < (has_quad ? 2 : 1); ++with_quad)
-    for (Isa isa : {Isa::kScalar, Isa::kAvx2}) {
+    for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512}) {
       if (!IsaAvailable(isa)) continue;
       acts[0].quad = with_quad ? &quad : nullptr;
-      for (int r0 : {0, 3}) {
+      for (int r0 : {0, 3, 7}) {
         for (int nr = 1; nr <= kTileRows && r0 + nr <= kRows; ++nr) {
           for (int np = 1; np <= kMaxMulti; ++np) {
             constexpr int64_t kLd = 11;
