@@ -22,6 +22,7 @@
 
 #include "infer/kernels_x86_tile.h"
 #include "infer/quant.h"
+#include "infer/vecmath.h"
 
 namespace depinfer::infer::avx512 {
 namespace {
@@ -288,6 +289,53 @@ struct Q8_0T {
 };
 
 }  // namespace
+
+// Row operations of vecmath.h: the same per-lane arithmetic as the AVX2 twins, twice as wide.
+
+void DotKeys(const float* q, const float* k, size_t stride, int count, int n, float* out) {
+  if (n % 8 != 0) return avx2::DotKeys(q, k, stride, count, n, out);  // an element tail
+  // Sixteen keys at a time, two per register (key 2m in the low half, 2m + 1 in the high):
+  // each half accumulates exactly as DotF32's eight lanes do, then Reduce8x16 reduces all 16.
+  int p = 0;
+  for (; p + 16 <= count; p += 16) {
+    const float* kp = k + p * stride;
+    __m512 acc[8];
+    for (int m = 0; m < 8; ++m) acc[m] = _mm512_setzero_ps();
+    for (int i = 0; i < n; i += 8) {
+      const __m512 qv = Broadcast8Ps(q + i);
+      for (int m = 0; m < 8; ++m) {
+        const __m512 kv = LoadPairPs(reinterpret_cast<const uint8_t*>(kp + 2 * m * stride + i),
+                                     reinterpret_cast<const uint8_t*>(kp + (2 * m + 1) * stride + i));
+        acc[m] = _mm512_add_ps(acc[m], _mm512_mul_ps(qv, kv));
+      }
+    }
+    alignas(64) float lanes[16];
+    _mm512_store_ps(lanes, Reduce8x16(acc));
+    // Lane 4c + m reduces half c % 2 of acc[2m + c / 2], that is key 2 * (2m + c / 2) + c % 2.
+    for (int c = 0; c < 4; ++c) {
+      for (int m = 0; m < 4; ++m) out[p + 2 * (2 * m + c / 2) + c % 2] = lanes[4 * c + m];
+    }
+  }
+  if (p < count) avx2::DotKeys(q, k + p * stride, stride, count - p, n, out + p);
+}
+
+void WeightedSum(const float* w, const float* v, size_t stride, int count, int n, float* out) {
+  // Columns in chunks of 64 kept in registers across all p; each element's sum in p order.
+  int j0 = 0;
+  for (; j0 + 64 <= n; j0 += 64) {
+    __m512 acc[4];
+    for (int k = 0; k < 4; ++k) acc[k] = _mm512_setzero_ps();
+    for (int p = 0; p < count; ++p) {
+      const __m512 wp = _mm512_set1_ps(w[p]);
+      const float* vp = v + p * stride + j0;
+      for (int k = 0; k < 4; ++k) {
+        acc[k] = _mm512_add_ps(acc[k], _mm512_mul_ps(wp, _mm512_loadu_ps(vp + 16 * k)));
+      }
+    }
+    for (int k = 0; k < 4; ++k) _mm512_storeu_ps(out + j0 + 16 * k, acc[k]);
+  }
+  if (j0 < n) avx2::WeightedSum(w, v + j0, stride, count, n - j0, out + j0);
+}
 
 void Q4_1PackedTile(const uint8_t* packed, size_t row_bytes, int nr, const ActQ8* const* a,
                     int np, int nb, float* out, int64_t ld, const ActTailQuad* quad) {

@@ -36,5 +36,9 @@ void ExpRow(float* x, int n);
 void SiluMulRow(float* g, const float* up, int n);
 void DotKeys(const float* q, const float* k, size_t stride, int count, int n, float* out);
 }  // namespace avx2
+namespace avx512 {  // kernels_avx512.cc
+void WeightedSum(const float* w, const float* v, size_t stride, int count, int n, float* out);
+void DotKeys(const float* q, const float* k, size_t stride, int count, int n, float* out);
+}  // namespace avx512
 
 }  // namespace depinfer::infer

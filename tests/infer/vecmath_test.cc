@@ -70,12 +70,12 @@ TEST(VecMath, DotKeysEqualsSingleDots) {
   std::mt19937 rng(5);
   std::normal_distribution<float> g;
   for (int n : {64, 128, 24, 13}) {
-    const int count = 11;
+    const int count = 37;  // two blocks of 16 keys and a rest
     const size_t stride = static_cast<size_t>(n) + 5;
     std::vector<float> q(n), k(count * stride);
     for (float& v : q) v = g(rng);
     for (float& v : k) v = g(rng);
-    for (Isa isa : {Isa::kScalar, Isa::kAvx2}) {
+    for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512}) {
       if (!IsaAvailable(isa)) continue;
       for (int c = 0; c <= count; ++c) {
         std::vector<float> out(count, -1.0f);
@@ -121,11 +121,15 @@ TEST(VecMath, WeightedSumTwinsAgree) {
       for (float& x : w) x = g(rng);
       for (float& x : v) x = g(rng);
       if (count > 1) w[1] = 0.0f, v[5] = -0.0f;
-      std::vector<float> a(n, 7.0f), b(n, 7.0f);
+      std::vector<float> a(n, 7.0f);
       WeightedSum(w.data(), v.data(), stride, count, n, a.data(), Isa::kScalar);
-      WeightedSum(w.data(), v.data(), stride, count, n, b.data(), Isa::kAvx2);
-      for (int j = 0; j < n; ++j) {
-        ASSERT_TRUE(SameBits(a[j], b[j])) << "n=" << n << " count=" << count << " j=" << j;
+      for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
+        if (!IsaAvailable(isa)) continue;
+        std::vector<float> b(n, 7.0f);
+        WeightedSum(w.data(), v.data(), stride, count, n, b.data(), isa);
+        for (int j = 0; j < n; ++j) {
+          ASSERT_TRUE(SameBits(a[j], b[j])) << IsaName(isa) << " n=" << n << " count=" << count << " j=" << j;
+        }
       }
     }
   }
