@@ -209,7 +209,8 @@ DotMultiFn SelectDotMulti(TensorType type, Isa isa);
 
 // Rows [r0, r0 + nr) of `w` (nr <= kTileRows) against np (<= kMaxMulti) activations:
 // out[p * ld + r] = dot(row r0 + r, a[p]), each with DotRow's bits. Matrix products call this;
-// with a packed matrix the AVX2 kernels keep all nr x np sums in registers at once.
+// with a packed matrix the SIMD kernels keep the sums in registers (AVX2: 3 rows x np per call;
+// AVX-512: all 6 rows, two per register).
 constexpr int kTileRows = 6;
 using TileDotFn = void (*)(const WeightMatrix& w, int64_t r0, int nr, const ActRow* a, int np,
                            float* out, int64_t ld);
