@@ -274,14 +274,23 @@ Status Model::Init() {
   // after widening Q4_0/Q5_0 matrices to Q8_0 so those kernels apply to them too.
   if (IsaAvailable(Isa::kAvx2)) {
     (void)id();  // hashes the file while its pages are resident (Pack releases them)
-    Widen(&output_);
-    Pack(&output_);
+    std::vector<WeightMatrix*> all = {&output_};
     for (LayerWeights& L : layers_) {
       for (WeightMatrix* m : {&L.wq, &L.wk, &L.wv, &L.wo, &L.w_gate, &L.w_up, &L.w_down}) {
-        Widen(m);
-        Pack(m);
+        all.push_back(m);
       }
     }
+    // One arena for all packed copies (see PageArena for why).
+    std::vector<size_t> at;
+    size_t total = 0;
+    for (WeightMatrix* m : all) {
+      Widen(m);
+      at.push_back(total);
+      const size_t bytes = PackedRowBytes(m->type, m->cols) * static_cast<size_t>(m->rows);
+      total += (bytes + 63) & ~size_t{63};
+    }
+    packed_ = PageArena(total);
+    for (size_t i = 0; i < all.size(); ++i) Pack(all[i], packed_.data() + at[i]);
   }
   // Rotation frequency of pair i: base^(-2i/rope_dim), in double with our own exp/log.
   const double log_base = LogD(cfg_.rope_base);
@@ -295,21 +304,19 @@ Status Model::Init() {
 void Model::Widen(WeightMatrix* m) {
   if (m->type != TensorType::kQ4_0 && m->type != TensorType::kQ5_0) return;
   const size_t row_bytes = RowBytes(TensorType::kQ8_0, m->cols);
-  packed_.emplace_back(row_bytes * static_cast<size_t>(m->rows));
-  std::vector<uint8_t>& buf = packed_.back();
+  widened_.emplace_back(row_bytes * static_cast<size_t>(m->rows));
+  std::vector<uint8_t>& buf = widened_.back();
   for (int64_t r = 0; r < m->rows; ++r) WidenRowToQ8_0(m->type, m->row(r), m->cols, buf.data() + r * row_bytes);
   m->type = TensorType::kQ8_0;
   m->data = buf.data();
   m->row_bytes = row_bytes;
 }
 
-void Model::Pack(WeightMatrix* m) {
+void Model::Pack(WeightMatrix* m, uint8_t* out) {
   const size_t bytes = PackedRowBytes(m->type, m->cols);
   if (bytes == 0) return;
-  packed_.emplace_back(bytes * static_cast<size_t>(m->rows));
-  std::vector<uint8_t>& buf = packed_.back();
-  for (int64_t r = 0; r < m->rows; ++r) PackRow(m->type, m->row(r), m->cols, buf.data() + r * bytes);
-  m->packed = buf.data();
+  for (int64_t r = 0; r < m->rows; ++r) PackRow(m->type, m->row(r), m->cols, out + r * bytes);
+  m->packed = out;
   m->packed_row_bytes = bytes;
   // The SIMD kernels read only the packed copy; the file's rows are read again only by the
   // scalar kernels and the token-embedding lookups, which fault in the pages they touch.

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "infer/gguf.h"
+#include "infer/page_arena.h"
 #include "infer/quant.h"
 #include "infer/status.h"
 
@@ -105,7 +106,7 @@ class Model {
   Model() = default;
   Status Init();
   void Widen(WeightMatrix* m);  // Q4_0/Q5_0 to Q8_0 (WidenRowToQ8_0), for the SIMD kernels
-  void Pack(WeightMatrix* m);  // adds a packed copy of m's full block groups
+  void Pack(WeightMatrix* m, uint8_t* out);  // a packed copy of m's full block groups, at out
 
   std::unique_ptr<GgufFile> file_;
   LlamaConfig cfg_;
@@ -113,7 +114,8 @@ class Model {
   std::vector<float> output_norm_;
   std::vector<LayerWeights> layers_;
   std::vector<double> rope_freq_;  // per rotated pair
-  std::list<std::vector<uint8_t>> packed_;  // packed and widened weight copies (stable addresses)
+  std::list<std::vector<uint8_t>> widened_;  // widened weight copies (stable addresses)
+  PageArena packed_;  // the packed copies, all together on (transparent) huge pages
   mutable std::string id_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 
@@ -214,6 +215,26 @@ TEST(Model, RejectsWrongArchitectureAndShapes) {
     ASSERT_FALSE(m.ok());
     EXPECT_NE(m.status().message().find("blk.1.ffn_up.weight is missing"), std::string::npos);
   }
+}
+
+TEST(PageArena, IsZeroedAlignedWritableAndMovable) {
+  PageArena empty;
+  EXPECT_EQ(empty.data(), nullptr);
+  PageArena a(3 << 20 | 5);  // not a whole number of huge pages
+  ASSERT_NE(a.data(), nullptr);
+  EXPECT_EQ(a.size(), size_t{3 << 20 | 5});
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(a.data()) % (2 << 20), 0u);
+  for (size_t i = 0; i < a.size(); i += 4093) ASSERT_EQ(a.data()[i], 0) << i;
+  a.data()[a.size() - 1] = 7;
+  uint8_t* p = a.data();
+  PageArena b(std::move(a));
+  EXPECT_EQ(a.data(), nullptr);
+  EXPECT_EQ(b.data(), p);
+  EXPECT_EQ(b.data()[b.size() - 1], 7);
+  PageArena c(4096);
+  c = std::move(b);  // frees c's own region
+  EXPECT_EQ(c.data(), p);
+  EXPECT_EQ(c.size(), size_t{3 << 20 | 5});
 }
 
 }  // namespace
