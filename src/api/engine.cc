@@ -170,12 +170,18 @@ void Engine::Loop() {
     }
     infer::Status s = batch.empty() ? infer::Status::Ok() : model_.Forward(batch, fwd, &logits);
     const auto now = std::chrono::steady_clock::now();
-    uint64_t produced = 0;
-    std::vector<std::shared_ptr<Job>> still;
+    // First, in order, what touches state the jobs share (a prompt taken from its leader, the
+    // leader's first logits kept for the others); then every step at once (each touches only its
+    // own sequence); then, in order, the bookkeeping and the waking of readers.
+    std::vector<bool> failed(active_.size(), false);
+    std::vector<infer::Sequence*> stepping;
+    std::vector<const float*> step_logits;
+    std::vector<size_t> stepped;  // their indices in active_
     for (size_t i = 0; i < active_.size(); ++i) {
       Job* j = active_[i].get();
       if (!s.ok()) {
         Finish(j, s.message());
+        failed[i] = true;
         continue;
       }
       const std::shared_ptr<PromptShare>& sh = j->share_;
@@ -186,23 +192,36 @@ void Engine::Loop() {
         const infer::Status a = j->seq_->AdoptPrompt(*leader[i]->seq_);
         if (!a.ok()) {
           Finish(j, a.message());
+          failed[i] = true;
           continue;
         }
       }
-      if (role[i] == Role::kWait) {
+      if (role[i] == Role::kWait) continue;
+      const float* l = role[i] == Role::kAdopt ? sh->logits.data() : &logits[row[i] * n_vocab];
+      const bool first = j->seq_->result().tokens.empty();
+      if (first && sh && !sh->ready && role[i] == Role::kForward && sh->leader.lock().get() == j) {
+        sh->logits.assign(l, l + n_vocab);
+        sh->ready = true;
+      }
+      stepping.push_back(j->seq_.get());
+      step_logits.push_back(l);
+      stepped.push_back(i);
+    }
+    infer::StepAll(tok_, stepping, step_logits, fwd.threads);
+
+    uint64_t produced = 0;
+    std::vector<std::shared_ptr<Job>> still;
+    size_t next = 0;  // into stepped
+    for (size_t i = 0; i < active_.size(); ++i) {
+      if (failed[i]) continue;
+      Job* j = active_[i].get();
+      if (next == stepped.size() || stepped[next] != i) {  // waiting for its leader's prompt
         still.push_back(std::move(active_[i]));
         continue;
       }
-      const float* step_logits =
-          role[i] == Role::kAdopt ? sh->logits.data() : &logits[row[i] * n_vocab];
-      const bool first = j->seq_->result().tokens.empty();
-      if (first && sh && !sh->ready && role[i] == Role::kForward && sh->leader.lock().get() == j) {
-        sh->logits.assign(step_logits, step_logits + n_vocab);
-        sh->ready = true;
-      }
-      j->seq_->Step(tok_, step_logits);
+      ++next;
       ++produced;
-      if (first) {
+      if (j->seq_->result().tokens.size() == 1) {
         j->ttft_ = std::chrono::duration<double>(now - j->submitted_).count();
         if (j->times_request_) {
           std::lock_guard<std::mutex> lock(mu_);

@@ -11,6 +11,7 @@
 #include "app/zk_command.h"
 
 int main(int argc, char** argv) {
+  depinfer::app::ReexecForServing(argc, argv);  // returns unless it re-executes (see there)
   CLI::App app{"depinfer: private payments and verifiable AI inference"};
   app.require_subcommand(1);
 

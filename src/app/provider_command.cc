@@ -1,6 +1,10 @@
 #include "app/provider_command.h"
 
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <thread>
@@ -54,6 +58,15 @@ void AddProviderCommand(CLI::App& app, std::function<int()>* run) {
       return 0;
     };
   });
+}
+
+void ReexecForServing(int argc, char** argv) {
+  if (argc < 2 || std::strcmp(argv[1], "provider") != 0) return;
+  if (std::getenv("GOMP_SPINCOUNT") != nullptr || std::getenv("OMP_WAIT_POLICY") != nullptr) return;
+  if (::setenv("GOMP_SPINCOUNT", "3000000", 1) != 0) return;
+  ::execv("/proc/self/exe", argv);
+  // Only reached if the exec failed (no /proc): serve with libgomp's defaults.
+  ::unsetenv("GOMP_SPINCOUNT");
 }
 
 }  // namespace depinfer::app

@@ -80,6 +80,11 @@ class Sequence {
   bool done_ = false;
 };
 
+// Steps several sequences at once, seqs[i] from logits[i], on up to `threads` threads: each
+// step (sampling, the logits digest, logprobs) touches only its own sequence.
+void StepAll(const Tokenizer& tok, const std::vector<Sequence*>& seqs,
+             const std::vector<const float*>& logits, int threads);
+
 // Runs the requests together: one prompt-processing pass for all prompts, then one forward
 // step per output token shared by every unfinished sequence. Because the engine is batch
 // invariant, each result equals what the request would get alone.
