@@ -150,6 +150,7 @@ struct Answer {
   int top_k = -1;  // logprobs asked for, -1 none
   std::vector<std::shared_ptr<Job>> jobs;  // one per choice, index = choice
   std::vector<uint64_t> seeds;             // each choice's effective seed
+  bool usage_chunk = false;  // stream_options.include_usage: a last chunk with only the usage
   int n() const { return static_cast<int>(jobs.size()); }
 };
 
@@ -225,12 +226,31 @@ struct ProviderServer::Impl {
       if (!it->is_boolean()) throw HttpError(400, "invalid_request_error", "stream must be a boolean");
       stream = it->get<bool>();
     }
+    const bool usage_chunk = IncludeUsage(body, stream);
     auto a = Start(m, gr, ChoiceCount(body).value(), chat, req.body);  // n checked by Build...
+    a->usage_chunk = usage_chunk;
     if (stream) {
       SendStream(a, gr.stop, res);
     } else {
       SendWhole(*a, res);
     }
+  }
+
+  // OpenAI's stream_options: an object (or null) allowed only with stream, whose include_usage
+  // (a boolean) asks for one more chunk before [DONE], with empty `choices` and the usage.
+  static bool IncludeUsage(const json& body, bool stream) {
+    auto it = body.find("stream_options");
+    if (it == body.end() || it->is_null()) return false;
+    if (!it->is_object()) throw HttpError(400, "invalid_request_error", "stream_options must be an object");
+    if (!stream) {
+      throw HttpError(400, "invalid_request_error", "stream_options is only allowed when stream is true");
+    }
+    auto u = it->find("include_usage");
+    if (u == it->end() || u->is_null()) return false;
+    if (!u->is_boolean()) {
+      throw HttpError(400, "invalid_request_error", "stream_options.include_usage must be a boolean");
+    }
+    return u->get<bool>();
   }
 
   // Queues the request's n choices (each with its own seed) as n sequences of the batch.
@@ -366,6 +386,14 @@ struct ProviderServer::Impl {
         json last = LastChunk(a, i, s, r);
         if (--open == 0) last["usage"] = UsageJson(a.tokens_in, tokens_out);
         if (!event(last)) return false;
+        if (open == 0 && a.usage_chunk) {
+          if (!event(json{{"id", a.id}, {"object", a.chat ? "chat.completion.chunk" : a.object},
+                          {"created", a.created}, {"model", a.m->name},
+                          {"choices", json::array()},
+                          {"usage", UsageJson(a.tokens_in, tokens_out)}})) {
+            return false;
+          }
+        }
         s.finished = true;
         wrote = true;
       }

@@ -280,6 +280,12 @@ TEST_F(Provider, BadInputGetsOpenAiErrors) {
   for (int i = 0; i < 3000; ++i) words += "tok" + std::to_string(i) + " ";
   expect(Post("/v1/completions", json{{"prompt", words}, {"max_tokens", 60}}.dump()), 400,
          "prompt over the context");
+  expect(Post("/v1/chat/completions", R"({"messages":[{"role":"user","content":"x"}],"stream_options":{"include_usage":true}})"),
+         400, "stream_options without stream");
+  expect(Post("/v1/chat/completions", R"({"messages":[{"role":"user","content":"x"}],"stream":true,"stream_options":true})"),
+         400, "stream_options not an object");
+  expect(Post("/v1/completions", R"({"prompt":"x","stream":true,"stream_options":{"include_usage":1}})"),
+         400, "include_usage not a boolean");
   expect(Post("/v1/chat/completions", std::string(100 << 10, ' ')), 413, "oversized body");
   httplib::Client c("127.0.0.1", server_->port());
   expect(c.Get("/v1/nothing"), 404, "unknown route");
@@ -341,6 +347,46 @@ std::vector<json> Events(const std::string& body, bool* done) {
     out.push_back(json::parse(data));
   }
   return out;
+}
+
+// stream_options.include_usage (OpenAI's form): one more chunk before [DONE] with no choices
+// and the usage of all of them; the choices' chunks are the same text as without it.
+TEST_F(Provider, StreamOptionsIncludeUsageAddsAUsageChunk) {
+  json req = {{"messages", {{{"role", "user"}, {"content", "Name two fruits."}}}},
+              {"max_tokens", 8}, {"temperature", 0.8}, {"seed", 9}, {"n", 2}, {"stream", true}};
+  // Per choice text, the usage, and how many chunks had no choices.
+  auto run = [&](const json& options, std::string text[2], json* usage, int* bare) {
+    if (!options.is_null()) req["stream_options"] = options;
+    bool done = false;
+    const std::vector<json> events = Events(Post("/v1/chat/completions", req.dump())->body, &done);
+    EXPECT_TRUE(done);
+    *bare = 0;
+    for (const json& e : events) {
+      if (e.contains("usage")) *usage = e["usage"];
+      if (e["choices"].empty()) {
+        ++*bare;
+        continue;
+      }
+      text[e["choices"][0]["index"].get<int>()] += e["choices"][0]["delta"].value("content", "");
+    }
+    return events;
+  };
+  std::string plain[2], with[2], off[2];
+  json plain_usage, with_usage, off_usage;
+  int bare = 0;
+  run(nullptr, plain, &plain_usage, &bare);
+  EXPECT_EQ(bare, 0);
+  const std::vector<json> events = run({{"include_usage", true}}, with, &with_usage, &bare);
+  EXPECT_EQ(bare, 1);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back()["object"], "chat.completion.chunk");
+  EXPECT_TRUE(events.back()["choices"].is_array() && events.back()["choices"].empty());
+  EXPECT_EQ(events.back()["usage"], plain_usage);
+  EXPECT_EQ(with[0], plain[0]);
+  EXPECT_EQ(with[1], plain[1]);
+  run({{"include_usage", false}}, off, &off_usage, &bare);
+  EXPECT_EQ(bare, 0);
+  EXPECT_EQ(off_usage, plain_usage);
 }
 
 // The choice seeds are pinned (values from Python's hashlib.blake2b, following the documented

@@ -94,6 +94,13 @@ def main():
             for c in ch.choices:
                 texts[c.index] += c.delta.content or ""
         assert texts == [c.message.content for c in two.choices], (texts, two.choices)
+        # stream_options include_usage: the client's own last chunk with no choices and the usage.
+        stream = client.chat.completions.create(model=model, messages=msgs, max_tokens=20, seed=11,
+                                                temperature=0.8, n=2, stream=True,
+                                                stream_options={"include_usage": True})
+        chunks = list(stream)
+        assert chunks[-1].choices == [] and chunks[-1].usage is not None, chunks[-1]
+        assert chunks[-1].usage.completion_tokens == two.usage.completion_tokens, chunks[-1].usage
         tc = client.completions.create(model=model, prompt="Once upon a time", max_tokens=8,
                                        temperature=1.0, seed=2, n=2)
         assert [ch.index for ch in tc.choices] == [0, 1], tc.choices
