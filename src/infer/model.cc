@@ -155,16 +155,23 @@ void Matmul(const WeightMatrix& w, const Acts& a, int T, const ForwardOptions& o
       const int64_t r = rb * kTileRows;
       const int nr = static_cast<int>(std::min<int64_t>(kTileRows, rows - r));
       // The weights kPrefetchTiles tiles ahead, which come from memory when few positions share
-      // each row (decoding): the fetch overlaps the arithmetic of the tiles before them.
+      // each row (decoding): the fetch overlaps the arithmetic of the tiles before them. The
+      // prefetches are spread over this tile's calls: issued all at once they fill the core's
+      // miss buffers and stall it until the first lines arrive.
+      const uint8_t* ahead = nullptr;
+      size_t pf = 0, pf_bytes = 0, pf_slice = 0;
       if (w.packed != nullptr && rb + kPrefetchTiles < row_blocks) {
         const int64_t pr = r + kPrefetchTiles * kTileRows;
-        const uint8_t* ahead = w.packed_row(pr);
-        const size_t bytes =
-            static_cast<size_t>(std::min<int64_t>(kTileRows, rows - pr)) * w.packed_row_bytes;
-        for (size_t off = 0; off < bytes; off += 64) __builtin_prefetch(ahead + off);
+        ahead = w.packed_row(pr);
+        pf_bytes = static_cast<size_t>(std::min<int64_t>(kTileRows, rows - pr)) * w.packed_row_bytes;
+        const size_t calls = static_cast<size_t>((t1 - t0 + kMaxMulti - 1) / kMaxMulti);
+        pf_slice = (pf_bytes / 64 + calls) / calls * 64;
       }
       for (int t = t0; t < t1; t += kMaxMulti) {
         const int m = t1 - t < kMaxMulti ? t1 - t : kMaxMulti;
+        for (const size_t end = std::min(pf_bytes, pf + pf_slice); pf < end; pf += 64) {
+          __builtin_prefetch(ahead + pf);
+        }
         tile(w, r, nr, &a.rows[t], m, out + static_cast<size_t>(t) * rows + r, rows);
       }
     }
