@@ -17,7 +17,7 @@ Needs the `openai` package (scripts/python_venv.sh makes build/release/venv with
 import argparse
 import json
 import os
-import socket
+import re
 import statistics
 import subprocess
 import sys
@@ -39,14 +39,6 @@ PROMPTS = [
     "Explain why the sky is blue to a ten-year-old.",
     "Write a short play about two robots who meet in a library.",
 ]
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def percentile(xs, q):
@@ -132,21 +124,24 @@ def main():
     a = ap.parse_args()
     if not os.path.exists(os.path.join(a.models, "SmolLM2-135M-Instruct.Q4_1.gguf")):
         sys.exit("error: model missing; run scripts/fetch_model.sh")
-    port = free_port()
-    proc = subprocess.Popen([a.binary, "provider", "--models", a.models, "--port", str(port),
+    # --port 0: the provider picks a free port and names it in its "serving ... on" line.
+    proc = subprocess.Popen([a.binary, "provider", "--models", a.models, "--port", "0",
                              "--threads", str(a.threads), "--max-active", "8", "--max-queue", "64"],
-                            stderr=subprocess.DEVNULL)
+                            stderr=subprocess.PIPE, text=True)
     try:
+        port = None
+        for line in proc.stderr:
+            m = re.search(r"serving .* on http://[^:]+:(\d+)", line)
+            if m:
+                port = int(m.group(1))
+                break
+        if port is None:
+            sys.exit("error: the provider did not start")
+        # Keep reading its log so that the pipe never fills.
+        threading.Thread(target=lambda: [None for _ in proc.stderr], daemon=True).start()
         client = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="unused",
                                max_retries=0)
-        for _ in range(300):
-            try:
-                model = client.models.list().data[0].id
-                break
-            except openai.APIConnectionError:
-                time.sleep(0.1)
-        else:
-            sys.exit("error: the provider did not come up")
+        model = client.models.list().data[0].id
         run_round(port, model, 1, 1, 16, 0)  # warm-up: page in the model, start the threads
         rows = [run_round(port, model, int(c), a.requests, a.max_tokens, i + 1)
                 for i, c in enumerate(a.clients.split(","))]
