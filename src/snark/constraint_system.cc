@@ -271,7 +271,8 @@ std::vector<Fr> ConstraintSystem::Witness() const {
 
 std::vector<Fr> ConstraintSystem::PublicValues() const {
   DEPINFER_SNARK_CHECK(has_values_, "values asked of a system built without values");
-  std::vector<Fr> out(values_[KindIndex(Kind::kPublicOutput)]);
+  const auto& outs = values_[KindIndex(Kind::kPublicOutput)];
+  std::vector<Fr> out(outs.begin(), outs.end());
   const auto& in = values_[KindIndex(Kind::kPublicInput)];
   out.insert(out.end(), in.begin(), in.end());
   return out;

@@ -42,6 +42,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "base/wiping_allocator.h"
 #include "math/bn254.h"
 #include "snark/linear_combination.h"
 #include "snark/r1cs.h"
@@ -229,8 +230,9 @@ class ConstraintSystem {
   bool has_values_;
   Status status_;
   std::size_t counts_[Variable::kNumKinds] = {1, 0, 0, 0, 0};
-  // Values per kind, indexed by Variable::index(); empty without values.
-  std::vector<Fr> values_[Variable::kNumKinds];
+  // Values per kind, indexed by Variable::index(); empty without values. They are the
+  // witness (secrets), so every buffer they leave behind is wiped.
+  WipedVector<Fr> values_[Variable::kNumKinds];
   // Labels of the declared inputs and outputs, per kind (internal wires have none).
   std::vector<std::string> names_[Variable::kNumKinds];
   // The constraints, stored as three matrices with symbolic columns: row i of `a` is the A

@@ -12,6 +12,50 @@ namespace {
 using testing::PMinus1;
 using Kind = Variable::Kind;
 
+// A base allocator that, before freeing, counts the buffers it gets back and how many of them
+// still held a nonzero byte.
+struct Returned {
+  static inline int buffers = 0, dirty = 0;
+};
+template <class T>
+struct CheckingAllocator {
+  using value_type = T;
+  CheckingAllocator() = default;
+  template <class U>
+  CheckingAllocator(const CheckingAllocator<U>&) {}
+  friend bool operator==(const CheckingAllocator&, const CheckingAllocator&) { return true; }
+  T* allocate(std::size_t n) { return std::allocator<T>().allocate(n); }
+  void deallocate(T* p, std::size_t n) {
+    const auto* bytes = reinterpret_cast<const unsigned char*>(p);
+    bool zero = true;
+    for (std::size_t i = 0; i < n * sizeof(T); ++i) zero = zero && bytes[i] == 0;
+    ++Returned::buffers;
+    if (!zero) ++Returned::dirty;
+    std::allocator<T>().deallocate(p, n);
+  }
+};
+
+// What a witness vector lets go of (on growing, assignment and destruction) is zero by then.
+TEST(WipingAllocator, EveryFreedBufferIsZero) {
+  Returned::buffers = Returned::dirty = 0;
+  {
+    std::vector<Fr, WipingAllocator<Fr, CheckingAllocator>> v;
+    for (int i = 0; i < 100; ++i) v.push_back(Fr::FromU64(0x5eC2e7 + i));  // grows: frees
+    std::vector<Fr, WipingAllocator<Fr, CheckingAllocator>> w(3, Fr::One());
+    w = v;  // may free w's buffer
+    v = std::move(w);  // frees v's
+  }
+  EXPECT_GE(Returned::buffers, 5);
+  EXPECT_EQ(Returned::dirty, 0);
+  // The check itself sees secrets left behind by a vector that does not wipe.
+  Returned::buffers = Returned::dirty = 0;
+  {
+    std::vector<Fr, CheckingAllocator<Fr>> plain;
+    for (int i = 0; i < 100; ++i) plain.push_back(Fr::FromU64(0x5eC2e7 + i));
+  }
+  EXPECT_GT(Returned::dirty, 0);
+}
+
 TEST(LinearCombination, MergesTermsAndDropsZeros) {
   Variable x(Kind::kInternal, 0), y(Kind::kPrivateInput, 3), z(Kind::kPublicInput, 1);
   LC a = x + y + y + Fr::FromU64(5);
