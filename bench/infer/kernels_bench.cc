@@ -37,6 +37,9 @@ struct MatvecFixture {
   }
 };
 
+// The per-row dot kernels (DotRow's SelectDot): what the forward pass runs on the scalar path
+// and for formats without a packed layout. With AVX2 or AVX-512, Q4_1 and Q8_0 matrices go
+// through the packed tiles instead (`Tiles` below), so these rows are not the decode speed.
 void Matvec(benchmark::State& state, TensorType type, Isa isa) {
   if (!IsaAvailable(isa)) {
     state.SkipWithError("ISA not available");
