@@ -3,6 +3,7 @@
 // generation (batch 1, as a provider serves one request) and the teacher-forced audit of the
 // result, and prints each run and the medians.
 //   build/release/bench/infer/audit_ratio [MODEL.gguf] [--tokens 256] [--reps 5] [--threads 1,2]
+//                                         [--isa scalar|avx2|avx512|amx]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -30,16 +31,23 @@ int main(int argc, char** argv) {
   std::string path = std::string(DEPINFER_MODEL_DIR) + "/SmolLM2-135M-Instruct.Q4_1.gguf";
   int tokens = 256, reps = 5;
   std::vector<int> threads = {1, 2};
+  Isa isa = BestIsa();
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--help" || a == "-h") {
-      std::puts("usage: audit_ratio [MODEL.gguf] [--tokens N] [--reps K] [--threads 1,2]");
+      std::puts("usage: audit_ratio [MODEL.gguf] [--tokens N] [--reps K] [--threads 1,2]\n"
+                "                   [--isa scalar|avx2|avx512|amx]  (default: the best available)");
       return 0;
     }
     if (a == "--tokens" && i + 1 < argc) {
       tokens = std::atoi(argv[++i]);
     } else if (a == "--reps" && i + 1 < argc) {
       reps = std::atoi(argv[++i]);
+    } else if (a == "--isa" && i + 1 < argc) {
+      if (!ParseIsa(argv[++i], &isa) || !IsaAvailable(isa)) {
+        std::fprintf(stderr, "error: --isa %s is not available here\n", argv[i]);
+        return 2;
+      }
     } else if (a == "--threads" && i + 1 < argc) {
       threads.clear();
       for (const char* p = argv[++i]; *p;) {
@@ -73,6 +81,7 @@ int main(int argc, char** argv) {
   for (int th : threads) {
     ForwardOptions opt;
     opt.threads = th;
+    opt.isa = isa;
     std::vector<double> gen, aud;
     for (int r = 0; r < reps; ++r) {
       const auto t0 = Clock::now();

@@ -112,6 +112,40 @@ void Tiles(benchmark::State& state, TensorType type, Isa isa) {
 DEPINFER_TILES(avx2, Isa::kAvx2);
 DEPINFER_TILES(avx512, Isa::kAvx512);
 
+#if defined(DEPINFER_HAVE_AMX_KERNELS)
+// The AMX tiles over range(2) positions (as Matmul walks them with Isa::kAmx, one thread), for
+// comparison with Tiles/*_avx512 of the same shape. items/s counts multiply-accumulates.
+void AmxTiles(benchmark::State& state, TensorType type) {
+  if (!IsaAvailable(Isa::kAmx)) {
+    state.SkipWithError("no AMX on this CPU or kernel");
+    return;
+  }
+  const int rows = static_cast<int>(state.range(0)), cols = static_cast<int>(state.range(1));
+  const int positions = static_cast<int>(state.range(2));
+  MatvecFixture f(type, rows, cols);
+  std::vector<uint8_t> packed(PackedRowBytes(type, cols) * rows);
+  for (int r = 0; r < rows; ++r) {
+    PackRow(type, f.w.row(r), cols, packed.data() + r * PackedRowBytes(type, cols));
+  }
+  f.w.packed = packed.data();
+  f.w.packed_row_bytes = PackedRowBytes(type, cols);
+  std::vector<const ActQ8*> acts(positions, &f.q);
+  amx::ActTiles tiles;
+  tiles.Set(acts.data(), positions);
+  std::vector<float> y(static_cast<size_t>(rows) * positions);
+  for (auto _ : state) {
+    for (int r = 0; r < rows; r += kAmxTile) {
+      amx::RowTile(f.w, r, std::min(kAmxTile, rows - r), tiles, 0, positions, y.data(), rows);
+    }
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.SetItemsProcessed(state.iterations() * int64_t{rows} * cols * positions);
+}
+BENCHMARK_CAPTURE(AmxTiles, Q4_1, TensorType::kQ4_1)
+    ->Args({1536, 576, 64})->Args({576, 1536, 64})->Args({1536, 576, 256});
+BENCHMARK_CAPTURE(AmxTiles, Q8_0, TensorType::kQ8_0)->Args({4096, 576, 64});
+#endif
+
 // The shipped model, loaded once for all benchmarks (so the process's peak RSS is one model's).
 const Model* RealModel() {
   static const std::unique_ptr<Model> model = []() -> std::unique_ptr<Model> {
@@ -174,15 +208,20 @@ void DecodeBatch(benchmark::State& state) {
 BENCHMARK(DecodeBatch)
     ->Args({1, 1})->Args({1, 8})->Args({2, 1})->Args({2, 8})->Unit(benchmark::kMillisecond);
 
-// Prompt processing of range(1) tokens with range(0) threads; with `all_logits` the logits of
-// every position, as the teacher-forced audit needs them.
-void Prompt(benchmark::State& state, bool all_logits) {
+// Prompt processing of range(1) tokens with range(0) threads and the kernels of `isa`; with
+// `all_logits` the logits of every position, as the teacher-forced audit needs them.
+void Prompt(benchmark::State& state, bool all_logits, Isa isa) {
   const Model* model = RealModel();
   if (!model) {
     state.SkipWithError("model missing: run scripts/fetch_model.sh");
     return;
   }
+  if (!IsaAvailable(isa)) {
+    state.SkipWithError("ISA not available on this CPU");
+    return;
+  }
   ForwardOptions opt;
+  opt.isa = isa;
   opt.threads = static_cast<int>(state.range(0));
   const int n = static_cast<int>(state.range(1));
   KvCache cache(model->config(), n);
@@ -195,10 +234,14 @@ void Prompt(benchmark::State& state, bool all_logits) {
   }
   state.SetItemsProcessed(state.iterations() * n);
 }
-BENCHMARK_CAPTURE(Prompt, last_logits, false)
-    ->Args({1, 512})->Args({2, 512})->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(Prompt, all_logits, true)
-    ->Args({1, 300})->Args({2, 300})->Unit(benchmark::kMillisecond);
+// The AVX-512 tiles and the AMX tiles side by side (the default is the best the CPU has).
+#define DEPINFER_PROMPT(isa_name, isa)                                                       \
+  BENCHMARK_CAPTURE(Prompt, last_logits_##isa_name, false, isa)                              \
+      ->Args({1, 512})->Args({2, 512})->Unit(benchmark::kMillisecond);                       \
+  BENCHMARK_CAPTURE(Prompt, all_logits_##isa_name, true, isa)                                \
+      ->Args({1, 300})->Args({2, 300})->Unit(benchmark::kMillisecond)
+DEPINFER_PROMPT(avx512, Isa::kAvx512);
+DEPINFER_PROMPT(amx, Isa::kAmx);
 
 }  // namespace
 }  // namespace depinfer::infer

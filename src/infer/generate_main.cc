@@ -22,7 +22,7 @@ const char kUsage[] =
     "  --top-k K --top-p P --min-p P --repeat-penalty R --seed S\n"
     "  --stop STR             stop sequence (repeatable)\n"
     "  --threads N            worker threads (default 1)\n"
-    "  --isa scalar|avx2|avx512  kernel set (default: best available)\n"
+    "  --isa scalar|avx2|avx512|amx  kernel set (default: best available)\n"
     "  --audit                re-check the completion in one teacher-forced pass\n"
     "  --quiet                print only the transcript hash\n";
 
@@ -63,8 +63,7 @@ int main(int argc, char** argv) {
     else if (a == "--threads") opt.threads = std::max(1, std::atoi(next()));
     else if (a == "--isa") {
       const std::string v = next();
-      if (v != "scalar" && v != "avx2" && v != "avx512") { std::fprintf(stderr, "bad --isa %s\n", v.c_str()); return 2; }
-      opt.isa = v == "avx512" ? Isa::kAvx512 : v == "avx2" ? Isa::kAvx2 : Isa::kScalar;
+      if (!ParseIsa(v, &opt.isa)) { std::fprintf(stderr, "bad --isa %s\n", v.c_str()); return 2; }
       if (!IsaAvailable(opt.isa)) { std::fprintf(stderr, "%s kernels not available here\n", v.c_str()); return 2; }
     } else if (a == "--help" || a == "-h") { std::fputs(kUsage, stdout); return 0; }
     else { std::fprintf(stderr, "unknown option %s\n%s", a.c_str(), kUsage); return 2; }

@@ -115,6 +115,9 @@ struct Acts {
   std::vector<ActQ8> q;
   std::vector<ActRow> rows;
   std::vector<ActTailQuad> quads;  // tails of positions 4i..4i+3 side by side (see quant.h)
+#if defined(DEPINFER_HAVE_AMX_KERNELS)
+  amx::ActTiles tiles;  // with Isa::kAmx and at least kAmxTile positions, for the AMX tiles
+#endif
   void Set(const float* x, int T, int n, int threads, Isa isa) {
     q.resize(T);
     rows.resize(T);
@@ -129,8 +132,43 @@ struct Acts {
       const ActQ8* four[4] = {&q[4 * i], &q[4 * i + 1], &q[4 * i + 2], &q[4 * i + 3]};
       if (BuildTailQuad(four, n / kBlock, &quads[i])) rows[4 * i].quad = &quads[i];
     }
+#if defined(DEPINFER_HAVE_AMX_KERNELS)
+    tiles.positions = 0;
+    if (isa == Isa::kAmx && T >= kAmxTile) {
+      std::vector<const ActQ8*> all(T);
+      for (int t = 0; t < T; ++t) all[t] = &q[t];
+      tiles.Set(all.data(), T);
+    }
+#endif
   }
 };
+
+#if defined(DEPINFER_HAVE_AMX_KERNELS)
+// The AMX tiles (quant.h): rows in tiles of 16 split between the threads, each against every
+// position, 256 positions at a time (their activations stay in the core's cache).
+bool MatmulAmx(const WeightMatrix& w, const Acts& a, int T, const ForwardOptions& opt,
+               float* out) {
+  const bool packed = w.packed != nullptr &&
+                      (w.type == TensorType::kQ4_1 || w.type == TensorType::kQ8_0);
+  if (opt.isa != Isa::kAmx || !packed || a.tiles.positions < T || a.tiles.n != w.cols) {
+    return false;
+  }
+  const int64_t rows = w.rows;
+  const int64_t tiles = (rows + kAmxTile - 1) / kAmxTile;
+  constexpr int kPositions = 256;
+#pragma omp parallel num_threads(opt.threads)
+  for (int t0 = 0; t0 < T; t0 += kPositions) {
+    const int t1 = std::min(T, t0 + kPositions);
+#pragma omp for schedule(dynamic, 2) nowait
+    for (int64_t i = 0; i < tiles; ++i) {
+      const int64_t r = i * kAmxTile;
+      const int nr = static_cast<int>(std::min<int64_t>(kAmxTile, rows - r));
+      amx::RowTile(w, r, nr, a.tiles, t0, t1, out, rows);
+    }
+  }
+  return true;
+}
+#endif
 
 // out[t * w.rows + r] = row r of w . activation t. Threads split the rows; each output element
 // comes from one kernel computing it by the specification (SelectTileDot: up to kTileRows rows
@@ -142,6 +180,9 @@ struct Acts {
 // were re-read from memory for each row).
 constexpr int64_t kPrefetchTiles = 1;  // kTileRows = 6 rows ahead
 void Matmul(const WeightMatrix& w, const Acts& a, int T, const ForwardOptions& opt, float* out) {
+#if defined(DEPINFER_HAVE_AMX_KERNELS)
+  if (MatmulAmx(w, a, T, opt, out)) return;
+#endif
   const TileDotFn tile = SelectTileDot(w, opt.isa);
   const int64_t rows = w.rows;
   const int64_t row_blocks = (rows + kTileRows - 1) / kTileRows;

@@ -165,12 +165,19 @@ bool IsaAvailable(Isa isa) {
 #else
       return false;
 #endif
+    case Isa::kAmx:
+#if defined(__x86_64__) && defined(DEPINFER_HAVE_AMX_KERNELS)
+      return IsaAvailable(Isa::kAvx512) && amx::Enable();
+#else
+      return false;
+#endif
   }
   return false;
 }
 
 Isa BestIsa() {
-  static const Isa best = IsaAvailable(Isa::kAvx512) ? Isa::kAvx512
+  static const Isa best = IsaAvailable(Isa::kAmx)      ? Isa::kAmx
+                          : IsaAvailable(Isa::kAvx512) ? Isa::kAvx512
                           : IsaAvailable(Isa::kAvx2) ? Isa::kAvx2
                                                      : Isa::kScalar;
   return best;
@@ -180,9 +187,20 @@ const char* IsaName(Isa isa) {
   switch (isa) {
     case Isa::kAvx2: return "avx2";
     case Isa::kAvx512: return "avx512";
+    case Isa::kAmx: return "amx";
     case Isa::kScalar: break;
   }
   return "scalar";
+}
+
+bool ParseIsa(const std::string& name, Isa* isa) {
+  for (Isa i : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kAmx}) {
+    if (name == IsaName(i)) {
+      *isa = i;
+      return true;
+    }
+  }
+  return false;
 }
 
 bool MatmulSupports(TensorType type) {
@@ -434,7 +452,7 @@ RowDotFn SelectRowDot(const WeightMatrix& w, Isa isa) {
 
 TileDotFn SelectTileDot(const WeightMatrix& w, Isa isa) {
 #if defined(DEPINFER_HAVE_AVX512_KERNELS)
-  if (isa == Isa::kAvx512 && HasPackedTiles(w)) {
+  if (HasAvx512Twins(isa) && HasPackedTiles(w)) {
     return w.type == TensorType::kQ4_1 ? TilePacked<avx512::Q4_1PackedTile>
                                        : TilePacked<avx512::Q8_0PackedTile>;
   }

@@ -29,6 +29,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "infer/gguf.h"
@@ -119,10 +120,13 @@ struct ActQ8 {
   std::vector<int8_t> qt; // q in the packed slice layout (below), zero-padded to whole groups
 };
 // kAvx2: the AVX2 twins of every kernel. kAvx512: the same, with the packed matrix tiles on
-// AVX-512 VNNI (kernels_avx512.cc). Every ISA gives the reference's bits.
-enum class Isa { kScalar, kAvx2, kAvx512 };
-// True for the ISAs that run the AVX2 twins (kAvx2 and kAvx512).
+// AVX-512 VNNI (kernels_avx512.cc). kAmx: kAvx512, with matrix products over many positions on
+// the AMX tile unit (kernels_amx.cc). Every ISA gives the reference's bits.
+enum class Isa { kScalar, kAvx2, kAvx512, kAmx };
+// True for the ISAs that run the AVX2 twins (all but kScalar).
 inline bool HasAvx2Twins(Isa isa) { return isa != Isa::kScalar; }
+// True for the ISAs that run the AVX-512 twins (kAvx512 and kAmx).
+inline bool HasAvx512Twins(Isa isa) { return isa == Isa::kAvx512 || isa == Isa::kAmx; }
 
 // Quantises x[0..n) (n a multiple of 32). The AVX2 twin gives the plain version's bytes.
 void QuantizeActQ8(const float* x, int n, ActQ8* out, Isa isa);
@@ -133,6 +137,8 @@ inline void QuantizeActQ8(const float* x, int n, ActQ8* out) {
 Isa BestIsa();
 bool IsaAvailable(Isa isa);
 const char* IsaName(Isa isa);
+// The ISA IsaName calls `name`; false (and *isa untouched) for any other string.
+bool ParseIsa(const std::string& name, Isa* isa);
 
 // One matrix of weights, row-major: `rows` rows of `cols` elements each, in `type`'s layout.
 struct WeightMatrix {
@@ -260,5 +266,28 @@ void Q4_1PackedTile(const uint8_t* packed, size_t row_bytes, int nr, const ActQ8
 void Q8_0PackedTile(const uint8_t* packed, size_t row_bytes, int nr, const ActQ8* const* a,
                     int np, int nb, float* out, int64_t ld, const ActTailQuad* quad);
 }  // namespace avx512
+
+// AMX tiles (defined only when DEPINFER_HAVE_AMX_KERNELS): a packed Q4_1 or Q8_0 matrix against
+// kAmxTile positions at a time, each output with DotRow's bits. Matrix products over at least
+// kAmxTile positions use them (prompts, audits); fewer positions go through the AVX-512 tiles.
+constexpr int kAmxTile = 16;
+namespace amx {
+// Asks Linux, once per process, for the tile state; false if the CPU or the kernel says no.
+bool Enable();
+// The activations of T positions side by side (the tile unit loads 16 positions' blocks with
+// one stride), zero-padded to a multiple of kAmxTile positions.
+struct ActTiles {
+  int n = 0;          // elements per position
+  int positions = 0;  // T rounded up to a multiple of kAmxTile
+  std::vector<int8_t> q;  // positions x n quants
+  std::vector<float> d;   // positions x n/32 scales
+  std::vector<float> s;   // positions x n/32 sums (ActQ8::s)
+  void Set(const ActQ8* const* acts, int T);
+};
+// Rows [r0, r0 + nr) (nr <= kAmxTile) of `w` (packed, Q4_1 or Q8_0) against positions
+// [p0, p1) of `a`: out[p * ld + r0 + r].
+void RowTile(const WeightMatrix& w, int64_t r0, int nr, const ActTiles& a, int p0, int p1,
+             float* out, int64_t ld);
+}  // namespace amx
 
 }  // namespace depinfer::infer

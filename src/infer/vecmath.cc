@@ -25,7 +25,7 @@ void SiluMulRow(float* g, const float* up, int n, Isa isa) {
 void DotKeys(const float* q, const float* k, size_t stride, int count, int n, float* out,
              Isa isa) {
 #if defined(DEPINFER_HAVE_AVX512_KERNELS)
-  if (isa == Isa::kAvx512) return avx512::DotKeys(q, k, stride, count, n, out);
+  if (HasAvx512Twins(isa)) return avx512::DotKeys(q, k, stride, count, n, out);
 #endif
 #if defined(DEPINFER_HAVE_AVX2_KERNELS)
   if (HasAvx2Twins(isa)) return avx2::DotKeys(q, k, stride, count, n, out);
@@ -37,7 +37,7 @@ void DotKeys(const float* q, const float* k, size_t stride, int count, int n, fl
 void WeightedSum(const float* w, const float* v, size_t stride, int count, int n, float* out,
                  Isa isa) {
 #if defined(DEPINFER_HAVE_AVX512_KERNELS)
-  if (isa == Isa::kAvx512) return avx512::WeightedSum(w, v, stride, count, n, out);
+  if (HasAvx512Twins(isa)) return avx512::WeightedSum(w, v, stride, count, n, out);
 #endif
 #if defined(DEPINFER_HAVE_AVX2_KERNELS)
   if (HasAvx2Twins(isa)) return avx2::WeightedSum(w, v, stride, count, n, out);

@@ -99,7 +99,7 @@ TEST_F(Generation, ScalarKernelsGiveTheSameTranscript) {
 // Each kernel set this machine has besides the one BestIsa picks (which the tests above run):
 // the AVX2 tiles where the AVX-512 ones are the default.
 TEST_F(Generation, EveryKernelSetGivesThePinnedTranscripts) {
-  for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
+  for (Isa isa : {Isa::kAvx2, Isa::kAvx512, Isa::kAmx}) {
     if (!IsaAvailable(isa) || isa == BestIsa()) continue;
     for (const Case& c : kCases) EXPECT_EQ(Run(c, 2, isa).transcript, c.transcript) << c.name << " " << IsaName(isa);
   }

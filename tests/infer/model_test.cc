@@ -98,7 +98,7 @@ TEST_P(Determinism, ScalarEqualsAvx2AndAvx512) {
   ForwardOptions scalar;
   scalar.isa = Isa::kScalar;
   const std::vector<float> want = PromptLogits(*model_, toks, scalar);
-  for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
+  for (Isa isa : {Isa::kAvx2, Isa::kAvx512, Isa::kAmx}) {
     if (!IsaAvailable(isa)) continue;
     ForwardOptions simd;
     simd.isa = isa;
@@ -168,7 +168,7 @@ TEST(Model, KQuantModelLoadsAndIsDeterministic) {
   for (float x : logits) ASSERT_TRUE(std::isfinite(x));
   EXPECT_TRUE(SameBits(logits, PromptLogits(*m, toks, two)));
   EXPECT_TRUE(SameBits(logits, DecodeLogits(*m, toks, one)));
-  for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
+  for (Isa isa : {Isa::kAvx2, Isa::kAvx512, Isa::kAmx}) {
     if (!IsaAvailable(isa)) continue;
     ForwardOptions scalar = one, simd = one;
     scalar.isa = Isa::kScalar;

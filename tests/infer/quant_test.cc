@@ -164,7 +164,7 @@ TEST_P(KernelTwins, Avx2EqualsReferenceBitForBit) {
       QuantizeActQ8(xs[t].data(), n, &qs[t]);
       rows[t] = ActRow{xs[t].data(), &qs[t]};
     }
-    for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512}) {
+    for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kAmx}) {
       for (int m = 1; m <= kMaxMulti; ++m) {
         float out[kMaxMulti];
         SelectDotMulti(type, isa)(wbytes.data(), rows.data(), m, n, out);
@@ -255,7 +255,7 @@ TEST_P(KernelTwins, TilesEqualReferenceBitForBit) {
     const bool has_quad = BuildTailQuad(four, nb, &quad);
     EXPECT_EQ(has_quad, nb % 8 == 1 || nb % 8 == 2);
     for (int with_quad = 0; with_quad < (has_quad ? 2 : 1); ++with_quad)
-    for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512}) {
+    for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kAmx}) {
       if (!IsaAvailable(isa)) continue;
       acts[0].quad = with_quad ? &quad : nullptr;
       for (int r0 : {0, 3, 7}) {
@@ -277,6 +277,67 @@ TEST_P(KernelTwins, TilesEqualReferenceBitForBit) {
       }
     }
   }
+}
+
+// The AMX tiles: 16 rows x 16 positions per tile, so row counts and position counts that are not
+// multiples of 16 (the tiles' padding), rows ending in a full or a partial group, and the last
+// tile of a matrix; every element with the reference's bits, nothing written outside the tile.
+TEST_P(KernelTwins, AmxTilesEqualReferenceBitForBit) {
+#if defined(DEPINFER_HAVE_AMX_KERNELS)
+  const TensorType type = GetParam();
+  if (type != TensorType::kQ4_1 && type != TensorType::kQ8_0) GTEST_SKIP() << "not a tiled format";
+  if (!IsaAvailable(Isa::kAmx)) GTEST_SKIP() << "no AMX on this CPU or kernel";
+  Fixture fx;
+  constexpr int kRows = 37;
+  for (int nb : {1, 2, 7, 8, 9, 18, 48, 50}) {
+    const int n = nb * kBlock;
+    std::vector<uint8_t> wbytes;
+    for (int r = 0; r < kRows; ++r) {
+      const std::vector<uint8_t> row = type == TensorType::kQ4_1 ? fx.Q4_1(nb) : fx.Q8_0(nb);
+      wbytes.insert(wbytes.end(), row.begin(), row.end());
+    }
+    WeightMatrix w{type, wbytes.data(), kRows, n, RowBytes(type, n)};
+    const size_t prb = PackedRowBytes(type, n);
+    std::vector<uint8_t> packed(prb * kRows);
+    for (int r = 0; r < kRows; ++r) PackRow(type, w.row(r), n, packed.data() + r * prb);
+    w.packed = packed.data();
+    w.packed_row_bytes = prb;
+    for (int T : {16, 21, 40}) {
+      std::vector<std::vector<float>> xs;
+      std::vector<ActQ8> qs(T);
+      std::vector<const ActQ8*> ptrs(T);
+      for (int t = 0; t < T; ++t) {
+        xs.push_back(fx.Act(n));
+        QuantizeActQ8(xs[t].data(), n, &qs[t]);
+        ptrs[t] = &qs[t];
+      }
+      amx::ActTiles tiles;
+      tiles.Set(ptrs.data(), T);
+      ASSERT_EQ(tiles.positions % kAmxTile, 0);
+      for (int r0 = 0; r0 < kRows; r0 += kAmxTile) {
+        const int nr = std::min(kAmxTile, kRows - r0);
+        for (int p0 : {0, T > 16 ? 16 : 0}) {
+          std::vector<float> out(static_cast<size_t>(T) * kRows, -1.0f);
+          amx::RowTile(w, r0, nr, tiles, p0, T, out.data(), kRows);
+          for (int p = 0; p < T; ++p) {
+            for (int r = 0; r < kRows; ++r) {
+              const float got = out[static_cast<size_t>(p) * kRows + r];
+              if (p < p0 || r < r0 || r >= r0 + nr) {
+                ASSERT_EQ(got, -1.0f) << "wrote outside the tile: p=" << p << " r=" << r;
+                continue;
+              }
+              const ActRow a{xs[p].data(), &qs[p]};
+              ASSERT_EQ(Bits(got), Bits(DotRow(w, r, a, Isa::kScalar)))
+                  << "nb=" << nb << " T=" << T << " r0=" << r0 << " p=" << p << " r=" << r;
+            }
+          }
+        }
+      }
+    }
+  }
+#else
+  GTEST_SKIP() << "built without the AMX kernels";
+#endif
 }
 
 INSTANTIATE_TEST_SUITE_P(Formats, KernelTwins,

@@ -75,7 +75,7 @@ TEST(VecMath, DotKeysEqualsSingleDots) {
     std::vector<float> q(n), k(count * stride);
     for (float& v : q) v = g(rng);
     for (float& v : k) v = g(rng);
-    for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512}) {
+    for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kAmx}) {
       if (!IsaAvailable(isa)) continue;
       for (int c = 0; c <= count; ++c) {
         std::vector<float> out(count, -1.0f);
@@ -123,7 +123,7 @@ TEST(VecMath, WeightedSumTwinsAgree) {
       if (count > 1) w[1] = 0.0f, v[5] = -0.0f;
       std::vector<float> a(n, 7.0f);
       WeightedSum(w.data(), v.data(), stride, count, n, a.data(), Isa::kScalar);
-      for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
+      for (Isa isa : {Isa::kAvx2, Isa::kAvx512, Isa::kAmx}) {
         if (!IsaAvailable(isa)) continue;
         std::vector<float> b(n, 7.0f);
         WeightedSum(w.data(), v.data(), stride, count, n, b.data(), isa);
