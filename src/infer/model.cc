@@ -145,7 +145,8 @@ struct Acts {
 
 #if defined(DEPINFER_HAVE_AMX_KERNELS)
 // The AMX tiles (quant.h): rows in tiles of 16 split between the threads, each against every
-// position, 256 positions at a time (their activations stay in the core's cache).
+// position, 1024 positions at a time (their activations stay in the core's cache; each row
+// tile is rearranged for the tile unit once per 1024 positions).
 bool MatmulAmx(const WeightMatrix& w, const Acts& a, int T, const ForwardOptions& opt,
                float* out) {
   const bool packed = w.packed != nullptr &&
@@ -155,7 +156,7 @@ bool MatmulAmx(const WeightMatrix& w, const Acts& a, int T, const ForwardOptions
   }
   const int64_t rows = w.rows;
   const int64_t tiles = (rows + kAmxTile - 1) / kAmxTile;
-  constexpr int kPositions = 256;
+  constexpr int kPositions = 1024;
 #pragma omp parallel num_threads(opt.threads)
   for (int t0 = 0; t0 < T; t0 += kPositions) {
     const int t1 = std::min(T, t0 + kPositions);
