@@ -9,6 +9,7 @@
 
 #include "infer/model.h"
 #include "infer/quant.h"
+#include "infer/sampler.h"
 
 namespace depinfer::infer {
 namespace {
@@ -242,6 +243,49 @@ void Prompt(benchmark::State& state, bool all_logits, Isa isa) {
       ->Args({1, 300})->Args({2, 300})->Unit(benchmark::kMillisecond)
 DEPINFER_PROMPT(avx512, Isa::kAvx512);
 DEPINFER_PROMPT(amx, Isa::kAmx);
+
+// The per-step checks of an audit: the sampler's choice (temperature 0.8, nothing else on: the
+// audit_ratio settings) and the logits digest, on the shipped model's logits after a short
+// prompt (a model's logits, not random ones, decide how far the sampler has to sort).
+std::vector<float> VocabLogits() {
+  const Model* model = RealModel();
+  if (!model) return {};
+  KvCache cache(model->config(), 16);
+  std::vector<float> logits;
+  (void)model->Forward({SeqBatch{&cache, {1, 9690, 314, 253, 2913, 30}, false}}, ForwardOptions(),
+                       &logits);
+  return logits;
+}
+void SampleStep(benchmark::State& state) {
+  const std::vector<float> l = VocabLogits();
+  if (l.empty()) {
+    state.SkipWithError("model missing: run scripts/fetch_model.sh");
+    return;
+  }
+  const std::vector<int32_t> history(300, 7);
+  SamplingParams p;
+  p.temperature = 0.8f;
+  p.seed = 3;
+  uint64_t step = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(SampleToken(l.data(), static_cast<int>(l.size()), history, step++, p));
+  }
+}
+BENCHMARK(SampleStep)->Unit(benchmark::kMicrosecond);
+void DigestStep(benchmark::State& state) {
+  const std::vector<float> l = VocabLogits();
+  if (l.empty()) {
+    state.SkipWithError("model missing: run scripts/fetch_model.sh");
+    return;
+  }
+  unsigned char d[32];
+  for (auto _ : state) {
+    LogitsDigest(l.data(), static_cast<int>(l.size()), d);
+    benchmark::DoNotOptimize(d);
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(l.size() * sizeof(float)));
+}
+BENCHMARK(DigestStep)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace depinfer::infer
