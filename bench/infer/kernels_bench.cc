@@ -36,6 +36,15 @@ struct MatvecFixture {
     for (float& v : x) v = g(rng);
     QuantizeActQ8(x.data(), cols, &q);
   }
+  // Adds the packed copy of the rows that the tile kernels read.
+  void Pack() {
+    const size_t prb = PackedRowBytes(w.type, w.cols);
+    packed.resize(prb * static_cast<size_t>(w.rows));
+    for (int64_t r = 0; r < w.rows; ++r) PackRow(w.type, w.row(r), w.cols, packed.data() + r * prb);
+    w.packed = packed.data();
+    w.packed_row_bytes = prb;
+  }
+  std::vector<uint8_t> packed;
 };
 
 // The per-row dot kernels (DotRow's SelectDot): what the forward pass runs on the scalar path
@@ -76,12 +85,7 @@ void Tiles(benchmark::State& state, TensorType type, Isa isa) {
   const int rows = static_cast<int>(state.range(0)), cols = static_cast<int>(state.range(1));
   const int positions = static_cast<int>(state.range(2));
   MatvecFixture f(type, rows, cols);
-  std::vector<uint8_t> packed(PackedRowBytes(type, cols) * rows);
-  for (int r = 0; r < rows; ++r) {
-    PackRow(type, f.w.row(r), cols, packed.data() + r * PackedRowBytes(type, cols));
-  }
-  f.w.packed = packed.data();
-  f.w.packed_row_bytes = PackedRowBytes(type, cols);
+  f.Pack();
   std::vector<ActRow> acts(positions, ActRow{f.x.data(), &f.q});
   // As Matmul gets them: the tails of each four positions side by side where rows end in a
   // group of one or two blocks.
@@ -124,12 +128,7 @@ void AmxTiles(benchmark::State& state, TensorType type) {
   const int rows = static_cast<int>(state.range(0)), cols = static_cast<int>(state.range(1));
   const int positions = static_cast<int>(state.range(2));
   MatvecFixture f(type, rows, cols);
-  std::vector<uint8_t> packed(PackedRowBytes(type, cols) * rows);
-  for (int r = 0; r < rows; ++r) {
-    PackRow(type, f.w.row(r), cols, packed.data() + r * PackedRowBytes(type, cols));
-  }
-  f.w.packed = packed.data();
-  f.w.packed_row_bytes = PackedRowBytes(type, cols);
+  f.Pack();
   std::vector<const ActQ8*> acts(positions, &f.q);
   amx::ActTiles tiles;
   tiles.Set(acts.data(), positions);
