@@ -17,6 +17,7 @@
 #include <cstring>
 #include <filesystem>
 #include <mutex>
+#include <string>
 #include <thread>
 
 #include <time.h>
@@ -27,6 +28,24 @@ using namespace depinfer;
 using namespace depinfer::consensus;
 using namespace depinfer::consensus::testing;
 using Clock = std::chrono::steady_clock;
+
+// VmRSS and VmHWM of /proc/PID/status, in KiB (0 when unreadable).
+struct ProcMemory {
+  double rss_kb = 0, peak_kb = 0;
+};
+static ProcMemory ReadProcMemory(const std::string& status_path) {
+  ProcMemory m;
+  std::FILE* f = std::fopen(status_path.c_str(), "r");
+  if (f == nullptr) return m;
+  char line[256];
+  while (std::fgets(line, sizeof(line), f) != nullptr) {
+    double kb = 0;
+    if (std::sscanf(line, "VmRSS: %lf kB", &kb) == 1) m.rss_kb = kb;
+    if (std::sscanf(line, "VmHWM: %lf kB", &kb) == 1) m.peak_kb = kb;
+  }
+  std::fclose(f);
+  return m;
+}
 
 static double MonotonicSeconds() {
   timespec ts{};
@@ -191,6 +210,16 @@ int main(int argc, char** argv) {
                 (a.process_us - z.process_us) / 1e3, (a.finalize_us - z.finalize_us) / 1e3,
                 (a.commit_us - z.commit_us) / 1e3);
   }
+  // Memory at the end of the run: each cometbft process, and this process (the four
+  // LedgerApps with their RocksDB instances, the load generator and its pre-proven fixture).
+  std::printf("  memory at the end (resident / peak): cometbft");
+  for (auto& n : nodes) {
+    const ProcMemory m = ReadProcMemory("/proc/" + std::to_string(n->process_id()) + "/status");
+    std::printf(" %.0f/%.0f", m.rss_kb / 1024.0, m.peak_kb / 1024.0);
+  }
+  const ProcMemory own = ReadProcMemory("/proc/self/status");
+  std::printf(" MB; the 4 applications + load generator %.0f/%.0f MB\n", own.rss_kb / 1024.0,
+              own.peak_kb / 1024.0);
   for (auto& n : nodes) n->Kill();
   if (keep) {
     std::printf("  validators' folders kept in %s\n", dir.c_str());

@@ -62,6 +62,8 @@ class LedgerNode {
   bool running() const { return running_; }
 
   const TestnetNode& net() const { return net_; }
+  // The cometbft process (or, out-of-process, the node process); -1 when not running.
+  pid_t process_id() const { return process_ ? process_->pid() : -1; }
   // In-process only:
   LedgerApp* app() { return app_.get(); }
   ledger::Ledger* ledger() { return ledger_.get(); }
