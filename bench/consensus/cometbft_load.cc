@@ -1,10 +1,14 @@
-// Load over CometBFT: pre-proven shielded deposits submitted through the four validators'
-// CometbftConsensus (stateless checks, then broadcast_tx_sync to the local cometbft RPC) by
-// concurrent clients; reports sustained applied tx/s, submit-to-final p50/p99 and the CometBFT
-// timeouts used. All four validators (cometbft processes and LedgerApps) run on this machine.
+// Load over CometBFT: pre-proven shielded deposits submitted by concurrent clients over HTTP
+// to the four validators' node API (POST /v1/tx?wait=..., the API depinferd serves: stateless
+// checks, then broadcast_tx_sync to the local cometbft RPC, and the answer when the transaction
+// is final); reports sustained applied tx/s, submit-to-final p50/p99, the CometBFT timeouts
+// used and each node's memory at the end. All four validators (cometbft processes and
+// LedgerApps with their HTTP servers) run on this machine; client c talks to validator c % 4.
 //
 //   cometbft_load [--txs N] [--clients C] [--propose D] [--prevote D] [--precommit D]
-//                 [--commit D] [--nosync] [--cache PATH] [--keep]
+//                 [--commit D] [--nosync] [--direct] [--cache PATH] [--keep]
+//
+// --direct submits in-process through each validator's CometbftConsensus instead of HTTP.
 //
 // --keep leaves the validators' folders (CometBFT logs in <home>/cometbft.log) and prints where.
 //
@@ -22,6 +26,9 @@
 
 #include <time.h>
 
+#include "api/http_server.h"
+#include "api/node_api.h"
+#include "api/node_client.h"
 #include "ledger_net.h"
 
 using namespace depinfer;
@@ -56,7 +63,7 @@ static double MonotonicSeconds() {
 int main(int argc, char** argv) {
   std::size_t txs = 400, clients = 16;
   NetTimeouts t;
-  bool sync = true, keep = false;
+  bool sync = true, keep = false, direct = false;
   std::string cache;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -64,9 +71,11 @@ int main(int argc, char** argv) {
     if (a == "--help" || a == "-h") {
       std::printf(
           "usage: cometbft_load [--txs N] [--clients C] [--propose D] [--prevote D] [--precommit D]\n"
-          "                     [--commit D] [--nosync] [--cache PATH] [--keep]\n"
-          "Four CometBFT validators on loopback under shielded-deposit load; prints applied tx/s,\n"
-          "submit-to-final p50/p99 and the timeouts used (D: CometBFT durations such as 300ms).\n"
+          "                     [--commit D] [--nosync] [--direct] [--cache PATH] [--keep]\n"
+          "Four CometBFT validators on loopback under shielded-deposit load over HTTP (the node\n"
+          "API's POST /v1/tx); prints applied tx/s, submit-to-final p50/p99 and the timeouts used\n"
+          "(D: CometBFT durations such as 300ms).\n"
+          "--direct submits in-process (CometbftConsensus::Submit) instead of over HTTP.\n"
           "--keep leaves the validators' folders (with their CometBFT logs) and prints where.\n");
       return 0;
     }
@@ -78,6 +87,7 @@ int main(int argc, char** argv) {
     else if (a == "--commit") t.commit = next();
     else if (a == "--nosync") sync = false;
     else if (a == "--keep") keep = true;
+    else if (a == "--direct") direct = true;
     else if (a == "--cache") cache = next();
     else {
       std::fprintf(stderr, "unknown argument %s\n", a.c_str());
@@ -126,6 +136,22 @@ int main(int argc, char** argv) {
     if (ready) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+  // Each validator's node API, as depinferd serves it (one HTTP server per node).
+  std::vector<std::unique_ptr<api::HttpServer>> servers;
+  std::vector<std::string> urls;
+  for (auto& n : nodes) {
+    api::HttpServer::Options so;
+    so.max_connections = std::max<std::size_t>(512, clients);
+    servers.push_back(std::make_unique<api::HttpServer>(so));
+    api::RegisterNodeApi(servers.back().get(), n->ledger(), n->consensus(), n->registry(), {},
+                         nullptr);
+    st = servers.back()->Start();
+    if (!st.ok()) {
+      std::fprintf(stderr, "node API: %s\n", st.ToString().c_str());
+      return 1;
+    }
+    urls.push_back("http://127.0.0.1:" + std::to_string(servers.back()->port()));
+  }
   const std::uint64_t h0 = nodes[0]->ledger()->height();
 
   std::vector<LedgerApp::Stats> before;
@@ -141,20 +167,36 @@ int main(int argc, char** argv) {
   std::vector<std::thread> workers;
   for (std::size_t c = 0; c < clients; ++c) {
     workers.emplace_back([&, c] {
+      const std::size_t node = c % nodes.size();
+      std::unique_ptr<api::NodeClient> http;
+      if (!direct && !api::NodeClient::Connect(urls[node], &http).ok()) return;
       for (std::size_t i; (i = next.fetch_add(1)) < txs;) {
-        LedgerNode& n = *nodes[(i + c) % nodes.size()];
         const auto s = Clock::now();
-        const ledger::Admission a = n.consensus()->Submit(fx.load[i]);
-        if (!a.added()) {
-          ++refused;
-          continue;
+        if (direct) {
+          LedgerNode& n = *nodes[node];
+          const ledger::Admission a = n.consensus()->Submit(fx.load[i]);
+          if (!a.added()) {
+            ++refused;
+            continue;
+          }
+          ledger::TxOutcome o;
+          if (!n.consensus()->WaitFinal(fx.load[i].Id(), std::chrono::seconds(60), &o)) {
+            ++not_final;
+            continue;
+          }
+          if (!o.applied()) ++rejected_in_block;
+        } else {
+          api::TxStatus ts;
+          if (!http->Submit(fx.load[i], 60'000, &ts).ok() || ts.status == "rejected") {
+            ++refused;
+            continue;
+          }
+          if (ts.status != "final") {
+            ++not_final;
+            continue;
+          }
+          if (!ts.applied) ++rejected_in_block;
         }
-        ledger::TxOutcome o;
-        if (!n.consensus()->WaitFinal(fx.load[i].Id(), std::chrono::seconds(60), &o)) {
-          ++not_final;
-          continue;
-        }
-        if (!o.applied()) ++rejected_in_block;
         latency[i] = std::chrono::duration<double>(Clock::now() - s).count();
       }
     });
@@ -181,8 +223,10 @@ int main(int argc, char** argv) {
   ledger::BlockInfo ref, b;
   nodes[0]->ledger()->GetBlock(common, &ref);
   for (auto& n : nodes) agree = agree && n->ledger()->GetBlock(common, &b).ok() && b.state_root == ref.state_root;
-  std::printf("cometbft_load: 4 validators on loopback (cometbft + LedgerApp in one process each pair), %u cores\n",
-              std::thread::hardware_concurrency());
+  std::printf("cometbft_load: 4 validators on loopback (cometbft + LedgerApp in one process each pair), %u cores;"
+              " submitted %s\n",
+              std::thread::hardware_concurrency(),
+              direct ? "in-process (--direct)" : "over HTTP to the node API, POST /v1/tx?wait");
   std::printf("  timeouts: propose %s, prevote %s, precommit %s, commit %s; ledger sync %s\n", t.propose.c_str(),
               t.prevote.c_str(), t.precommit.c_str(), t.commit.c_str(), sync ? "on" : "off");
   std::printf("  %zu txs, %zu clients: %zu final (applied %zu), %zu refused at submit, %zu not final in 60 s\n",
@@ -220,6 +264,7 @@ int main(int argc, char** argv) {
   const ProcMemory own = ReadProcMemory("/proc/self/status");
   std::printf(" MB; the 4 applications + load generator %.0f/%.0f MB\n", own.rss_kb / 1024.0,
               own.peak_kb / 1024.0);
+  for (auto& server : servers) server->Stop();
   for (auto& n : nodes) n->Kill();
   if (keep) {
     std::printf("  validators' folders kept in %s\n", dir.c_str());

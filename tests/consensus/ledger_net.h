@@ -68,6 +68,7 @@ class LedgerNode {
   LedgerApp* app() { return app_.get(); }
   ledger::Ledger* ledger() { return ledger_.get(); }
   CometbftConsensus* consensus() { return consensus_.get(); }
+  MetricsRegistry* registry() { return registry_.get(); }
   // Over RPC (both kinds): the ledger's height and state root through abci_query, and a
   // transaction's outcome code (-1: not in a block; -2: RPC failure).
   std::int64_t QueryHeight();
