@@ -136,10 +136,12 @@ int main(int argc, char** argv) {
     if (ready) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  // Each validator's node API, as depinferd serves it (one HTTP server per node).
+  // Each validator's node API, as depinferd serves it (one HTTP server per node; none with
+  // --direct).
   std::vector<std::unique_ptr<api::HttpServer>> servers;
   std::vector<std::string> urls;
   for (auto& n : nodes) {
+    if (direct) break;
     api::HttpServer::Options so;
     so.max_connections = std::max<std::size_t>(512, clients);
     servers.push_back(std::make_unique<api::HttpServer>(so));

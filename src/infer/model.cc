@@ -149,9 +149,8 @@ struct Acts {
 // tile is rearranged for the tile unit once per 1024 positions).
 bool MatmulAmx(const WeightMatrix& w, const Acts& a, int T, const ForwardOptions& opt,
                float* out) {
-  const bool packed = w.packed != nullptr &&
-                      (w.type == TensorType::kQ4_1 || w.type == TensorType::kQ8_0);
-  if (opt.isa != Isa::kAmx || !packed || a.tiles.positions < T || a.tiles.n != w.cols) {
+  if (opt.isa != Isa::kAmx || !HasPackedTiles(w) || a.tiles.positions < T ||
+      a.tiles.n != w.cols) {
     return false;
   }
   const int64_t rows = w.rows;

@@ -193,6 +193,10 @@ const char* IsaName(Isa isa) {
   return "scalar";
 }
 
+bool HasPackedTiles(const WeightMatrix& w) {
+  return w.packed != nullptr && (w.type == TensorType::kQ4_1 || w.type == TensorType::kQ8_0);
+}
+
 bool ParseIsa(const std::string& name, Isa* isa) {
   for (Isa i : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kAmx}) {
     if (name == IsaName(i)) {
@@ -431,9 +435,6 @@ void TileByRows(const WeightMatrix& w, int64_t r0, int nr, const ActRow* a, int 
   }
 }
 
-bool HasPackedTiles(const WeightMatrix& w) {
-  return w.packed != nullptr && (w.type == TensorType::kQ4_1 || w.type == TensorType::kQ8_0);
-}
 
 }  // namespace
 

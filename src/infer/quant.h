@@ -173,6 +173,9 @@ constexpr size_t kPackedQ8_0Group = 320, kPackedQ4_1Group = 192;
 size_t PackedRowBytes(TensorType type, int64_t cols);  // 0 if `type` has no packed form
 void PackRow(TensorType type, const uint8_t* row, int64_t cols, uint8_t* out);
 
+// True if `w` carries the packed copy the tile kernels read (Q4_1 and Q8_0).
+bool HasPackedTiles(const WeightMatrix& w);
+
 // True if the matrix kernels support `type` (F32, F16, Q4_1, Q8_0).
 bool MatmulSupports(TensorType type);
 size_t RowBytes(TensorType type, int64_t cols);

@@ -66,8 +66,10 @@ struct Ranked {
   int32_t id;
   uint32_t pos;  // index into the candidate list
 };
-// Total order: higher logit first, lower id on ties.
-inline bool RanksBefore(const Ranked& a, const Ranked& b) {
+// The total order every stage of the sampler reads: higher logit first, lower id on ties
+// (for Cand and Ranked alike).
+template <typename C>
+inline bool RanksBefore(const C& a, const C& b) {
   return a.logit != b.logit ? a.logit > b.logit : a.id < b.id;
 }
 
@@ -92,7 +94,7 @@ class RankOrder {
     }
     if (i >= sorted_) {
       const size_t m = std::min(r_.size(), std::max<size_t>(2 * (i + 1), 32));
-      std::partial_sort(r_.begin() + sorted_, r_.begin() + m, r_.end(), RanksBefore);
+      std::partial_sort(r_.begin() + sorted_, r_.begin() + m, r_.end(), RanksBefore<Ranked>);
       sorted_ = m;
     }
     return r_[i].pos;
@@ -133,10 +135,7 @@ int32_t SampleToken(const float* logits, int n_vocab, const std::vector<int32_t>
     }
   }
 
-  // Total order: higher logit first, lower id on ties. Every later stage reads this order.
-  auto better = [](const Cand& a, const Cand& b) {
-    return a.logit != b.logit ? a.logit > b.logit : a.id < b.id;
-  };
+  auto better = RanksBefore<Cand>;  // every later stage reads this order
   if (p.temperature <= 0.0f) return std::min_element(c.begin(), c.end(), better)->id;
 
   // Top-k keeps the k best; the survivors stay in id order for the normalising sum.
