@@ -53,11 +53,16 @@ double UniformForStep(uint64_t seed, uint64_t step) {
 
 namespace {
 
-// Orders `c` (all candidates, or the top-k ones) by (logit desc, id asc) far enough for the walk
-// below: first only the candidates within kWindow of the best (after temperature), since every
-// token outside that window sorts after every token inside it; the caller asks for the rest
-// only if its walk runs past the window.
-constexpr float kWindow = 20.0f;  // e^-20 ~ 2e-9 of the top probability
+// Orders `c` (all candidates, or the top-k ones) by (logit desc, id asc) far enough for the walks
+// of SampleToken, which usually read only the first few. Candidates are taken in tiers by their
+// distance below the best (after temperature): every candidate of a tier ranks before every
+// candidate of a later one (the scaled logit is monotone in the logit), so a sorted prefix of the
+// first tiers is a prefix of the full order. A later tier is added only when a walk reads past
+// the earlier ones. On the shipped model at temperature 0.8 the tiers hold about 17, 300, 23,000
+// and 49,000 candidates; a single window of width 20 held 44,000 and made the sort the
+// sampler's largest cost.
+constexpr float kTierWidth[] = {4.0f, 8.0f, 16.0f};  // then everything
+constexpr int kTiers = sizeof(kTierWidth) / sizeof(kTierWidth[0]) + 1;
 
 // A candidate as the rank order sorts it: its sort key beside its index in `c`, so that
 // comparisons read contiguous memory instead of going through the index.
@@ -74,36 +79,55 @@ inline bool RanksBefore(const C& a, const C& b) {
 }
 
 // The rank order of n candidates, materialised as far as it is read: at(i) is the index in `c`
-// of the i-th best. It starts from the window (the candidates near the best, which precede all
-// others in rank order) and sorts a prefix of it, doubling on demand: partial_sort of the
-// unsorted rest is exact because every sorted element ranks above every unsorted one. (Selecting
-// with nth_element and then sorting was 40% slower here.) A read
-// past the window falls back to all n candidates. Any prefix read is the same as a full sort's.
+// of the i-th best. Within the tiers taken so far it sorts a prefix, doubling on demand:
+// partial_sort of the unsorted rest is exact because every sorted element ranks above every
+// unsorted one. (Selecting with nth_element and then sorting was 40% slower here.) Any prefix
+// read is the same as a full sort's.
 class RankOrder {
  public:
-  // `ranked` holds the window's candidates (in any order); `c` is every candidate.
-  RankOrder(std::vector<Ranked>& ranked, const std::vector<Cand>& c) : r_(ranked), c_(c) {}
+  // `scaled` are the candidates' logits after temperature and `mx` their maximum; `ranked` is
+  // scratch space.
+  RankOrder(std::vector<Ranked>& ranked, const std::vector<Cand>& c, const float* scaled, float mx)
+      : r_(ranked), c_(c), scaled_(scaled), mx_(mx) {
+    r_.resize(c_.size() + 1);  // AddTier writes one past the last kept candidate
+    AddTier();
+  }
 
   uint32_t at(size_t i) {
-    if (i >= r_.size()) {  // past the window: rank everything
-      r_.resize(c_.size());
-      for (size_t j = 0; j < c_.size(); ++j) {
-        r_[j] = {c_[j].logit, c_[j].id, static_cast<uint32_t>(j)};
-      }
-      sorted_ = 0;
-    }
+    while (i >= taken_ && tier_ < kTiers) AddTier();
     if (i >= sorted_) {
-      const size_t m = std::min(r_.size(), std::max<size_t>(2 * (i + 1), 32));
-      std::partial_sort(r_.begin() + sorted_, r_.begin() + m, r_.end(), RanksBefore<Ranked>);
+      const size_t m = std::min(taken_, std::max<size_t>(2 * (i + 1), 32));
+      std::partial_sort(r_.begin() + sorted_, r_.begin() + m, r_.begin() + taken_,
+                        RanksBefore<Ranked>);
       sorted_ = m;
     }
     return r_[i].pos;
   }
 
  private:
+  // Appends the next tier's candidates, filtered without branches: each candidate is written,
+  // and kept by advancing.
+  void AddTier() {
+    const float lo = tier_ + 1 < kTiers ? mx_ - kTierWidth[tier_] : -std::numeric_limits<float>::infinity();
+    const float hi = tier_ > 0 ? mx_ - kTierWidth[tier_ - 1] : std::numeric_limits<float>::infinity();
+    size_t k = taken_;
+    for (size_t j = 0; j < c_.size(); ++j) {
+      r_[k] = {c_[j].logit, c_[j].id, static_cast<uint32_t>(j)};
+      const float s = scaled_[j];
+      // The last tier takes everything the others did not (-inf included).
+      k += ((s >= lo || tier_ + 1 == kTiers) && !(s >= hi)) ? 1 : 0;
+    }
+    taken_ = k;
+    ++tier_;
+  }
+
   std::vector<Ranked>& r_;
   const std::vector<Cand>& c_;
-  size_t sorted_ = 0;
+  const float* scaled_;
+  float mx_;
+  int tier_ = 0;
+  size_t taken_ = 0;   // candidates in the tiers added so far
+  size_t sorted_ = 0;  // length of the sorted prefix
 };
 
 // Buffers of SampleToken, kept per thread: the vocabulary-sized vectors it needs at every step
@@ -162,16 +186,7 @@ int32_t SampleToken(const float* logits, int n_vocab, const std::vector<int32_t>
   for (size_t i = 0; i < n; ++i) prob[i] = prob[i] / z;
 
   // Candidates in rank order, sorted only as far as the walks below read (see RankOrder).
-  // The window, filtered without branches (each candidate is written, and kept by advancing).
-  std::vector<Ranked>& ranked = scratch.ranked;
-  ranked.resize(n);
-  size_t in_window = 0;
-  for (size_t i = 0; i < n; ++i) {
-    ranked[in_window] = {c[i].logit, c[i].id, static_cast<uint32_t>(i)};
-    in_window += scaled[i] >= mx - kWindow ? 1 : 0;
-  }
-  ranked.resize(in_window);
-  RankOrder order(ranked, c);
+  RankOrder order(scratch.ranked, c, scaled.data(), mx);
 
   // Top-p: the shortest prefix whose cumulative probability reaches top_p.
   size_t keep = n;

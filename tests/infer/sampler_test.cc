@@ -120,14 +120,16 @@ int32_t SlowSample(std::vector<float> l, uint64_t step, const SamplingParams& p)
   return ids[keep - 1];
 }
 
+// Spreads from flat to peaked put the drawn token in each of the sampler's tiers.
 TEST(Sampler, WindowedSortEqualsFullSort) {
   std::mt19937 rng(5);
-  for (int trial = 0; trial < 300; ++trial) {
-    const float spread = trial % 3 == 0 ? 0.01f : trial % 3 == 1 ? 3.0f : 30.0f;
-    std::normal_distribution<float> g(0.0f, spread);
-    std::vector<float> l(500);
+  const float kSpreads[] = {0.01f, 3.0f, 8.0f, 30.0f};
+  for (int trial = 0; trial < 400; ++trial) {
+    std::normal_distribution<float> g(0.0f, kSpreads[trial % 4]);
+    std::vector<float> l(trial % 11 == 0 ? 3000 : 500);
     for (float& x : l) x = g(rng);
     if (trial % 7 == 0) l[3] = l[9];  // a tie
+    if (trial % 13 == 0) l[20] = -INFINITY;  // a banned token
     SamplingParams p;
     p.temperature = 0.5f + (trial % 4) * 0.5f;
     p.top_k = trial % 5 == 0 ? 50 : 0;
@@ -135,7 +137,7 @@ TEST(Sampler, WindowedSortEqualsFullSort) {
     p.min_p = trial % 3 == 2 ? 0.05f : 0.0f;
     p.seed = trial;
     for (int step = 0; step < 5; ++step) {
-      ASSERT_EQ(SampleToken(l.data(), 500, {}, step, p), SlowSample(l, step, p))
+      ASSERT_EQ(SampleToken(l.data(), static_cast<int>(l.size()), {}, step, p), SlowSample(l, step, p))
           << "trial " << trial << " step " << step;
     }
   }
