@@ -286,6 +286,28 @@ void DigestStep(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(l.size() * sizeof(float)));
 }
 BENCHMARK(DigestStep)->Unit(benchmark::kMicrosecond);
+// Eight rows at once (an audit's or a batched decode step's digests): time per row.
+void DigestStepX8(benchmark::State& state) {
+  const std::vector<float> l = VocabLogits();
+  if (l.empty()) {
+    state.SkipWithError("model missing: run scripts/fetch_model.sh");
+    return;
+  }
+  std::vector<std::vector<float>> rows(8, l);
+  std::vector<const float*> ptrs;
+  for (int i = 0; i < 8; ++i) {
+    rows[i][i] += 1.0f;  // eight different rows
+    ptrs.push_back(rows[i].data());
+  }
+  unsigned char d[8][32];
+  for (auto _ : state) {
+    LogitsDigests(ptrs.data(), 8, static_cast<int>(l.size()), d);
+    benchmark::DoNotOptimize(d);
+  }
+  state.SetItemsProcessed(state.iterations() * 8);
+  state.SetBytesProcessed(state.iterations() * 8 * static_cast<int64_t>(l.size() * sizeof(float)));
+}
+BENCHMARK(DigestStepX8)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace depinfer::infer

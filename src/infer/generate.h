@@ -57,6 +57,11 @@ class Sequence {
   SeqBatch NextInput();
   // Chooses the next token from this step's logits, records it and updates done().
   int32_t Step(const Tokenizer& tok, const float* logits);
+  // Step in two halves, so that several sequences' logits digests can be computed together
+  // (LogitsDigests): Choose does everything but the transcript entry, Record adds it from the
+  // digest of the logits Choose read. result().transcript is set by the Record that ends it.
+  int32_t Choose(const Tokenizer& tok, const float* logits);
+  void Record(const unsigned char logits_digest[32]);
   // Prompt sharing (the n choices of one request): takes `from`'s processed prompt instead of
   // running it. `from` has taken its first step from the same prompt; this sequence has not
   // started. Its first Step then takes the logits `from`'s first step used.
@@ -67,6 +72,7 @@ class Sequence {
   const GenerateRequest& request() const { return req_; }
   const GenerateResult& result() const { return result_; }  // transcript set once done()
   int prompt_tokens() const { return static_cast<int>(req_.prompt.size()); }
+  int vocab_size() const { return model_.config().n_vocab; }
 
  private:
   Sequence(const Model& model, const GenerateRequest& req, int capacity);
@@ -81,7 +87,8 @@ class Sequence {
 };
 
 // Steps several sequences at once, seqs[i] from logits[i], on up to `threads` threads: each
-// step (sampling, the logits digest, logprobs) touches only its own sequence.
+// step (sampling, logprobs) touches only its own sequence, and one thread computes all the
+// logits digests together in the vector lanes meanwhile.
 void StepAll(const Tokenizer& tok, const std::vector<Sequence*>& seqs,
              const std::vector<const float*>& logits, int threads);
 

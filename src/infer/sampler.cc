@@ -7,6 +7,7 @@
 #include <limits>
 #include <unordered_set>
 
+#include "infer/blake2b_x8.h"
 #include "infer/detmath.h"
 #include "infer/vecmath.h"
 
@@ -260,6 +261,29 @@ void Transcript::AddStepDigest(int32_t token, const unsigned char logits_digest[
 }
 
 void LogitsDigest(const float* logits, int n, unsigned char out[32]) { HashFloats(logits, n, out); }
+
+void LogitsDigests(const float* const* rows, int count, int n, unsigned char (*out)[32], Isa isa) {
+  int i = 0;
+#ifdef DEPINFER_HAVE_AVX512_KERNELS
+  if (HasAvx512Twins(isa) && count > 1) {
+    // Groups of eight; a short last group repeats its last row in the spare lanes.
+    for (; i < count; i += 8) {
+      const unsigned char* msgs[8];
+      unsigned char spare[32];
+      unsigned char* dst[8];
+      for (int j = 0; j < 8; ++j) {
+        const int r = std::min(i + j, count - 1);
+        msgs[j] = reinterpret_cast<const unsigned char*>(rows[r]);
+        dst[j] = i + j < count ? out[i + j] : spare;
+      }
+      Blake2bX8(msgs, 4 * static_cast<size_t>(n), 32, dst);
+    }
+  }
+#else
+  (void)isa;
+#endif
+  for (; i < count; ++i) HashFloats(rows[i], n, out[i]);
+}
 
 std::string Transcript::Hex() const {
   char hex[65];

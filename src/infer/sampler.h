@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "infer/quant.h"
+
 namespace depinfer::infer {
 
 struct SamplingParams {
@@ -48,6 +50,10 @@ class Transcript {
 
 // BLAKE2b-256 of a float array's bits (the per-step logits digest), and its hex.
 void LogitsDigest(const float* logits, int n, unsigned char out[32]);
+// LogitsDigest of `count` rows of n floats each, eight at a time in the vector lanes where `isa`
+// has the AVX-512 twins (about 6x faster per row); the same digests on every path.
+void LogitsDigests(const float* const* rows, int count, int n, unsigned char (*out)[32],
+                   Isa isa = BestIsa());
 std::string LogitsDigestHex(const float* logits, int n);
 
 }  // namespace depinfer::infer
