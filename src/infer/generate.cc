@@ -182,33 +182,40 @@ Result<AuditReport> Audit(const Model& model, const GenerateRequest& request,
     return Status::Error("completion longer than the context length");
   }
   KvCache cache(c, static_cast<int>(seq.size()));
-  std::vector<float> logits;
   // Logits from the last prompt position on: position prompt-1+i predicts output[i].
   const size_t first = request.prompt.size() - 1;
-  DEPINFER_RETURN_IF_ERROR(model.Forward({SeqBatch{&cache, seq, true, first}}, opt, &logits));
 
   // The per-step checks (the sampler's choice, the logits digest) are independent: they run on
   // all threads in groups of eight steps, whose digests share the vector lanes, and only the
-  // cheap hash chain is walked in order.
+  // cheap hash chain is walked in order afterwards. They run on each chunk of logits as the
+  // output projection hands it over, so an audit holds kChunk rows of logits at a time (12 MiB
+  // for the shipped model) however long the completion.
   const int steps = static_cast<int>(output.size());
   std::vector<int32_t> history = request.prompt;
   history.insert(history.end(), output.begin(), output.end());
   std::vector<int32_t> want(steps);
   std::vector<unsigned char> digest_bytes(32 * static_cast<size_t>(steps));
   auto* digests = reinterpret_cast<unsigned char(*)[32]>(digest_bytes.data());
-  constexpr int kGroup = 8;
-  const int groups = (steps + kGroup - 1) / kGroup;
+  constexpr int kGroup = 8, kChunk = 8 * kGroup;
+  auto check = [&](int chunk_first, int count, const float* rows_logits) {
+    count = std::min(count, steps - chunk_first);  // (Forward gives exactly `steps` rows)
+    const int groups = (count + kGroup - 1) / kGroup;
 #pragma omp parallel for num_threads(opt.threads) schedule(dynamic, 1)
-  for (int g = 0; g < groups; ++g) {
-    const int lo = g * kGroup, hi = std::min(steps, lo + kGroup);
-    const float* rows[kGroup];
-    for (int i = lo; i < hi; ++i) {
-      rows[i - lo] = &logits[static_cast<size_t>(i) * c.n_vocab];
-      const std::vector<int32_t> before(history.begin(), history.begin() + request.prompt.size() + i);
-      want[i] = SampleToken(rows[i - lo], c.n_vocab, before, i, request.sampling);
+    for (int g = 0; g < groups; ++g) {
+      const int lo = g * kGroup, hi = std::min(count, lo + kGroup);
+      const float* rows[kGroup];
+      for (int k = lo; k < hi; ++k) {
+        const int i = chunk_first + k;  // the step
+        rows[k - lo] = &rows_logits[static_cast<size_t>(k) * c.n_vocab];
+        const std::vector<int32_t> before(history.begin(),
+                                          history.begin() + request.prompt.size() + i);
+        want[i] = SampleToken(rows[k - lo], c.n_vocab, before, i, request.sampling);
+      }
+      LogitsDigests(rows, hi - lo, c.n_vocab, digests + chunk_first + lo);
     }
-    LogitsDigests(rows, hi - lo, c.n_vocab, digests + lo);
-  }
+  };
+  DEPINFER_RETURN_IF_ERROR(
+      model.ForwardChunked({SeqBatch{&cache, seq, true, first}}, opt, kChunk, check));
   AuditReport rep;
   Transcript tr(model.id(), request.prompt);
   for (int i = 0; i < steps; ++i) {

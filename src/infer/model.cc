@@ -378,6 +378,17 @@ const std::string& Model::id() const {
 
 Status Model::Forward(const std::vector<SeqBatch>& batch, const ForwardOptions& opt,
                       std::vector<float>* logits) const {
+  return Run(batch, opt, logits, 0, nullptr);
+}
+
+Status Model::ForwardChunked(const std::vector<SeqBatch>& batch, const ForwardOptions& opt,
+                             int chunk, const LogitsSink& sink) const {
+  if (chunk < 1) return Status::Error("logits chunk must be at least one row");
+  return Run(batch, opt, nullptr, chunk, &sink);
+}
+
+Status Model::Run(const std::vector<SeqBatch>& batch, const ForwardOptions& opt,
+                  std::vector<float>* logits, int chunk, const LogitsSink* sink) const {
   const LlamaConfig& c = cfg_;
   // Flatten the batch into rows (one per token) and check it before touching any cache.
   struct Row {
@@ -508,9 +519,20 @@ Status Model::Forward(const std::vector<SeqBatch>& batch, const ForwardOptions& 
             &sel[static_cast<size_t>(n_out) * E]);
     ++n_out;
   }
-  acts.Set(sel.data(), n_out, E, opt.threads, opt.isa);
-  logits->assign(static_cast<size_t>(n_out) * c.n_vocab, 0.0f);
-  Matmul(output_, acts, n_out, opt, logits->data());
+  if (sink == nullptr) {
+    acts.Set(sel.data(), n_out, E, opt.threads, opt.isa);
+    logits->resize(static_cast<size_t>(n_out) * c.n_vocab);  // every element is written
+    Matmul(output_, acts, n_out, opt, logits->data());
+  } else {
+    std::vector<float> rows_out;
+    for (int first = 0; first < n_out; first += chunk) {
+      const int count = std::min(chunk, n_out - first);
+      acts.Set(&sel[static_cast<size_t>(first) * E], count, E, opt.threads, opt.isa);
+      rows_out.resize(static_cast<size_t>(count) * c.n_vocab);
+      Matmul(output_, acts, count, opt, rows_out.data());
+      (*sink)(first, count, rows_out.data());
+    }
+  }
 
   for (const SeqBatch& s : batch) s.cache->n_past_ += static_cast<int>(s.tokens.size());
   return Status::Ok();

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <memory>
 #include <string>
@@ -102,9 +103,20 @@ class Model {
   Status Forward(const std::vector<SeqBatch>& batch, const ForwardOptions& opt,
                  std::vector<float>* logits) const;
 
+  // The same pass, with the logits handed to `sink` in chunks of at most `chunk` rows as the
+  // output projection computes them: sink(first row, rows, their logits), the rows in Forward's
+  // order. A long teacher-forced pass then holds one chunk of logits (n_vocab floats a row:
+  // 192 KiB for the shipped model), not all of them. The bits are Forward's.
+  using LogitsSink = std::function<void(int first, int count, const float* logits)>;
+  Status ForwardChunked(const std::vector<SeqBatch>& batch, const ForwardOptions& opt, int chunk,
+                        const LogitsSink& sink) const;
+
  private:
   Model() = default;
   Status Init();
+  // Forward's body: the logits go to `logits`, or in chunks to `sink` when it is set.
+  Status Run(const std::vector<SeqBatch>& batch, const ForwardOptions& opt,
+             std::vector<float>* logits, int chunk, const LogitsSink* sink) const;
   void Widen(WeightMatrix* m);  // Q4_0/Q5_0 to Q8_0 (WidenRowToQ8_0), for the SIMD kernels
   void Pack(WeightMatrix* m, uint8_t* out);  // a packed copy of m's full block groups, at out
 

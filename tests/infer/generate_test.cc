@@ -142,6 +142,33 @@ TEST_F(Generation, AuditReproducesTheTranscriptAndCatchesTampering) {
   }
 }
 
+// An audit takes its logits in chunks of 64 steps (ForwardChunked): a completion over two chunks
+// long is reproduced, and a change in its third chunk is found at its own step.
+TEST_F(Generation, AuditOfALongCompletionSpansChunks) {
+  GenerateRequest req;
+  req.prompt = tok_->EncodeChat({{"user", "Write a long story about a dragon who learns to cook."}}, true).value();
+  req.sampling = Sampled(0.8f, 0, 1, 0, 1, 3);
+  req.max_tokens = 150;
+  ForwardOptions opt;
+  opt.threads = 2;
+  auto gen = Generate(*model_, *tok_, req, opt);
+  ASSERT_TRUE(gen.ok()) << gen.status().message();
+  ASSERT_GT(gen.value().tokens.size(), 2u * 64) << "the completion stopped early";
+  for (int threads : {1, 2}) {
+    opt.threads = threads;
+    auto rep = Audit(*model_, req, gen.value().tokens, opt);
+    ASSERT_TRUE(rep.ok()) << rep.status().message();
+    EXPECT_TRUE(rep.value().match);
+    EXPECT_EQ(rep.value().transcript, gen.value().transcript) << threads << " threads";
+  }
+  std::vector<int32_t> forged = gen.value().tokens;
+  forged[133] = forged[133] == 100 ? 101 : 100;
+  auto bad = Audit(*model_, req, forged, opt);
+  ASSERT_TRUE(bad.ok());
+  EXPECT_FALSE(bad.value().match);
+  EXPECT_EQ(bad.value().first_mismatch, 133);
+}
+
 TEST_F(Generation, StopSequencesAndLimits) {
   Case c = kCases[0];
   c.max_tokens = 5;

@@ -84,6 +84,33 @@ TEST_P(Determinism, PromptProcessingEqualsTokenByTokenDecoding) {
   EXPECT_TRUE(SameBits(PromptLogits(*model_, toks, opt), DecodeLogits(*model_, toks, opt)));
 }
 
+// ForwardChunked hands over Forward's logits, in order, in chunks of the size asked for.
+TEST_P(Determinism, ChunkedLogitsEqualForward) {
+  const auto toks = Tokens(n_, model_->config().n_vocab, 4);
+  ForwardOptions opt;
+  opt.threads = 2;
+  const std::vector<float> want = PromptLogits(*model_, toks, opt);
+  const size_t vocab = static_cast<size_t>(model_->config().n_vocab);
+  for (int chunk : {1, 7, 16, n_, 1000}) {
+    KvCache cache(model_->config(), n_);
+    std::vector<float> got;
+    int next = 0;
+    Status s = model_->ForwardChunked({SeqBatch{&cache, toks, true}}, opt, chunk,
+                                      [&](int first, int count, const float* rows) {
+                                        EXPECT_EQ(first, next);
+                                        EXPECT_LE(count, chunk);
+                                        next = first + count;
+                                        got.insert(got.end(), rows, rows + count * vocab);
+                                      });
+    ASSERT_TRUE(s.ok()) << s.message();
+    EXPECT_EQ(cache.size(), n_);
+    EXPECT_TRUE(SameBits(got, want)) << "chunk " << chunk;
+  }
+  KvCache cache(model_->config(), n_);
+  EXPECT_FALSE(model_->ForwardChunked({SeqBatch{&cache, toks, true}}, opt, 0,
+                                      [](int, int, const float*) {}).ok());
+}
+
 TEST_P(Determinism, ThreadCountDoesNotChangeBits) {
   const auto toks = Tokens(n_, model_->config().n_vocab, 2);
   ForwardOptions one, two;
