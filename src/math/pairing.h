@@ -48,6 +48,12 @@ const std::vector<int>& AteLoopDigits();
 // contribute 1. One squaring per loop step is shared by all pairs.
 Fp12 MillerLoop(std::span<const G1Affine> ps, std::span<const G2Prepared* const> qs);
 
+// MillerLoop(ps, PrepareG2Batch(qs)) for G2 points used once (a batch of proofs' B points):
+// where AVX-512 IFMA is available, eight pairs at once in vector lanes, each line applied as it
+// is computed and never stored. The same field element as MillerLoop (tested). The G2 points
+// must be validated (on the twist, in G2) as for PrepareG2.
+Fp12 MillerLoopOnce(std::span<const G1Affine> ps, std::span<const G2Affine> qs);
+
 Fp12 FinalExponentiation(const Fp12& f);
 // The easy and hard parts separately (tests check each against plain exponentiation).
 Fp12 FinalExponentiationEasy(const Fp12& f);

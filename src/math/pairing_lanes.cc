@@ -6,6 +6,8 @@
 //
 // As in PrepareG2, the addition step has no case for T = +-Q, which cannot arise for Q in G2
 // (T = kQ with 1 < k < 6x + 2 < r): callers prepare only validated points.
+#include <cassert>
+
 #include "math/ifma_lanes.h"
 #include "math/pairing.h"
 
@@ -109,9 +111,145 @@ void Prepare8(const G2Affine* const* q, G2Prepared* const* out) {
   Append(Addition(t, Load(q2x), Load(q2y)), out);
 }
 
+// The Miller loop of eight pairs at once, for G2 points used once (a batch of proofs' B
+// points): each lane keeps its own accumulator f and applies its pair's lines as Doubling and
+// Addition compute them, so the lines are never stored. Fp6 and Fp12 arithmetic on lanes
+// follows tower.h's formulas; every value between operations is kept below 2p ("T" in
+// fp2lanes), with a reduction after each addition or subtraction.
+struct F6 {
+  L2 c0, c1, c2;  // c0 + c1 v + c2 v^2
+};
+struct F12 {
+  F6 c0, c1;  // c0 + c1 w
+};
+
+L2 AddT(const L2& a, const L2& b) { return Red(Add(a, b)); }
+L2 SubT(const L2& a, const L2& b) { return Red(Sub(a, b)); }
+L2 MulXi(const L2& a) {
+  static const L2 xi = Broadcast(TowerCfg::MulByXi(Fp2::One()));
+  return Mul(a, xi);
+}
+// a * s for a per-lane Fp value s (canonical) and a < 4p; T.
+L2 MulS(const L2& a, const Vec52& s) { return {{V::Mul(s, a.c[0]), V::Mul(s, a.c[1])}}; }
+
+F6 Add6(const F6& a, const F6& b) { return {AddT(a.c0, b.c0), AddT(a.c1, b.c1), AddT(a.c2, b.c2)}; }
+F6 Sub6(const F6& a, const F6& b) { return {SubT(a.c0, b.c0), SubT(a.c1, b.c1), SubT(a.c2, b.c2)}; }
+F6 MulByV(const F6& a) { return {MulXi(a.c2), a.c0, a.c1}; }  // v^3 = xi
+F6 MulByFp2(const F6& a, const L2& s) { return {Mul(a.c0, s), Mul(a.c1, s), Mul(a.c2, s)}; }
+// Karatsuba, as Fp6T::operator*.
+F6 Mul6(const F6& a, const F6& b) {
+  const L2 t0 = Mul(a.c0, b.c0), t1 = Mul(a.c1, b.c1), t2 = Mul(a.c2, b.c2);
+  return {AddT(MulXi(SubT(SubT(Mul(AddT(a.c1, a.c2), AddT(b.c1, b.c2)), t1), t2)), t0),
+          AddT(SubT(SubT(Mul(AddT(a.c0, a.c1), AddT(b.c0, b.c1)), t0), t1), MulXi(t2)),
+          AddT(SubT(SubT(Mul(AddT(a.c0, a.c2), AddT(b.c0, b.c2)), t0), t2), t1)};
+}
+// a * (b0 + b1 v).
+F6 MulBy01(const F6& a, const L2& b0, const L2& b1) {
+  const L2 t0 = Mul(a.c0, b0), t1 = Mul(a.c1, b1);
+  return {AddT(MulXi(Mul(a.c2, b1)), t0),
+          SubT(SubT(Mul(AddT(a.c0, a.c1), AddT(b0, b1)), t0), t1),
+          AddT(t1, Mul(a.c2, b0))};
+}
+// (c0 + c1 w)^2 = (c0^2 + v c1^2) + 2 c0 c1 w, with c0^2 + v c1^2 = (c0 + c1)(c0 + v c1) - t - v t
+// for t = c0 c1.
+F12 Square12(const F12& f) {
+  const F6 t = Mul6(f.c0, f.c1);
+  return {Sub6(Sub6(Mul6(Add6(f.c0, f.c1), Add6(f.c0, MulByV(f.c1))), t), MulByV(t)), Add6(t, t)};
+}
+// f * (a0 + (b0 + b1 v) w), as Fp12T::MulByLine.
+F12 MulByLine(const F12& f, const L2& a0, const L2& b0, const L2& b1) {
+  const F6 t0 = MulByFp2(f.c0, a0);
+  const F6 t1 = MulBy01(f.c1, b0, b1);
+  const F6 r1 = Sub6(Sub6(MulBy01(Add6(f.c0, f.c1), AddT(a0, b0), b1), t0), t1);
+  return {Add6(t0, MulByV(t1)), r1};
+}
+
+// The product of the Miller loop values of pairs (p[i], q[i]), i < m <= 8, all finite, the G2
+// points validated as for PrepareG2. Lanes m..7 repeat pair 0; their values are dropped.
+Fp12 MillerLoop8(const G1Affine* const* p, const G2Affine* const* q, int m) {
+  static const L2 b3 = Broadcast(G2Cfg::B().Double() + G2Cfg::B());
+  static const Vec52 half = BroadcastFp(Fp::One().Half());
+  const std::vector<int>& digits = AteLoopDigits();
+  const Fp2 *xs[8], *ys[8], *nys[8], *q1x[8], *q1y[8], *q2x[8], *q2y[8];
+  const Fp *pxs[8], *pys[8];
+  G2Affine neg[8], q1[8], q2[8];
+  for (int i = 0; i < 8; ++i) {
+    const int k = i < m ? i : 0;
+    xs[i] = &q[k]->x;
+    ys[i] = &q[k]->y;
+    neg[i] = -*q[k];
+    nys[i] = &neg[i].y;
+    q1[i] = Psi(*q[k]);
+    q2[i] = -Psi(q1[i]);
+    q1x[i] = &q1[i].x;
+    q1y[i] = &q1[i].y;
+    q2x[i] = &q2[i].x;
+    q2y[i] = &q2[i].y;
+    pxs[i] = &p[k]->x;
+    pys[i] = &p[k]->y;
+  }
+  const Vec52 px = LoadFp(pxs), py = LoadFp(pys);
+  const L2 qx = Load(xs), qy = Load(ys), qny = Load(nys);
+  Proj8 t{qx, qy, LaneOps::One<2>()};
+  F12 f{{LaneOps::One<2>(), Zero2(), Zero2()}, {Zero2(), Zero2(), Zero2()}};
+  // The line at P: c0 yP + (c1 xP) w + c2 v w.
+  auto apply = [&](const Line8& l) { f = MulByLine(f, MulS(l.c0, py), MulS(l.c1, px), Red(l.c2)); };
+  for (std::size_t i = 1; i < digits.size(); ++i) {
+    if (i > 1) f = Square12(f);
+    apply(Doubling(t, b3, half));
+    if (digits[i] == 1) apply(Addition(t, qx, qy));
+    if (digits[i] == -1) apply(Addition(t, qx, qny));
+  }
+  apply(Addition(t, Load(q1x), Load(q1y)));
+  apply(Addition(t, Load(q2x), Load(q2y)));
+
+  Fp12 lanes[8];
+  const L2* parts[6] = {&f.c0.c0, &f.c0.c1, &f.c0.c2, &f.c1.c0, &f.c1.c1, &f.c1.c2};
+  for (int c = 0; c < 6; ++c) {
+    Fp2* out[8];
+    for (int i = 0; i < 8; ++i) {
+      Fp6& half6 = c < 3 ? lanes[i].c0 : lanes[i].c1;
+      out[i] = c % 3 == 0 ? &half6.c0 : c % 3 == 1 ? &half6.c1 : &half6.c2;
+    }
+    Store(*parts[c], out);
+  }
+  Fp12 r = lanes[0];
+  for (int i = 1; i < m; ++i) r *= lanes[i];
+  return r;
+}
+
 #endif  // DEPINFER_HAVE_IFMA
 
 }  // namespace
+
+Fp12 MillerLoopOnce(std::span<const G1Affine> ps, std::span<const G2Affine> qs) {
+  assert(ps.size() == qs.size());
+  Fp12 f = Fp12::One();
+  std::size_t first_scalar = 0;  // pairs from here on go the scalar way
+#ifdef DEPINFER_HAVE_IFMA
+  const G1Affine* gp[8];
+  const G2Affine* gq[8];
+  int n = 0;
+  for (std::size_t i = 0; i < ps.size(); ++i) {
+    if (ps[i].infinity || qs[i].infinity) continue;  // contributes 1
+    gp[n] = &ps[i];
+    gq[n] = &qs[i];
+    if (++n == 8) {
+      f *= MillerLoop8(gp, gq, n);
+      n = 0;
+    }
+  }
+  if (n > 0) f *= MillerLoop8(gp, gq, n);
+  first_scalar = ps.size();
+#endif
+  if (first_scalar < ps.size()) {
+    const std::vector<G2Prepared> prepared = PrepareG2Batch(qs.subspan(first_scalar));
+    std::vector<const G2Prepared*> ptrs;
+    for (const G2Prepared& q : prepared) ptrs.push_back(&q);
+    f *= MillerLoop(ps.subspan(first_scalar), ptrs);
+  }
+  return f;
+}
 
 std::vector<G2Prepared> PrepareG2Batch(std::span<const G2Affine> qs) {
   std::vector<G2Prepared> out(qs.size());

@@ -120,4 +120,27 @@ TEST(PairingTest, PrepareG2BatchMatchesPrepareG2) {
   }
 }
 
+// The Miller loop of unprepared points (lanes of eight where available) is MillerLoop's field
+// element, not only after the final exponentiation: for 1 to 19 pairs (full and partial groups),
+// with points at infinity on either side among them.
+TEST(PairingTest, MillerLoopOnceEqualsPreparedMillerLoop) {
+  TestRng rng(43);
+  std::vector<G1Affine> ps;
+  std::vector<G2Affine> qs;
+  for (int i = 0; i < 19; ++i) {
+    ps.push_back(i == 4 ? G1Affine::Infinity() : RandomG1(rng).ToAffine());
+    qs.push_back(i == 11 ? G2Affine::Infinity() : RandomG2(rng).ToAffine());
+  }
+  for (std::size_t n : {1, 2, 7, 8, 9, 16, 17, 19}) {
+    const std::span<const G1Affine> p(ps.data(), n);
+    const std::span<const G2Affine> q(qs.data(), n);
+    std::vector<G2Prepared> prepared;
+    for (const G2Affine& x : q) prepared.push_back(PrepareG2(x));
+    std::vector<const G2Prepared*> ptrs;
+    for (const G2Prepared& x : prepared) ptrs.push_back(&x);
+    EXPECT_EQ(MillerLoopOnce(p, q), MillerLoop(p, ptrs)) << n << " pairs";
+  }
+  EXPECT_EQ(MillerLoopOnce({}, {}), Fp12::One());
+}
+
 }  // namespace depinfer::math::bn254

@@ -49,24 +49,6 @@ std::vector<Fr> Weights(std::size_t n, const std::uint8_t* seed) {
   return out;
 }
 
-// Product of Miller loops over the pairs, split across threads.
-Fp12 ParallelMillerLoop(const std::vector<G1Affine>& ps, const std::vector<const G2Prepared*>& qs) {
-  const std::size_t n = ps.size();
-  const int threads = std::max(1, std::min<int>(omp_get_max_threads(), static_cast<int>(n / 2)));
-  std::vector<Fp12> partial(static_cast<std::size_t>(threads), Fp12::One());
-#pragma omp parallel for num_threads(threads) schedule(static)
-  for (int t = 0; t < threads; ++t) {
-    std::size_t lo = n * static_cast<std::size_t>(t) / static_cast<std::size_t>(threads);
-    std::size_t hi = n * static_cast<std::size_t>(t + 1) / static_cast<std::size_t>(threads);
-    partial[static_cast<std::size_t>(t)] =
-        MillerLoop(std::span<const G1Affine>(ps).subspan(lo, hi - lo),
-                   std::span<const G2Prepared* const>(qs).subspan(lo, hi - lo));
-  }
-  Fp12 f = Fp12::One();
-  for (const Fp12& p : partial) f *= p;
-  return f;
-}
-
 }  // namespace
 
 Status ValidateVerifyingKey(const VerifyingKey& vk) {
@@ -192,42 +174,38 @@ bool PreparedVerifyingKey::BatchHolds(std::span<const std::vector<Fr>> inputs,
   G1 c;
   if (!math::bn254::MsmG1(cs, ws, &c).ok()) return false;
   // Pairs (r_j A_j, B_j) for every proof, then (L, -gamma), (C, -delta), (-(sum r_j) alpha, beta).
-  std::vector<G1Affine> ps(k + 3);
-  std::vector<G1> ras(k);
   std::vector<G1Affine> apts(k);
   std::vector<math::BigInt<4>> rs(k);
   std::vector<G2Affine> bpts(k);
-  std::vector<G2Prepared> bs(k);
-  std::vector<const G2Prepared*> qs(k + 3);
   for (std::size_t t = 0; t < k; ++t) {
     apts[t] = proofs[idx[t]].a;
     rs[t] = ws[t].ToInt();
     bpts[t] = proofs[idx[t]].b;
   }
-  // r_j A_j and B_j's lines, eight proofs at a time in vector lanes (ScalarMulBatchVartime,
-  // PrepareG2Batch), the groups of eight across cores.
+  // Eight proofs at a time: r_j A_j in vector lanes (ScalarMulBatchVartime), then the Miller
+  // loop of their pairs, which applies each B_j's lines as it computes them (MillerLoopOnce);
+  // the groups of eight across cores.
   constexpr std::size_t kGroup = 8;
   const std::int64_t groups = static_cast<std::int64_t>((k + kGroup - 1) / kGroup);
+  std::vector<Fp12> partial(static_cast<std::size_t>(groups));
 #pragma omp parallel for schedule(dynamic, 1)
   for (std::int64_t g = 0; g < groups; ++g) {
     const std::size_t lo = static_cast<std::size_t>(g) * kGroup, hi = std::min(k, lo + kGroup);
-    std::vector<G1> ra = math::bn254::ScalarMulBatchVartime(std::span<const G1Affine>(apts).subspan(lo, hi - lo),
-                                                            std::span<const math::BigInt<4>>(rs).subspan(lo, hi - lo));
-    std::copy(ra.begin(), ra.end(), ras.begin() + static_cast<std::ptrdiff_t>(lo));
-    std::vector<G2Prepared> part = math::bn254::PrepareG2Batch(std::span<const G2Affine>(bpts).subspan(lo, hi - lo));
-    std::move(part.begin(), part.end(), bs.begin() + static_cast<std::ptrdiff_t>(lo));
+    const std::vector<G1> ra = math::bn254::ScalarMulBatchVartime(
+        std::span<const G1Affine>(apts).subspan(lo, hi - lo),
+        std::span<const math::BigInt<4>>(rs).subspan(lo, hi - lo));
+    const std::vector<G1Affine> ra_affine = G1::BatchToAffine(ra);
+    partial[static_cast<std::size_t>(g)] = math::bn254::MillerLoopOnce(
+        ra_affine, std::span<const G2Affine>(bpts).subspan(lo, hi - lo));
   }
-  const std::vector<G1Affine> ra_affine = G1::BatchToAffine(ras);  // one inversion for all
-  std::copy(ra_affine.begin(), ra_affine.end(), ps.begin());
-  for (std::size_t t = 0; t < k; ++t) qs[t] = &bs[t];
-  ps[k] = l.ToAffine();
-  qs[k] = &neg_gamma_;
-  ps[k + 1] = c.ToAffine();
-  qs[k + 1] = &neg_delta_;
   const math::BigInt<4> sum_r = ic_scalars[0].ToInt();
-  ps[k + 2] = -(tables_ ? tables_->back().MulVartime(sum_r) : G1::FromAffine(alpha_).ScalarMulVartime(sum_r)).ToAffine();
-  qs[k + 2] = &beta_;
-  return math::bn254::FinalExponentiation(ParallelMillerLoop(ps, qs)).IsOne();
+  const G1Affine fixed_ps[3] = {
+      l.ToAffine(), c.ToAffine(),
+      -(tables_ ? tables_->back().MulVartime(sum_r) : G1::FromAffine(alpha_).ScalarMulVartime(sum_r)).ToAffine()};
+  const G2Prepared* fixed_qs[3] = {&neg_gamma_, &neg_delta_, &beta_};
+  Fp12 f = math::bn254::MillerLoop(fixed_ps, fixed_qs);
+  for (const Fp12& part : partial) f *= part;
+  return math::bn254::FinalExponentiation(f).IsOne();
 }
 
 Status PreparedVerifyingKey::VerifyBatch(std::span<const std::vector<Fr>> public_inputs,
