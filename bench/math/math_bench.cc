@@ -6,6 +6,7 @@
 
 #include <random>
 
+#include "math/fixed_base.h"
 #include "math/msm.h"
 #include "math/ntt.h"
 #include "math/pairing.h"
@@ -94,6 +95,26 @@ BENCHMARK(BM_G1ScalarMul)->Name("G1/scalar_mul_vartime")->Arg(0);
 BENCHMARK(BM_G1ScalarMul)->Name("G1/scalar_mul_consttime")->Arg(1);
 BENCHMARK(BM_G2ScalarMul)->Name("G2/scalar_mul_vartime")->Arg(0);
 BENCHMARK(BM_G2ScalarMul)->Name("G2/scalar_mul_consttime")->Arg(1);
+
+// A setup's fixed-base products: table lookups (public scalars) against the constant-time
+// scan of every entry (secrets).
+template <class Cfg>
+void BM_FixedBase(benchmark::State& state, const math::AffinePoint<Cfg>& gen) {
+  Rng rng;
+  static const math::FixedBaseTable<Cfg> table(gen);
+  BigInt<4> k = Fr::Random(rng).ToInt();
+  const bool ct = state.range(0) != 0;
+  for (auto _ : state) {
+    auto r = ct ? table.MulConstTime(k) : table.MulVartime(k);
+    benchmark::DoNotOptimize(r);
+  }
+}
+void BM_G1FixedBase(benchmark::State& s) { BM_FixedBase(s, G1Generator()); }
+void BM_G2FixedBase(benchmark::State& s) { BM_FixedBase(s, G2Generator()); }
+BENCHMARK(BM_G1FixedBase)->Name("G1/fixed_base_vartime")->Arg(0);
+BENCHMARK(BM_G1FixedBase)->Name("G1/fixed_base_consttime")->Arg(1);
+BENCHMARK(BM_G2FixedBase)->Name("G2/fixed_base_vartime")->Arg(0);
+BENCHMARK(BM_G2FixedBase)->Name("G2/fixed_base_consttime")->Arg(1);
 
 void BM_G2SubgroupCheck(benchmark::State& state) {
   G2 q = G2::FromAffine(G2Generator()).Double();

@@ -2,6 +2,7 @@
 
 #include "math/bn254.h"
 #include "math/encoding.h"
+#include "math/fixed_base.h"
 #include "test_util.h"
 
 namespace depinfer::math::bn254 {
@@ -286,6 +287,28 @@ TEST(EncodingTest, RejectsBadInputAndLeavesOutputUntouched) {
   EXPECT_FALSE(DecodeG1Compressed(no_point, &out1).ok());
   EXPECT_EQ(out1, g1);
   EXPECT_EQ(out2, g2);
+}
+
+// The constant-time fixed-base product (a setup's secrets) equals the table-lookup one, for
+// scalars with zero bytes, all-ones bytes, 0, 1 and r - 1, and random ones.
+template <class Cfg>
+void CheckFixedBaseConstTime(const AffinePoint<Cfg>& base, TestRng& rng) {
+  const FixedBaseTable<Cfg> table(base);
+  std::vector<BigInt<4>> ks = {BigInt<4>(0), BigInt<4>(1), BigInt<4>(0xff00ff00ff00ff00ULL)};
+  BigInt<4> r_minus_1 = FrParams::kModulus;
+  r_minus_1.limb[0] -= 1;
+  ks.push_back(r_minus_1);
+  for (int i = 0; i < 12; ++i) ks.push_back(Fr::Random(rng).ToInt());
+  for (const BigInt<4>& k : ks) {
+    EXPECT_EQ(table.MulConstTime(k), table.MulVartime(k));
+  }
+  EXPECT_TRUE(table.MulConstTime(BigInt<4>(0)).IsInfinity());
+}
+
+TEST(CurveTest, FixedBaseConstTimeEqualsVartime) {
+  TestRng rng(51);
+  CheckFixedBaseConstTime<G1Cfg>(RandomG1(rng).ToAffine(), rng);
+  CheckFixedBaseConstTime<G2Cfg>(RandomG2(rng).ToAffine(), rng);
 }
 
 }  // namespace

@@ -107,16 +107,25 @@ void QapRows(const R1cs& r1cs, std::vector<LinearCombination>* a, std::vector<Li
   }
 }
 
+// k*G for a setup scalar: in constant time when the scalars are secret (drawn from the OS), by
+// table lookups when they are not (a seeded development setup, whose scalars follow from its
+// public seed).
+template <class Cfg>
+math::JacobianPoint<Cfg> MulSecret(const FixedBaseTable<Cfg>& table, const Fr& x, bool secret) {
+  BigInt<4> k = x.ToInt();
+  const math::JacobianPoint<Cfg> r = secret ? table.MulConstTime(k) : table.MulVartime(k);
+  sodium_memzero(&k, sizeof k);
+  return r;
+}
+
 template <class Cfg>
 std::vector<math::AffinePoint<Cfg>> MulAll(const FixedBaseTable<Cfg>& table, const std::vector<Fr>& ks,
-                                           const Progress& progress, const char* what) {
+                                           bool secret, const Progress& progress, const char* what) {
   std::vector<math::JacobianPoint<Cfg>> out(ks.size());
   std::size_t done = 0;
 #pragma omp parallel for schedule(dynamic, 256)
   for (std::size_t i = 0; i < ks.size(); ++i) {
-    BigInt<4> k = ks[i].ToInt();
-    out[i] = table.MulVartime(k);
-    sodium_memzero(&k, sizeof k);
+    out[i] = MulSecret(table, ks[i], secret);
     if (progress && omp_get_thread_num() == 0 && (i % 4096) == 0) progress(what, done, ks.size());
 #pragma omp atomic
     ++done;
@@ -175,21 +184,22 @@ Status Setup(const R1cs& r1cs, ProvingKey* pk_out, const std::uint8_t* seed, con
   pk.num_wires = r1cs.num_wires;
   pk.num_public = r1cs.num_public;
   pk.domain_log = log_n;
-  pk.alpha1 = g1.MulVartime(alpha.ToInt()).ToAffine();
-  pk.beta1 = g1.MulVartime(beta.ToInt()).ToAffine();
-  pk.delta1 = g1.MulVartime(delta.ToInt()).ToAffine();
-  pk.beta2 = g2.MulVartime(beta.ToInt()).ToAffine();
-  pk.delta2 = g2.MulVartime(delta.ToInt()).ToAffine();
-  pk.a = MulAll(g1, u, progress, "A query");
-  pk.b1 = MulAll(g1, v, progress, "B query (G1)");
-  pk.b2 = MulAll(g2, v, progress, "B query (G2)");
-  pk.c = MulAll(g1, cq, progress, "C query");
-  pk.h = MulAll(g1, hq, progress, "H query");
+  const bool secret = seed == nullptr;
+  pk.alpha1 = MulSecret(g1, alpha, secret).ToAffine();
+  pk.beta1 = MulSecret(g1, beta, secret).ToAffine();
+  pk.delta1 = MulSecret(g1, delta, secret).ToAffine();
+  pk.beta2 = MulSecret(g2, beta, secret).ToAffine();
+  pk.delta2 = MulSecret(g2, delta, secret).ToAffine();
+  pk.a = MulAll(g1, u, secret, progress, "A query");
+  pk.b1 = MulAll(g1, v, secret, progress, "B query (G1)");
+  pk.b2 = MulAll(g2, v, secret, progress, "B query (G2)");
+  pk.c = MulAll(g1, cq, secret, progress, "C query");
+  pk.h = MulAll(g1, hq, secret, progress, "H query");
   pk.vk.alpha = pk.alpha1;
   pk.vk.beta = pk.beta2;
-  pk.vk.gamma = g2.MulVartime(gamma.ToInt()).ToAffine();
+  pk.vk.gamma = MulSecret(g2, gamma, secret).ToAffine();
   pk.vk.delta = pk.delta2;
-  pk.vk.ic = MulAll(g1, ic, nullptr, "IC");
+  pk.vk.ic = MulAll(g1, ic, secret, nullptr, "IC");
   pk.a_rows = std::move(ra);
   pk.b_rows = std::move(rb);
 

@@ -41,7 +41,10 @@ struct ProvingKey {
 using Progress = std::function<void(const char*, std::size_t, std::size_t)>;
 
 // A development CRS. Its secrets (tau, alpha, beta, gamma, delta) come from the OS random
-// source, or from `seed` (32 bytes; tests only), and are wiped before returning.
+// source, or from `seed` (32 bytes; tests and development keys), and are wiped before
+// returning. Secrets from the OS are multiplied into the key in constant time
+// (FixedBaseTable::MulConstTime); a seeded setup's are public through the seed and use the
+// faster table lookups.
 Status Setup(const R1cs& r1cs, ProvingKey* pk, const std::uint8_t* seed = nullptr,
              const Progress& progress = nullptr);
 
