@@ -76,19 +76,18 @@ void Append(const Line8& l, G2Prepared* const* out) {
   Store(l.c2, c2);
 }
 
-// Eight finite points.
-void Prepare8(const G2Affine* const* q, G2Prepared* const* out) {
+// The Miller loop's schedule for eight finite G2 points q[0..7] at once: T starts at Q; for each
+// digit of 6x + 2 after the leading one, `step(i)`, then the doubling line, then the addition
+// line of a nonzero digit; then the lines of T + psi(Q) and T - psi^2(Q). `line` receives every
+// line in that order (the order of G2Prepared::lines).
+template <class Step, class Line>
+void Schedule8(const G2Affine* const* q, Step step, Line line) {
   static const L2 b3 = Broadcast(G2Cfg::B().Double() + G2Cfg::B());
   static const Vec52 half = BroadcastFp(Fp::One().Half());
   const std::vector<int>& digits = AteLoopDigits();
-  const Fp2* xs[8];
-  const Fp2* ys[8];
+  const Fp2 *xs[8], *ys[8], *nys[8], *q1x[8], *q1y[8], *q2x[8], *q2y[8];
   G2Affine neg[8], q1[8], q2[8];
-  const Fp2 *nys[8], *q1x[8], *q1y[8], *q2x[8], *q2y[8];
   for (int i = 0; i < 8; ++i) {
-    out[i]->infinity = false;
-    out[i]->lines.clear();
-    out[i]->lines.reserve(2 * digits.size());
     xs[i] = &q[i]->x;
     ys[i] = &q[i]->y;
     neg[i] = -*q[i];
@@ -103,12 +102,23 @@ void Prepare8(const G2Affine* const* q, G2Prepared* const* out) {
   const L2 qx = Load(xs), qy = Load(ys), qny = Load(nys);
   Proj8 t{qx, qy, LaneOps::One<2>()};
   for (std::size_t i = 1; i < digits.size(); ++i) {
-    Append(Doubling(t, b3, half), out);
-    if (digits[i] == 1) Append(Addition(t, qx, qy), out);
-    if (digits[i] == -1) Append(Addition(t, qx, qny), out);
+    step(i);
+    line(Doubling(t, b3, half));
+    if (digits[i] == 1) line(Addition(t, qx, qy));
+    if (digits[i] == -1) line(Addition(t, qx, qny));
   }
-  Append(Addition(t, Load(q1x), Load(q1y)), out);
-  Append(Addition(t, Load(q2x), Load(q2y)), out);
+  line(Addition(t, Load(q1x), Load(q1y)));
+  line(Addition(t, Load(q2x), Load(q2y)));
+}
+
+// Eight finite points.
+void Prepare8(const G2Affine* const* q, G2Prepared* const* out) {
+  for (int i = 0; i < 8; ++i) {
+    out[i]->infinity = false;
+    out[i]->lines.clear();
+    out[i]->lines.reserve(2 * AteLoopDigits().size());
+  }
+  Schedule8(q, [](std::size_t) {}, [&](const Line8& l) { Append(l, out); });
 }
 
 // The Miller loop of eight pairs at once, for G2 points used once (a batch of proofs' B
@@ -167,41 +177,21 @@ F12 MulByLine(const F12& f, const L2& a0, const L2& b0, const L2& b1) {
 // The product of the Miller loop values of pairs (p[i], q[i]), i < m <= 8, all finite, the G2
 // points validated as for PrepareG2. Lanes m..7 repeat pair 0; their values are dropped.
 Fp12 MillerLoop8(const G1Affine* const* p, const G2Affine* const* q, int m) {
-  static const L2 b3 = Broadcast(G2Cfg::B().Double() + G2Cfg::B());
-  static const Vec52 half = BroadcastFp(Fp::One().Half());
-  const std::vector<int>& digits = AteLoopDigits();
-  const Fp2 *xs[8], *ys[8], *nys[8], *q1x[8], *q1y[8], *q2x[8], *q2y[8];
+  const G2Affine* qs[8];
   const Fp *pxs[8], *pys[8];
-  G2Affine neg[8], q1[8], q2[8];
   for (int i = 0; i < 8; ++i) {
     const int k = i < m ? i : 0;
-    xs[i] = &q[k]->x;
-    ys[i] = &q[k]->y;
-    neg[i] = -*q[k];
-    nys[i] = &neg[i].y;
-    q1[i] = Psi(*q[k]);
-    q2[i] = -Psi(q1[i]);
-    q1x[i] = &q1[i].x;
-    q1y[i] = &q1[i].y;
-    q2x[i] = &q2[i].x;
-    q2y[i] = &q2[i].y;
+    qs[i] = q[k];
     pxs[i] = &p[k]->x;
     pys[i] = &p[k]->y;
   }
   const Vec52 px = LoadFp(pxs), py = LoadFp(pys);
-  const L2 qx = Load(xs), qy = Load(ys), qny = Load(nys);
-  Proj8 t{qx, qy, LaneOps::One<2>()};
   F12 f{{LaneOps::One<2>(), Zero2(), Zero2()}, {Zero2(), Zero2(), Zero2()}};
-  // The line at P: c0 yP + (c1 xP) w + c2 v w.
-  auto apply = [&](const Line8& l) { f = MulByLine(f, MulS(l.c0, py), MulS(l.c1, px), Red(l.c2)); };
-  for (std::size_t i = 1; i < digits.size(); ++i) {
-    if (i > 1) f = Square12(f);
-    apply(Doubling(t, b3, half));
-    if (digits[i] == 1) apply(Addition(t, qx, qy));
-    if (digits[i] == -1) apply(Addition(t, qx, qny));
-  }
-  apply(Addition(t, Load(q1x), Load(q1y)));
-  apply(Addition(t, Load(q2x), Load(q2y)));
+  // f is 1 until the first lines, so the first step needs no squaring. A line at P is
+  // c0 yP + (c1 xP) w + c2 v w.
+  Schedule8(
+      qs, [&](std::size_t i) { if (i > 1) f = Square12(f); },
+      [&](const Line8& l) { f = MulByLine(f, MulS(l.c0, py), MulS(l.c1, px), Red(l.c2)); });
 
   Fp12 lanes[8];
   const L2* parts[6] = {&f.c0.c0, &f.c0.c1, &f.c0.c2, &f.c1.c0, &f.c1.c1, &f.c1.c2};
