@@ -207,7 +207,7 @@ void Engine::Loop() {
       step_logits.push_back(l);
       stepped.push_back(i);
     }
-    infer::StepAll(tok_, stepping, step_logits, fwd.threads);
+    infer::StepAll(tok_, stepping, step_logits, fwd.threads, fwd.isa);
 
     uint64_t produced = 0;
     std::vector<std::shared_ptr<Job>> still;

@@ -112,7 +112,7 @@ int32_t Sequence::Choose(const Tokenizer& tok, const float* logits) {
 }
 
 void StepAll(const Tokenizer& tok, const std::vector<Sequence*>& seqs,
-             const std::vector<const float*>& logits, int threads) {
+             const std::vector<const float*>& logits, int threads, Isa isa) {
   const int n = static_cast<int>(seqs.size());
   if (n == 1) {  // one sequence runs where it is
     seqs[0]->Step(tok, logits[0]);
@@ -126,7 +126,7 @@ void StepAll(const Tokenizer& tok, const std::vector<Sequence*>& seqs,
 #pragma omp parallel num_threads(threads)
   {
 #pragma omp single nowait
-    LogitsDigests(logits.data(), n, seqs[0]->vocab_size(), out);
+    LogitsDigests(logits.data(), n, seqs[0]->vocab_size(), out, isa);
 #pragma omp for schedule(dynamic, 1)
     for (int i = 0; i < n; ++i) seqs[i]->Choose(tok, logits[i]);
   }
@@ -157,7 +157,7 @@ Result<std::vector<GenerateResult>> GenerateBatch(const Model& model, const Toke
     // One row of logits per batch entry (each wants only its last position).
     std::vector<const float*> rows;
     for (size_t i = 0; i < live.size(); ++i) rows.push_back(&logits[i * n_vocab]);
-    StepAll(tok, live, rows, opt.threads);
+    StepAll(tok, live, rows, opt.threads, opt.isa);
   }
   std::vector<GenerateResult> out;
   for (auto& s : seqs) out.push_back(s->result());
@@ -211,7 +211,7 @@ Result<AuditReport> Audit(const Model& model, const GenerateRequest& request,
                                           history.begin() + request.prompt.size() + i);
         want[i] = SampleToken(rows[k - lo], c.n_vocab, before, i, request.sampling);
       }
-      LogitsDigests(rows, hi - lo, c.n_vocab, digests + chunk_first + lo);
+      LogitsDigests(rows, hi - lo, c.n_vocab, digests + chunk_first + lo, opt.isa);
     }
   };
   DEPINFER_RETURN_IF_ERROR(

@@ -90,7 +90,7 @@ class Sequence {
 // step (sampling, logprobs) touches only its own sequence, and one thread computes all the
 // logits digests together in the vector lanes meanwhile.
 void StepAll(const Tokenizer& tok, const std::vector<Sequence*>& seqs,
-             const std::vector<const float*>& logits, int threads);
+             const std::vector<const float*>& logits, int threads, Isa isa = BestIsa());
 
 // Runs the requests together: one prompt-processing pass for all prompts, then one forward
 // step per output token shared by every unfinished sequence. Because the engine is batch
