@@ -247,9 +247,13 @@ DEPINFER_PROMPT(_avx512, Isa::kAvx512);
 // The per-step checks of an audit: the sampler's choice (temperature 0.8, nothing else on: the
 // audit_ratio settings) and the logits digest, on the shipped model's logits after a short
 // prompt (a model's logits, not random ones, decide how far the sampler has to sort).
-std::vector<float> VocabLogits() {
+// Empty (and the benchmark marked skipped) when the model is missing.
+std::vector<float> VocabLogits(benchmark::State& state) {
   const Model* model = RealModel();
-  if (!model) return {};
+  if (!model) {
+    state.SkipWithError("model missing: run scripts/fetch_model.sh");
+    return {};
+  }
   KvCache cache(model->config(), 16);
   std::vector<float> logits;
   (void)model->Forward({SeqBatch{&cache, {1, 9690, 314, 253, 2913, 30}, false}}, ForwardOptions(),
@@ -257,11 +261,8 @@ std::vector<float> VocabLogits() {
   return logits;
 }
 void SampleStep(benchmark::State& state) {
-  const std::vector<float> l = VocabLogits();
-  if (l.empty()) {
-    state.SkipWithError("model missing: run scripts/fetch_model.sh");
-    return;
-  }
+  const std::vector<float> l = VocabLogits(state);
+  if (l.empty()) return;
   const std::vector<int32_t> history(300, 7);
   SamplingParams p;
   p.temperature = 0.8f;
@@ -273,11 +274,8 @@ void SampleStep(benchmark::State& state) {
 }
 BENCHMARK(SampleStep)->Unit(benchmark::kMicrosecond);
 void DigestStep(benchmark::State& state) {
-  const std::vector<float> l = VocabLogits();
-  if (l.empty()) {
-    state.SkipWithError("model missing: run scripts/fetch_model.sh");
-    return;
-  }
+  const std::vector<float> l = VocabLogits(state);
+  if (l.empty()) return;
   unsigned char d[32];
   for (auto _ : state) {
     LogitsDigest(l.data(), static_cast<int>(l.size()), d);
@@ -286,13 +284,11 @@ void DigestStep(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(l.size() * sizeof(float)));
 }
 BENCHMARK(DigestStep)->Unit(benchmark::kMicrosecond);
-// Eight rows at once (an audit's or a batched decode step's digests): time per row.
+// Eight rows at once (an audit's or a batched decode step's digests): the time is for all
+// eight, items/s counts rows.
 void DigestStepX8(benchmark::State& state) {
-  const std::vector<float> l = VocabLogits();
-  if (l.empty()) {
-    state.SkipWithError("model missing: run scripts/fetch_model.sh");
-    return;
-  }
+  const std::vector<float> l = VocabLogits(state);
+  if (l.empty()) return;
   std::vector<std::vector<float>> rows(8, l);
   std::vector<const float*> ptrs;
   for (int i = 0; i < 8; ++i) {
