@@ -115,7 +115,8 @@ class RankOrder {
     for (size_t j = 0; j < c_.size(); ++j) {
       r_[k] = {c_[j].logit, c_[j].id, static_cast<uint32_t>(j)};
       const float s = scaled_[j];
-      // The last tier takes everything the others did not (-inf included).
+      // The last tier takes everything the others did not (NaN included, which no bound
+      // admits).
       k += ((s >= lo || tier_ + 1 == kTiers) && !(s >= hi)) ? 1 : 0;
     }
     taken_ = k;
@@ -265,9 +266,10 @@ void LogitsDigest(const float* logits, int n, unsigned char out[32]) { HashFloat
 void LogitsDigests(const float* const* rows, int count, int n, unsigned char (*out)[32], Isa isa) {
   int i = 0;
 #ifdef DEPINFER_HAVE_AVX512_KERNELS
-  if (HasAvx512Twins(isa) && count > 1) {
-    // Groups of eight; a short last group repeats its last row in the spare lanes.
-    for (; i < count; i += 8) {
+  if (HasAvx512Twins(isa)) {
+    // Groups of eight; a short last group repeats its last row in the spare lanes. A single row
+    // left over goes to libsodium, which hashes one row in about half the lanes' time.
+    for (; count - i > 1; i += 8) {
       const unsigned char* msgs[8];
       unsigned char spare[32];
       unsigned char* dst[8];
