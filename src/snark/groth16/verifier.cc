@@ -1,6 +1,5 @@
 #include "snark/groth16/verifier.h"
 
-#include <omp.h>
 #include <sodium.h>
 
 #include <string>
