@@ -214,9 +214,8 @@ Fp12 MillerLoop8(const G1Affine* const* p, const G2Affine* const* q, int m) {
 
 Fp12 MillerLoopOnce(std::span<const G1Affine> ps, std::span<const G2Affine> qs) {
   assert(ps.size() == qs.size());
-  Fp12 f = Fp12::One();
-  std::size_t first_scalar = 0;  // pairs from here on go the scalar way
 #ifdef DEPINFER_HAVE_IFMA
+  Fp12 f = Fp12::One();
   const G1Affine* gp[8];
   const G2Affine* gq[8];
   int n = 0;
@@ -230,15 +229,13 @@ Fp12 MillerLoopOnce(std::span<const G1Affine> ps, std::span<const G2Affine> qs) 
     }
   }
   if (n > 0) f *= MillerLoop8(gp, gq, n);
-  first_scalar = ps.size();
-#endif
-  if (first_scalar < ps.size()) {
-    const std::vector<G2Prepared> prepared = PrepareG2Batch(qs.subspan(first_scalar));
-    std::vector<const G2Prepared*> ptrs;
-    for (const G2Prepared& q : prepared) ptrs.push_back(&q);
-    f *= MillerLoop(ps.subspan(first_scalar), ptrs);
-  }
   return f;
+#else
+  const std::vector<G2Prepared> prepared = PrepareG2Batch(qs);
+  std::vector<const G2Prepared*> ptrs;
+  for (const G2Prepared& q : prepared) ptrs.push_back(&q);
+  return MillerLoop(ps, ptrs);
+#endif
 }
 
 std::vector<G2Prepared> PrepareG2Batch(std::span<const G2Affine> qs) {
