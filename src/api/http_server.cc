@@ -4,13 +4,14 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <sys/socket.h>
-#include <sys/time.h>
 
 #include <chrono>
 #include <condition_variable>
 #include <list>
 #include <nlohmann/json.hpp>
 #include <set>
+
+#include "base/deadline_stream.h"
 
 namespace depinfer::api {
 
@@ -96,35 +97,89 @@ struct HttpServer::Impl {
   static void Serve(HttpServer* self, std::unique_ptr<tcp::socket> socket);
 };
 
+namespace {
+
+// Sends `res` as one message; false if the connection cannot be used any more.
+bool WriteWhole(DeadlineStream& stream, HttpResponse& res, unsigned version, bool keep_alive) {
+  http::response<http::string_body> out{static_cast<http::status>(res.status), version};
+  out.set(http::field::server, "depinferd");
+  out.set(http::field::content_type, res.content_type);
+  for (const auto& [k, v] : res.headers) out.set(k, v);
+  out.keep_alive(keep_alive);
+  out.body() = std::move(res.body);
+  out.prepare_payload();
+  beast::error_code ec;
+  http::write(stream, out, ec);
+  return !ec;
+}
+
+// Sends the headers, then what res.stream writes: as chunks to an HTTP/1.1 client, raw until
+// the connection closes to an HTTP/1.0 one. Each piece has its own write deadline. False if
+// the connection cannot be reused.
+bool WriteStreamed(DeadlineStream& stream, HttpResponse& res, unsigned version, bool keep_alive,
+                   std::chrono::milliseconds write_timeout) {
+  const bool chunked = version >= 11;
+  http::response<http::empty_body> head{static_cast<http::status>(res.status), version};
+  head.set(http::field::server, "depinferd");
+  head.set(http::field::content_type, res.content_type);
+  head.set(http::field::cache_control, "no-cache");
+  for (const auto& [k, v] : res.headers) head.set(k, v);
+  head.keep_alive(chunked && keep_alive);
+  if (chunked) head.chunked(true);
+  http::response_serializer<http::empty_body> sr{head};
+  beast::error_code ec;
+  http::write_header(stream, sr, ec);
+  bool ok = !ec;
+  res.stream([&](std::string_view piece) {
+    if (!ok) return false;
+    if (piece.empty()) return true;  // an empty chunk would end the body
+    stream.expires_after(write_timeout);
+    const asio::const_buffer b(piece.data(), piece.size());
+    if (chunked) {
+      asio::write(stream, http::make_chunk(b), ec);
+    } else {
+      asio::write(stream, b, ec);
+    }
+    ok = !ec;
+    return ok;
+  });
+  if (!ok || !chunked) return false;
+  stream.expires_after(write_timeout);
+  asio::write(stream, http::make_chunk_last(), ec);
+  return !ec && keep_alive;
+}
+
+}  // namespace
+
 void HttpServer::Impl::Serve(HttpServer* self, std::unique_ptr<tcp::socket> socket) {
   const Options& opt = self->options_;
+  const std::chrono::milliseconds read_timeout(opt.read_timeout_ms), write_timeout(opt.write_timeout_ms);
   beast::error_code ec;
-  {
-    timeval tv{opt.read_timeout_ms / 1000, (opt.read_timeout_ms % 1000) * 1000};
-    setsockopt(socket->native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    socket->set_option(tcp::no_delay(true), ec);
-  }
+  socket->set_option(tcp::no_delay(true), ec);
   const std::string client = socket->remote_endpoint(ec).address().to_string();
+  DeadlineStream stream(*socket);
   beast::flat_buffer buffer;
   while (!self->impl_->stopping) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(opt.max_header_bytes));
     parser.body_limit(opt.max_body_bytes);
-    http::read(*socket, buffer, parser, ec);
+    stream.expires_after(read_timeout);
+    http::read(stream, buffer, parser, ec);
     if (ec == http::error::end_of_stream || ec == asio::error::eof) break;
     HttpResponse res;
     bool keep_alive = false;
     unsigned version = 11;
     if (ec == http::error::body_limit) {
-      res = JsonError(413, "too_large", "request body above " + std::to_string(opt.max_body_bytes) + " bytes");
+      res = self->Error(413, "too_large", "request body above " + std::to_string(opt.max_body_bytes) + " bytes");
     } else if (ec == http::error::header_limit) {
-      res = JsonError(431, "headers_too_large", "request headers too large");
+      res = self->Error(431, "headers_too_large", "request headers too large");
     } else if (ec) {
-      if (ec == asio::error::would_block || ec == asio::error::timed_out ||
-          ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
+      // Out of time (idle or trickling), or the peer is gone: close without an answer.
+      if (ec == asio::error::timed_out || ec == asio::error::connection_reset ||
+          ec == asio::error::operation_aborted || ec == asio::error::broken_pipe) {
         break;
       }
-      res = JsonError(400, "bad_request", "malformed HTTP request");
+      res = self->Error(400, "bad_request", "malformed HTTP request");
     } else {
       auto& msg = parser.get();
       keep_alive = msg.keep_alive();
@@ -137,22 +192,17 @@ void HttpServer::Impl::Serve(HttpServer* self, std::unique_ptr<tcp::socket> sock
       req.body = std::move(msg.body());
       const auto target = msg.target();
       if (!ParseTarget(std::string_view(target.data(), target.size()), &req)) {
-        res = JsonError(400, "bad_request", "malformed request target");
+        res = self->Error(400, "bad_request", "malformed request target");
       } else if (!self->Admit(client)) {
-        res = JsonError(429, "rate_limited", "too many requests; slow down");
+        res = self->Error(429, "rate_limited", "too many requests; slow down");
       } else {
         res = self->Dispatch(req, std::string(msg[http::field::authorization]));
       }
     }
-    http::response<http::string_body> out{static_cast<http::status>(res.status), version};
-    out.set(http::field::server, "depinferd");
-    out.set(http::field::content_type, res.content_type);
-    for (const auto& [k, v] : res.headers) out.set(k, v);
-    out.keep_alive(keep_alive);
-    out.body() = std::move(res.body);
-    out.prepare_payload();
-    http::write(*socket, out, ec);
-    if (ec || !keep_alive) break;
+    stream.expires_after(write_timeout);
+    const bool reusable = res.stream ? WriteStreamed(stream, res, version, keep_alive, write_timeout)
+                                     : WriteWhole(stream, res, version, keep_alive) && keep_alive;
+    if (!reusable) break;
   }
   socket->shutdown(tcp::socket::shutdown_both, ec);
   std::lock_guard<std::mutex> lock(self->impl_->mu);
@@ -188,6 +238,10 @@ bool HttpServer::Admit(const std::string& client) {
   return true;
 }
 
+HttpResponse HttpServer::Error(int status, std::string_view code, std::string_view message) const {
+  return options_.error ? options_.error(status, code, message) : JsonError(status, code, message);
+}
+
 HttpResponse HttpServer::Dispatch(HttpRequest& req, const std::string& authorization) {
   const RouteEntry* best = nullptr;
   bool path_known = false;
@@ -199,21 +253,21 @@ HttpResponse HttpServer::Dispatch(HttpRequest& req, const std::string& authoriza
     if (!best || r.path.size() > best->path.size()) best = &r;
   }
   if (!best) {
-    return path_known ? JsonError(405, "method_not_allowed", "method not allowed on " + req.path)
-                      : JsonError(404, "not_found", "no such endpoint: " + req.path);
+    return path_known ? Error(405, "method_not_allowed", "method not allowed on " + req.path)
+                      : Error(404, "not_found", "no such endpoint: " + req.path);
   }
   if (best->admin) {
     const std::string expected = "Bearer " + options_.admin_token;
     if (options_.admin_token.empty() || authorization.size() != expected.size() ||
         !std::equal(expected.begin(), expected.end(), authorization.begin())) {
-      return JsonError(401, "unauthorized", "this endpoint needs the admin token");
+      return Error(401, "unauthorized", "this endpoint needs the admin token");
     }
   }
   if (best->prefix) req.path_rest = req.path.substr(best->path.size());
   try {
     return best->handler(req);
   } catch (const std::exception& e) {
-    return JsonError(500, "internal", e.what());
+    return Error(500, "internal", e.what());
   }
 }
 
@@ -243,9 +297,12 @@ Status HttpServer::Start() {
       {
         std::lock_guard<std::mutex> lock(impl_->mu);
         if (impl_->active >= options_.max_connections) {
+          // A fresh socket's send buffer takes this small answer without blocking.
+          HttpResponse busy = Error(503, "busy", "too many connections; retry later");
           http::response<http::string_body> res{http::status::service_unavailable, 11};
-          res.set(http::field::content_type, "application/json");
-          res.body() = JsonError(503, "busy", "too many connections").body;
+          res.set(http::field::content_type, busy.content_type);
+          res.keep_alive(false);
+          res.body() = std::move(busy.body);
           res.prepare_payload();
           http::write(*socket, res, aec);
           continue;

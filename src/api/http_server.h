@@ -2,14 +2,17 @@
 // hold against hostile clients, and JSON error bodies.
 //
 // Limits: request body size, header size, concurrent connections, a per-client token bucket
-// (requests per second), read timeouts. Routes marked admin need the token given in the
+// (requests per second), a deadline for reading each request (idle keep-alive time included,
+// so a client that trickles bytes is cut off too) and for writing each response or chunk. Routes marked admin need the token given in the
 // options ("Authorization: Bearer <token>"); without a configured token they are refused.
 // A handler may block (long polls): each connection has its own thread, and the server stops
 // accepting new connections beyond max_connections with 503.
 //
-// Every error is a JSON body {"error": {"code": "...", "message": "..."}} with a 4xx or 5xx
-// status; nothing a client sends can crash the server or change state without passing its
-// route's checks.
+// Every error is a JSON body with a 4xx or 5xx status, {"error": {"code": "...", "message":
+// "..."}} unless Options::error shapes it otherwise (the OpenAI-compatible server does);
+// nothing a client sends can crash the server or change state without passing its route's
+// checks. A response may be streamed (server-sent events): the handler returns a producer that
+// the connection's thread runs after sending the headers.
 #pragma once
 
 #include <atomic>
@@ -19,6 +22,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -38,11 +42,18 @@ struct HttpRequest {
   std::string path_rest;
 };
 
+// Sends one piece of a streamed body; false once the client is gone or too slow to take it
+// (the producer should then stop and release what it holds).
+using ChunkWriter = std::function<bool(std::string_view)>;
+
 struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // When set, the body is what this writes, sent as it comes (chunked transfer encoding; to an
+  // HTTP/1.0 client, until the connection closes) and `body` is ignored.
+  std::function<void(const ChunkWriter&)> stream;
 };
 
 // {"error": {"code": code, "message": message}} with `status`.
@@ -61,8 +72,12 @@ class HttpServer {
     std::size_t max_connections = 512;      // 503 above
     double rate_per_second = 0;             // per client address; 0 = unlimited
     double rate_burst = 0;
-    int read_timeout_ms = 30'000;           // idle keep-alive connections are closed after this
+    int read_timeout_ms = 30'000;           // to receive a whole request, idle time included
+    int write_timeout_ms = 30'000;          // to send a response, or each chunk of a stream
     std::string admin_token;                // empty: admin routes are refused
+    // The body of every error the server makes itself or a handler throws through; JsonError
+    // when empty. `code` is a short machine-readable word ("not_found", "too_large").
+    std::function<HttpResponse(int status, std::string_view code, std::string_view message)> error;
   };
 
   explicit HttpServer(Options options);
@@ -86,6 +101,7 @@ class HttpServer {
     HttpHandler handler;
   };
   HttpResponse Dispatch(HttpRequest& req, const std::string& authorization);
+  HttpResponse Error(int status, std::string_view code, std::string_view message) const;
   bool Admit(const std::string& client);
 
   Options options_;

@@ -1,9 +1,9 @@
 #include "api/openai_server.h"
 
-#include <httplib.h>
 #include <sodium.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -13,6 +13,7 @@
 
 #include "api/completion_request.h"
 #include "api/engine.h"
+#include "api/http_server.h"
 
 namespace depinfer::api {
 namespace {
@@ -32,10 +33,24 @@ json ErrorBody(const std::string& message, const std::string& type) {
   return {{"error", {{"message", message}, {"type", type}, {"param", nullptr}, {"code", nullptr}}}};
 }
 
-void SendError(httplib::Response& res, int status, const std::string& type,
-               const std::string& message) {
-  res.status = status;
-  res.set_content(ErrorBody(message, type).dump(), "application/json");
+HttpResponse OpenAiError(int status, const std::string& type, const std::string& message) {
+  HttpResponse r;
+  r.status = status;
+  r.body = ErrorBody(message, type).dump();
+  return r;
+}
+
+// The errors the HTTP server makes itself (unknown route, body over the limit, too many
+// connections) in the same shape, typed as OpenAI's clients expect.
+HttpResponse ServerError(int status, std::string_view, std::string_view message) {
+  const char* type = status == 429 ? "rate_limit_error" : status >= 500 ? "server_error" : "invalid_request_error";
+  return OpenAiError(status, type, std::string(message));
+}
+
+HttpResponse JsonResponse(const json& j) {
+  HttpResponse r;
+  r.body = j.dump();
+  return r;
 }
 
 std::string Hex(const unsigned char* p, size_t n) {
@@ -171,8 +186,11 @@ json UsageJson(int tokens_in, size_t tokens_out) {
 struct ProviderServer::Impl {
   ServerOptions opt;
   std::map<std::string, LoadedModel> models;  // by name (file stem)
-  httplib::Server http;
+  std::unique_ptr<HttpServer> http;
   int port = 0;
+  std::mutex run_mu;
+  std::condition_variable run_cv;
+  bool stopped = false;
   unsigned char pk[crypto_sign_PUBLICKEYBYTES];
   unsigned char sk[crypto_sign_SECRETKEYBYTES];
   std::string pk_hex;
@@ -209,7 +227,9 @@ struct ProviderServer::Impl {
     return rc;
   }
 
-  void Complete(const httplib::Request& req, httplib::Response& res, bool chat) {
+  ~Impl() { sodium_memzero(sk, sizeof(sk)); }
+
+  HttpResponse Complete(const HttpRequest& req, bool chat) {
     json body;
     try {
       body = json::parse(req.body);
@@ -229,11 +249,7 @@ struct ProviderServer::Impl {
     const bool usage_chunk = IncludeUsage(body, stream);
     auto a = Start(m, gr, ChoiceCount(body).value(), chat, req.body);  // n checked by Build...
     a->usage_chunk = usage_chunk;
-    if (stream) {
-      SendStream(a, gr.stop, res);
-    } else {
-      SendWhole(*a, res);
-    }
+    return stream ? SendStream(a, gr.stop) : SendWhole(*a);
   }
 
   // OpenAI's stream_options: an object (or null) allowed only with stream, whose include_usage
@@ -282,24 +298,22 @@ struct ProviderServer::Impl {
     return a;
   }
 
-  void SendStream(std::shared_ptr<Answer> a, const std::vector<std::string>& stop,
-                  httplib::Response& res) {
+  HttpResponse SendStream(std::shared_ptr<Answer> a, const std::vector<std::string>& stop) {
     // Text that might still turn into a stop sequence is held back until it cannot.
     size_t hold = 0;
     for (const std::string& s : stop) hold = std::max(hold, s.size());
     hold = hold > 0 ? hold - 1 : 0;
     std::vector<ChoiceStream> streams(a->n());
-    res.set_chunked_content_provider(
-        "text/event-stream", [this, a, hold, streams](size_t, httplib::DataSink& sink) mutable {
-          if (!Stream(*a, hold, streams, sink)) {
-            for (auto& j : a->jobs) j->Cancel();  // the client went away
-            return false;
-          }
-          const std::string end = "data: [DONE]\n\n";
-          sink.write(end.data(), end.size());
-          sink.done();
-          return true;
-        });
+    HttpResponse res;
+    res.content_type = "text/event-stream";
+    res.stream = [this, a, hold, streams](const ChunkWriter& sink) mutable {
+      if (!Stream(*a, hold, streams, sink)) {
+        for (auto& j : a->jobs) j->Cancel();  // the client went away
+        return;
+      }
+      sink("data: [DONE]\n\n");
+    };
+    return res;
   }
 
   // A finished choice as it appears in `choices` of a whole response. Every choice carries its
@@ -320,7 +334,7 @@ struct ProviderServer::Impl {
     return choice;
   }
 
-  void SendWhole(const Answer& a, httplib::Response& res) {
+  HttpResponse SendWhole(const Answer& a) {
     std::vector<infer::GenerateResult> results;
     for (auto& j : a.jobs) results.push_back(j->Wait());
     for (auto& j : a.jobs) {
@@ -340,7 +354,7 @@ struct ProviderServer::Impl {
                 {"system_fingerprint", "depinfer-" + a.m->model->id().substr(0, 16)},
                 {"output_tokens", choices[0]["output_tokens"]},
                 {"receipt", choices[0]["receipt"]}};
-    res.set_content(out.dump(), "application/json");
+    return JsonResponse(out);
   }
 
   // Streams every choice as server-sent events until all have ended (or one failed), chunks of
@@ -348,11 +362,8 @@ struct ProviderServer::Impl {
   // or within `hold` bytes of the end while a stop sequence could still match, waits. Returns
   // false if the client went away.
   bool Stream(const Answer& a, size_t hold, std::vector<ChoiceStream>& streams,
-              httplib::DataSink& sink) {
-    auto event = [&](const json& j) {
-      const std::string s = "data: " + j.dump() + "\n\n";
-      return sink.write(s.data(), s.size());
-    };
+              const ChunkWriter& sink) {
+    auto event = [&](const json& j) { return sink("data: " + j.dump() + "\n\n"); };
     const std::shared_ptr<JobSignal> signal = a.jobs[0]->signal();
     int open = a.n();
     size_t tokens_out = 0;
@@ -446,16 +457,16 @@ struct ProviderServer::Impl {
     return LogprobsJson(lps, a.chat, a.top_k, *a.m->tok);
   }
 
-  void Models(const httplib::Request&, httplib::Response& res) {
+  HttpResponse Models() {
     json data = json::array();
     for (auto& [n, m] : models) {
       data.push_back({{"id", n}, {"object", "model"}, {"created", 0}, {"owned_by", "depinfer"},
                       {"model_sha256", m.model->id()}});
     }
-    res.set_content(json{{"object", "list"}, {"data", data}}.dump(), "application/json");
+    return JsonResponse(json{{"object", "list"}, {"data", data}});
   }
 
-  void Metrics(const httplib::Request&, httplib::Response& res) {
+  HttpResponse Metrics() {
     std::string out;
     auto line = [&](const std::string& name, const std::string& labels, double v) {
       out += name + labels + " " + std::to_string(v) + "\n";
@@ -479,39 +490,29 @@ struct ProviderServer::Impl {
       line("depinfer_time_to_first_token_seconds_count", l, static_cast<double>(s.ttft_count));
       line("depinfer_tokens_per_second", l, up > 0 ? static_cast<double>(s.tokens_out) / up : 0);
     }
-    res.set_content(out, "text/plain; version=0.0.4");
+    HttpResponse res;
+    res.content_type = "text/plain; version=0.0.4";
+    res.body = std::move(out);
+    return res;
   }
 
   // The route table: every endpoint, each wrapped so that errors become OpenAI error JSON.
   void Routes() {
-    using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
-    auto wrap = [](Handler h) {
-      return [h](const httplib::Request& req, httplib::Response& res) {
+    auto wrap = [](std::function<HttpResponse(const HttpRequest&)> h) -> HttpHandler {
+      return [h](const HttpRequest& req) {
         try {
-          h(req, res);
+          return h(req);
         } catch (const HttpError& e) {
-          SendError(res, e.status, e.type, e.what());
+          return OpenAiError(e.status, e.type, e.what());
         } catch (const std::exception& e) {
-          SendError(res, 500, "server_error", e.what());
+          return OpenAiError(500, "server_error", e.what());
         }
       };
     };
-    http.Get("/v1/models", wrap([this](auto& q, auto& s) { Models(q, s); }));
-    http.Post("/v1/chat/completions", wrap([this](auto& q, auto& s) { Complete(q, s, true); }));
-    http.Post("/v1/completions", wrap([this](auto& q, auto& s) { Complete(q, s, false); }));
-    http.Get("/metrics", wrap([this](auto& q, auto& s) { Metrics(q, s); }));
-    // Errors httplib raises itself (unknown route, body over the limit) get the same shape.
-    http.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-      if (!res.body.empty()) return;
-      const std::string msg = res.status == 404   ? "no such route"
-                              : res.status == 413 ? "request body too large"
-                                                  : "request failed";
-      SendError(res, res.status, "invalid_request_error", msg);
-    });
-    http.set_payload_max_length(opt.max_body);
-    // Enough handler threads for every request the engine may hold, plus headroom.
-    const int pool = opt.max_active + opt.max_queue + 4;
-    http.new_task_queue = [pool] { return new httplib::ThreadPool(pool); };
+    http->Route("GET", "/v1/models", wrap([this](const HttpRequest&) { return Models(); }));
+    http->Route("POST", "/v1/chat/completions", wrap([this](const HttpRequest& q) { return Complete(q, true); }));
+    http->Route("POST", "/v1/completions", wrap([this](const HttpRequest& q) { return Complete(q, false); }));
+    http->Route("GET", "/metrics", wrap([this](const HttpRequest&) { return Metrics(); }));
   }
 };
 
@@ -561,23 +562,31 @@ infer::Result<std::unique_ptr<ProviderServer>> ProviderServer::Create(const Serv
     crypto_sign_keypair(impl->pk, impl->sk);
   }
   impl->pk_hex = Hex(impl->pk, sizeof(impl->pk));
+  HttpServer::Options ho;
+  ho.bind = o.host;
+  ho.port = static_cast<std::uint16_t>(o.port);
+  ho.max_body_bytes = o.max_body;
+  ho.error = ServerError;
+  if (o.port < 0 || o.port > 65535) return Status::Error("port must be 0-65535");
+  impl->http = std::make_unique<HttpServer>(ho);
   impl->Routes();
-  if (o.port == 0) {
-    impl->port = impl->http.bind_to_any_port(o.host.c_str());
-  } else {
-    impl->port = impl->http.bind_to_port(o.host.c_str(), o.port) ? o.port : -1;
-  }
-  if (impl->port <= 0) {
-    return Status::Error("cannot listen on " + o.host + ":" + std::to_string(o.port));
-  }
+  if (const depinfer::Status st = impl->http->Start(); !st.ok()) return Status::Error(st.message());
+  impl->port = impl->http->port();
   return std::unique_ptr<ProviderServer>(new ProviderServer(std::move(impl)));
 }
 
 int ProviderServer::port() const { return impl_->port; }
 const std::string& ProviderServer::public_key_hex() const { return impl_->pk_hex; }
-void ProviderServer::Run() { impl_->http.listen_after_bind(); }
+void ProviderServer::Run() {
+  std::unique_lock<std::mutex> lock(impl_->run_mu);
+  impl_->run_cv.wait(lock, [&] { return impl_->stopped; });
+}
 void ProviderServer::Stop() {
-  if (impl_) impl_->http.stop();
+  if (!impl_) return;
+  if (impl_->http) impl_->http->Stop();
+  std::lock_guard<std::mutex> lock(impl_->run_mu);
+  impl_->stopped = true;
+  impl_->run_cv.notify_all();
 }
 
 bool VerifyReceipt(const std::string& receipt_json, std::string* why) {

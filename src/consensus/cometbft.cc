@@ -1,201 +1,94 @@
 #include "consensus/cometbft.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
+#include <sodium.h>
 
-#include <cctype>
-#include <cerrno>
-#include <cstring>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "base/deadline_stream.h"
 
 namespace depinfer::consensus {
 
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
 using json = nlohmann::json;
 
 std::string Base64Encode(std::string_view in) {
-  static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    const std::uint32_t v = (std::uint32_t(std::uint8_t(in[i])) << 16) |
-                            (std::uint32_t(std::uint8_t(in[i + 1])) << 8) | std::uint8_t(in[i + 2]);
-    out += k[v >> 18];
-    out += k[(v >> 12) & 63];
-    out += k[(v >> 6) & 63];
-    out += k[v & 63];
-  }
-  if (i < in.size()) {
-    std::uint32_t v = std::uint32_t(std::uint8_t(in[i])) << 16;
-    if (i + 1 < in.size()) v |= std::uint32_t(std::uint8_t(in[i + 1])) << 8;
-    out += k[v >> 18];
-    out += k[(v >> 12) & 63];
-    out += i + 1 < in.size() ? k[(v >> 6) & 63] : '=';
-    out += '=';
-  }
+  std::string out(sodium_base64_encoded_len(in.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(in.data()),
+                    in.size(), sodium_base64_VARIANT_ORIGINAL);
+  out.pop_back();  // the terminating NUL
   return out;
 }
 
 // ---- RpcClient ------------------------------------------------------------------------------
 
+struct RpcClient::Conn {
+  asio::io_context io;
+  tcp::socket socket{io};
+  beast::flat_buffer buffer;
+};
+
 RpcClient::RpcClient(std::string host, int port, std::chrono::milliseconds timeout)
     : host_(std::move(host)), port_(port), timeout_(timeout) {}
 
-RpcClient::~RpcClient() {
-  for (int fd : idle_) ::close(fd);
-}
+RpcClient::~RpcClient() = default;
 
-int RpcClient::Connect(Status* err) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    *err = Status::IOError(std::string("socket: ") + std::strerror(errno));
-    return -1;
-  }
-  timeval tv{};
-  tv.tv_sec = static_cast<time_t>(timeout_.count() / 1000);
-  tv.tv_usec = static_cast<suseconds_t>((timeout_.count() % 1000) * 1000);
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  const int one = 1;
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(static_cast<std::uint16_t>(port_));
-  if (::inet_pton(AF_INET, host_.c_str(), &sa.sin_addr) != 1) {
-    ::close(fd);
-    *err = Status::InvalidArgument("rpc host must be an IPv4 address: " + host_);
-    return -1;
-  }
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
-    *err = Status::IOError("connect " + host_ + ":" + std::to_string(port_) + ": " +
-                           std::strerror(errno));
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-namespace {
-
-bool SendAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n <= 0) {
-      if (n < 0 && errno == EINTR) continue;
-      return false;
-    }
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
-
-// Reads more into *buf; false on EOF, error or timeout.
-bool ReadMore(int fd, std::string* buf) {
-  char tmp[16384];
-  for (;;) {
-    const ssize_t n = ::recv(fd, tmp, sizeof tmp, 0);
-    if (n > 0) {
-      buf->append(tmp, static_cast<std::size_t>(n));
-      return true;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    return false;
-  }
-}
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-}  // namespace
-
-Status RpcClient::Once(int fd, const std::string& request, std::string* body, bool* keep) {
-  if (!SendAll(fd, request)) return Status::IOError("rpc: send failed");
-  std::string buf;
-  std::size_t header_end;
-  while ((header_end = buf.find("\r\n\r\n")) == std::string::npos) {
-    if (buf.size() > (1u << 20) || !ReadMore(fd, &buf)) return Status::IOError("rpc: no response");
-  }
-  const std::string head = Lower(buf.substr(0, header_end));
-  if (head.rfind("http/1.1 ", 0) != 0 && head.rfind("http/1.0 ", 0) != 0) {
-    return Status::IOError("rpc: not an HTTP response");
-  }
-  const int status = std::atoi(head.c_str() + 9);
-  *keep = head.find("\r\nconnection: close") == std::string::npos &&
-          head.rfind("http/1.0", 0) != 0;
-  std::string rest = buf.substr(header_end + 4);
-  body->clear();
-  const std::size_t cl = head.find("\r\ncontent-length:");
-  if (cl != std::string::npos) {
-    const std::size_t len = std::strtoull(head.c_str() + cl + 17, nullptr, 10);
-    if (len > (256u << 20)) return Status::IOError("rpc: body too large");
-    while (rest.size() < len) {
-      if (!ReadMore(fd, &rest)) return Status::IOError("rpc: truncated body");
-    }
-    *body = rest.substr(0, len);
-  } else if (head.find("\r\ntransfer-encoding: chunked") != std::string::npos) {
-    std::size_t pos = 0;
-    for (;;) {
-      std::size_t eol;
-      while ((eol = rest.find("\r\n", pos)) == std::string::npos) {
-        if (!ReadMore(fd, &rest)) return Status::IOError("rpc: truncated chunk");
-      }
-      const std::size_t n = std::strtoull(rest.c_str() + pos, nullptr, 16);
-      pos = eol + 2;
-      while (rest.size() < pos + n + 2) {
-        if (!ReadMore(fd, &rest)) return Status::IOError("rpc: truncated chunk");
-      }
-      if (n == 0) break;
-      body->append(rest, pos, n);
-      pos += n + 2;
-      if (body->size() > (256u << 20)) return Status::IOError("rpc: body too large");
-    }
-  } else {
-    // Until the peer closes.
-    while (ReadMore(fd, &rest)) {
-    }
-    *body = rest;
-    *keep = false;
-  }
-  if (status != 200) {
-    return Status::IOError("rpc: HTTP " + std::to_string(status) + ": " + body->substr(0, 200));
-  }
+Status RpcClient::Connect(std::unique_ptr<Conn>* out) {
+  beast::error_code ec;
+  const asio::ip::address address = asio::ip::make_address(host_, ec);
+  if (ec) return Status::InvalidArgument("rpc host must be an IP address: " + host_);
+  auto c = std::make_unique<Conn>();
+  DeadlineStream stream(c->socket);
+  stream.expires_after(timeout_);
+  stream.connect(tcp::endpoint(address, static_cast<std::uint16_t>(port_)), ec);
+  if (ec) return Status::IOError("connect " + host_ + ":" + std::to_string(port_) + ": " + ec.message());
+  c->socket.set_option(tcp::no_delay(true), ec);
+  *out = std::move(c);
   return Status::Ok();
 }
 
-Status RpcClient::Roundtrip(const std::string& request, std::string* body) {
+Status RpcClient::Roundtrip(http::request<http::string_body>& req, std::string* body) {
+  req.set(http::field::host, host_ + ":" + std::to_string(port_));
+  req.keep_alive(true);
+  req.prepare_payload();
   for (int attempt = 0; attempt < 2; ++attempt) {
-    int fd = -1;
-    bool reused = false;
+    std::unique_ptr<Conn> c;
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (!idle_.empty()) {
-        fd = idle_.back();
+        c = std::move(idle_.back());
         idle_.pop_back();
-        reused = true;
       }
     }
-    Status err;
-    if (fd < 0 && (fd = Connect(&err)) < 0) return err;
-    bool keep = false;
-    const Status st = Once(fd, request, body, &keep);
-    if (st.ok() || st.message().rfind("rpc: HTTP ", 0) == 0) {
-      if (keep) {
-        std::lock_guard<std::mutex> lock(mu_);
-        if (idle_.size() < 64) {
-          idle_.push_back(fd);
-          fd = -1;
-        }
-      }
-      if (fd >= 0) ::close(fd);
-      return st;
+    const bool reused = c != nullptr;
+    if (!reused) DEPINFER_RETURN_IF_ERROR(Connect(&c));
+    // One deadline for the whole exchange.
+    DeadlineStream stream(c->socket);
+    stream.expires_after(timeout_);
+    beast::error_code ec;
+    http::write(stream, req, ec);
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(256u << 20);
+    if (!ec) http::read(stream, c->buffer, parser, ec);
+    if (ec) {
+      // A kept-alive connection the server has since closed: once more on a fresh one.
+      if (reused && ec != asio::error::timed_out) continue;
+      return Status::IOError("rpc: " + ec.message());
     }
-    ::close(fd);
-    if (!reused) return st;  // a fresh connection failed: do not retry
+    http::response<http::string_body>& res = parser.get();
+    *body = std::move(res.body());
+    if (res.keep_alive()) {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (idle_.size() < 64) idle_.push_back(std::move(c));
+    }
+    if (res.result_int() != 200) {
+      return Status::IOError("rpc: HTTP " + std::to_string(res.result_int()) + ": " + body->substr(0, 200));
+    }
+    return Status::Ok();
   }
   return Status::IOError("rpc: failed");
 }
@@ -206,12 +99,9 @@ Status RpcClient::Call(const std::string& method, const json& params, json* repl
     std::lock_guard<std::mutex> lock(mu_);
     id = next_id_++;
   }
-  const std::string payload =
-      json{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}}.dump();
-  std::string req = "POST / HTTP/1.1\r\nHost: " + host_ + ":" + std::to_string(port_) +
-                    "\r\nContent-Type: application/json\r\nContent-Length: " +
-                    std::to_string(payload.size()) + "\r\nConnection: keep-alive\r\n\r\n";
-  req += payload;
+  http::request<http::string_body> req{http::verb::post, "/", 11};
+  req.set(http::field::content_type, "application/json");
+  req.body() = json{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}}.dump();
   std::string body;
   DEPINFER_RETURN_IF_ERROR(Roundtrip(req, &body));
   *reply = json::parse(body, nullptr, false);
@@ -222,8 +112,7 @@ Status RpcClient::Call(const std::string& method, const json& params, json* repl
 }
 
 Status RpcClient::Get(const std::string& target, std::string* body) {
-  const std::string req = "GET " + target + " HTTP/1.1\r\nHost: " + host_ + ":" +
-                          std::to_string(port_) + "\r\nConnection: keep-alive\r\n\r\n";
+  http::request<http::string_body> req{http::verb::get, target, 11};
   return Roundtrip(req, body);
 }
 

@@ -11,8 +11,8 @@
 //              unreachable RPC kFull (retry later; verdict.detail says which).
 //   WaitFinal  a FinalityBoard woken by LedgerApp's Commit (on_commit).
 //
-// RpcClient is a small HTTP/1.1 JSON-RPC client over POSIX sockets with a pool of keep-alive
-// connections (Content-Length and chunked bodies), enough for CometBFT's RPC on loopback.
+// RpcClient is a small HTTP/1.1 JSON-RPC client (Boost.Beast) with a pool of keep-alive
+// connections and one deadline per call, enough for CometBFT's RPC on loopback.
 #pragma once
 
 #include <chrono>
@@ -21,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <nlohmann/json.hpp>
 
 #include "consensus/consensus.h"
@@ -30,6 +32,7 @@ namespace depinfer::consensus {
 
 class RpcClient {
  public:
+  // host: an IPv4 or IPv6 address. `timeout` bounds each call, connecting included.
   RpcClient(std::string host, int port, std::chrono::milliseconds timeout = std::chrono::seconds(10));
   ~RpcClient();
   RpcClient(const RpcClient&) = delete;
@@ -38,19 +41,20 @@ class RpcClient {
   // POST / with {"jsonrpc":"2.0","id":N,"method":method,"params":params}; *reply is the whole
   // JSON-RPC answer (with "result" or "error"). IOError on transport or HTTP failure.
   Status Call(const std::string& method, const nlohmann::json& params, nlohmann::json* reply);
-  // GET target ("/status"); *body the HTTP body.
+  // GET target ("/status"); *body the HTTP body. IOError on transport failure or a status
+  // other than 200 (*body then holds what the server said).
   Status Get(const std::string& target, std::string* body);
 
  private:
-  Status Roundtrip(const std::string& request, std::string* body);
-  Status Once(int fd, const std::string& request, std::string* body, bool* keep);
-  int Connect(Status* err);
+  struct Conn;
+  Status Roundtrip(boost::beast::http::request<boost::beast::http::string_body>& req, std::string* body);
+  Status Connect(std::unique_ptr<Conn>* out);
 
   const std::string host_;
   const int port_;
   const std::chrono::milliseconds timeout_;
   std::mutex mu_;
-  std::vector<int> idle_;  // keep-alive connections, guarded by mu_
+  std::vector<std::unique_ptr<Conn>> idle_;  // keep-alive connections, guarded by mu_
   std::uint64_t next_id_ = 1;
 };
 

@@ -3,6 +3,11 @@
 #include "api/http_server.h"
 
 #include <gtest/gtest.h>
+#include <poll.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -112,6 +117,138 @@ TEST(ServerRate, LimitsEachClient) {
   }
   EXPECT_EQ(ok, 3);
   EXPECT_EQ(limited, 3);
+  server.Stop();
+}
+
+// Seconds until the server closes a connection on which the client sends `first` and then
+// nothing; -1 if it is still open after `limit` seconds.
+double SecondsUntilClosed(std::uint16_t port, const std::string& first, double limit) {
+  asio::io_context io;
+  tcp::socket s(io);
+  s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  if (!first.empty()) asio::write(s, asio::buffer(first));
+  const auto start = std::chrono::steady_clock::now();
+  pollfd p{s.native_handle(), POLLIN, 0};
+  if (::poll(&p, 1, static_cast<int>(limit * 1000)) <= 0) return -1;
+  char c;
+  beast::error_code ec;
+  while (!ec) s.read_some(asio::buffer(&c, 1), ec);  // drain to end of file
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// A client that connects and says nothing, or trickles a request byte by byte, must not hold
+// a connection (and its thread) beyond the read deadline. (Asio's blocking reads ignore
+// SO_RCVTIMEO, which the server used to rely on: such clients stayed forever.)
+TEST(ServerTimeouts, SilentAndTricklingClientsAreCutOff) {
+  HttpServer::Options o;
+  o.read_timeout_ms = 300;
+  HttpServer server(o);
+  server.Route("GET", "/x", [](const HttpRequest&) { return JsonOk("{}"); });
+  ASSERT_TRUE(server.Start().ok());
+  const double silent = SecondsUntilClosed(server.port(), "", 5);
+  EXPECT_GE(silent, 0.25);
+  EXPECT_LT(silent, 2.0);
+  const double half = SecondsUntilClosed(server.port(), "GET /x HTTP/1.1\r\nHo", 5);
+  EXPECT_GE(half, 0.25);
+  EXPECT_LT(half, 2.0);
+  // One byte every 100 ms keeps each recv busy but the request still runs out of time.
+  asio::io_context io;
+  tcp::socket s(io);
+  s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server.port()));
+  const std::string req = "GET /x HTTP/1.1\r\nHost: x\r\nX-Slow: " + std::string(40, 'a') + "\r\n\r\n";
+  const auto start = std::chrono::steady_clock::now();
+  beast::error_code ec;
+  for (char c : req) {
+    asio::write(s, asio::buffer(&c, 1), ec);
+    if (ec) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  const double trickled = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_LT(trickled, 3.0) << "the server kept reading a trickled request";
+  // Normal clients are served meanwhile and after.
+  EXPECT_EQ(Send(server.port(), http::verb::get, "/x").status, 200);
+  server.Stop();
+}
+
+TEST(ServerStreaming, ChunksArriveInOrderAndSlowOrGoneClientsStopTheProducer) {
+  HttpServer::Options o;
+  o.write_timeout_ms = 300;
+  HttpServer server(o);
+  std::atomic<int> refused{0};
+  server.Route("GET", "/events", [](const HttpRequest&) {
+    HttpResponse r;
+    r.content_type = "text/event-stream";
+    r.stream = [](const ChunkWriter& write) {
+      for (int i = 0; i < 5; ++i) {
+        if (!write("data: " + std::to_string(i) + "\n\n")) return;
+      }
+      write("");  // ignored, not the end of the body
+      write("data: [DONE]\n\n");
+    };
+    return r;
+  });
+  server.Route("GET", "/flood", [&refused](const HttpRequest&) {
+    HttpResponse r;
+    r.stream = [&refused](const ChunkWriter& write) {
+      const std::string block(1 << 16, 'x');
+      for (int i = 0; i < 100'000; ++i) {
+        if (!write(block)) {
+          ++refused;
+          return;
+        }
+      }
+    };
+    return r;
+  });
+  ASSERT_TRUE(server.Start().ok());
+  const std::string want = "data: 0\n\ndata: 1\n\ndata: 2\n\ndata: 3\n\ndata: 4\n\ndata: [DONE]\n\n";
+  // HTTP/1.1: chunked, and the connection is kept for the next request.
+  {
+    asio::io_context io;
+    tcp::socket s(io);
+    s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server.port()));
+    for (int round = 0; round < 2; ++round) {
+      http::request<http::string_body> req{http::verb::get, "/events", 11};
+      req.set(http::field::host, "x");
+      http::write(s, req);
+      beast::flat_buffer buf;
+      http::response<http::string_body> res;
+      http::read(s, buf, res);
+      EXPECT_TRUE(res.chunked());
+      EXPECT_EQ(res[http::field::content_type], "text/event-stream");
+      EXPECT_EQ(res.body(), want);
+    }
+  }
+  // HTTP/1.0: the body runs to the end of the connection.
+  EXPECT_EQ(Raw(server.port(), "GET /events HTTP/1.0\r\n\r\n").body, want);
+  // A client that stops reading: the producer learns it within the write deadline.
+  {
+    asio::io_context io;
+    tcp::socket s(io);
+    s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server.port()));
+    asio::write(s, asio::buffer(std::string("GET /flood HTTP/1.1\r\nHost: x\r\n\r\n")));
+    for (int i = 0; i < 50 && refused == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    EXPECT_EQ(refused, 1);
+  }
+  server.Stop();
+}
+
+TEST(ServerErrors, OptionsShapeEveryErrorBody) {
+  HttpServer::Options o;
+  o.max_body_bytes = 10;
+  o.error = [](int status, std::string_view code, std::string_view message) {
+    HttpResponse r;
+    r.status = status;
+    r.body = "E " + std::to_string(status) + " " + std::string(code) + " " + std::string(message);
+    return r;
+  };
+  HttpServer server(o);
+  server.Route("POST", "/x", [](const HttpRequest&) -> HttpResponse { throw std::runtime_error("bad"); });
+  ASSERT_TRUE(server.Start().ok());
+  EXPECT_EQ(Send(server.port(), http::verb::get, "/nope").body, "E 404 not_found no such endpoint: /nope");
+  EXPECT_EQ(Send(server.port(), http::verb::post, "/x", "1").body, "E 500 internal bad");
+  EXPECT_EQ(Send(server.port(), http::verb::post, "/x", std::string(11, 'a')).status, 413);
+  EXPECT_EQ(Send(server.port(), http::verb::post, "/x", std::string(11, 'a')).body.substr(0, 6), "E 413 ");
   server.Stop();
 }
 

@@ -6,11 +6,15 @@
 #include "api/engine.h"
 
 #include <gtest/gtest.h>
-#include <httplib.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 
 #include <cmath>
 #include <filesystem>
 #include <future>
+#include <optional>
 #include <set>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -21,6 +25,43 @@ namespace depinfer::api {
 namespace {
 
 using json = nlohmann::json;
+
+struct HttpReply {
+  int status = 0;
+  std::string body;
+};
+
+// One request on a fresh connection; nullopt if the server is unreachable or does not answer
+// within two minutes. Chunked (streamed) bodies come back whole.
+std::optional<HttpReply> Request(int port, boost::beast::http::verb verb, const std::string& target,
+                                 const std::string& body = "") {
+  namespace asio = boost::asio;
+  namespace beast = boost::beast;
+  namespace http = beast::http;
+  asio::io_context io;
+  beast::tcp_stream stream(io);
+  beast::error_code ec;
+  stream.expires_after(std::chrono::seconds(120));
+  stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<std::uint16_t>(port)), ec);
+  if (ec) return std::nullopt;
+  http::request<http::string_body> req{verb, target, 11};
+  req.set(http::field::host, "127.0.0.1");
+  if (verb == http::verb::post) req.set(http::field::content_type, "application/json");
+  req.body() = body;
+  req.prepare_payload();
+  std::optional<HttpReply> out;
+  http::async_write(stream, req, [&](beast::error_code wec, std::size_t) {
+    if (wec) return;
+    auto buf = std::make_shared<beast::flat_buffer>();
+    auto res = std::make_shared<http::response_parser<http::string_body>>();
+    res->body_limit(64 << 20);
+    http::async_read(stream, *buf, *res, [&, buf, res](beast::error_code rec, std::size_t) {
+      if (!rec) out = HttpReply{static_cast<int>(res->get().result_int()), res->get().body()};
+    });
+  });
+  io.run();
+  return out;
+}
 
 class Provider : public ::testing::Test {
  protected:
@@ -41,8 +82,7 @@ class Provider : public ::testing::Test {
     thread_ = new std::thread([] { server_->Run(); });
     // Wait until the server accepts connections.
     for (int i = 0; i < 100; ++i) {
-      httplib::Client c("127.0.0.1", server_->port());
-      if (c.Get("/v1/models")) break;
+      if (Get("/v1/models")) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   }
@@ -57,10 +97,11 @@ class Provider : public ::testing::Test {
   void SetUp() override {
     if (server_ == nullptr) GTEST_SKIP() << "model not found; run scripts/fetch_model.sh";
   }
-  static httplib::Result Post(const std::string& path, const std::string& body) {
-    httplib::Client c("127.0.0.1", server_->port());
-    c.set_read_timeout(120, 0);
-    return c.Post(path.c_str(), body, "application/json");
+  static std::optional<HttpReply> Post(const std::string& path, const std::string& body) {
+    return Request(server_->port(), boost::beast::http::verb::post, path, body);
+  }
+  static std::optional<HttpReply> Get(const std::string& path) {
+    return Request(server_->port(), boost::beast::http::verb::get, path);
   }
   static json Chat(const std::string& content, uint64_t seed, int max_tokens = 16) {
     json req = {{"model", "SmolLM2-135M-Instruct.Q4_1"},
@@ -79,8 +120,7 @@ ProviderServer* Provider::server_ = nullptr;
 std::thread* Provider::thread_ = nullptr;
 
 TEST_F(Provider, ListsModels) {
-  httplib::Client c("127.0.0.1", server_->port());
-  auto r = c.Get("/v1/models");
+  auto r = Get("/v1/models");
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200);
   const json j = json::parse(r->body);
@@ -245,7 +285,7 @@ TEST_F(Provider, LogprobsTextCompletions) {
 }
 
 TEST_F(Provider, BadInputGetsOpenAiErrors) {
-  auto expect = [](const httplib::Result& r, int status, const char* what) {
+  auto expect = [](const std::optional<HttpReply>& r, int status, const char* what) {
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, status) << what << ": " << r->body;
     const json j = json::parse(r->body);
@@ -287,8 +327,7 @@ TEST_F(Provider, BadInputGetsOpenAiErrors) {
   expect(Post("/v1/completions", R"({"prompt":"x","stream":true,"stream_options":{"include_usage":1}})"),
          400, "include_usage not a boolean");
   expect(Post("/v1/chat/completions", std::string(100 << 10, ' ')), 413, "oversized body");
-  httplib::Client c("127.0.0.1", server_->port());
-  expect(c.Get("/v1/nothing"), 404, "unknown route");
+  expect(Get("/v1/nothing"), 404, "unknown route");
 }
 
 // An auditor with the request bytes and the response re-executes the completion in one pass and
@@ -693,8 +732,7 @@ TEST_F(Provider, ChoicesProcessTheirPromptOnce) {
 
 TEST_F(Provider, MetricsInPrometheusFormat) {
   Chat("hi", 1, 2);
-  httplib::Client c("127.0.0.1", server_->port());
-  auto r = c.Get("/metrics");
+  auto r = Get("/metrics");
   ASSERT_TRUE(r);
   EXPECT_NE(r->body.find("depinfer_tokens_generated_total{model=\"SmolLM2-135M-Instruct.Q4_1\"}"),
             std::string::npos);

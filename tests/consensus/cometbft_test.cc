@@ -8,7 +8,6 @@
 #include <gtest/gtest.h>
 
 #include "test_util.h"
-#include <httplib.h>
 #include <netinet/in.h>
 #include <sodium.h>
 #include <sys/socket.h>
@@ -24,6 +23,7 @@
 #include <thread>
 
 #include "consensus/abci_server.h"
+#include "consensus/cometbft.h"
 #include "consensus/testnet.h"
 #include "kv_app.h"
 
@@ -47,14 +47,6 @@ std::string Hex(std::string_view bytes, bool upper = false) {
     out.push_back(digits[c >> 4]);
     out.push_back(digits[c & 15]);
   }
-  return out;
-}
-
-std::string Base64(std::string_view bytes) {
-  std::string out(sodium_base64_encoded_len(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
-                    bytes.size(), sodium_base64_VARIANT_ORIGINAL);
-  out.resize(std::strlen(out.c_str()));
   return out;
 }
 
@@ -98,12 +90,10 @@ int FreeBasePort(int nodes) {
 
 // GET http://127.0.0.1:port/path; the JSON-RPC "result", or null on any error.
 json Rpc(int port, const std::string& path, int timeout_s = 15) {
-  httplib::Client cli("127.0.0.1", port);
-  cli.set_connection_timeout(1);
-  cli.set_read_timeout(timeout_s);
-  auto res = cli.Get(path);
-  if (!res || res->status != 200) return nullptr;
-  const json j = json::parse(res->body, nullptr, false);
+  RpcClient cli("127.0.0.1", port, std::chrono::seconds(timeout_s));
+  std::string body;
+  if (!cli.Get(path, &body).ok()) return nullptr;
+  const json j = json::parse(body, nullptr, false);
   if (j.is_discarded() || !j.contains("result")) return nullptr;
   return j["result"];
 }
@@ -199,12 +189,12 @@ TEST(Cometbft, SingleNodeCommitsAndResumesAfterRestart) {
   EXPECT_NE(app->app_hash(), hash_before);
   json q = Rpc(rpc, "/abci_query?data=0x" + Hex("a"));
   ASSERT_FALSE(q.is_null());
-  EXPECT_EQ(q["response"]["value"], Base64("1"));
+  EXPECT_EQ(q["response"]["value"], Base64Encode("1"));
   // Any RPC user can put arbitrary bytes into a `string` field (abci_query's path as 0x hex);
   // CometBFT passes them through and the node must keep running.
   json weird = Rpc(rpc, "/abci_query?path=0xfffe&data=0x" + Hex("a"));
   ASSERT_FALSE(weird.is_null());
-  EXPECT_EQ(weird["response"]["value"], Base64("1"));
+  EXPECT_EQ(weird["response"]["value"], Base64Encode("1"));
   json block = Rpc(rpc, "/block?height=" + std::to_string(h2 + 1));
   ASSERT_FALSE(block.is_null());
   EXPECT_EQ(block["block"]["header"]["app_hash"], Hex(app->hashes().at(h2), true));
@@ -314,12 +304,10 @@ TEST(Cometbft, FourValidatorsAgreeOnTheAppHash) {
   constexpr int kBurst = 300;
   const auto burst0 = std::chrono::steady_clock::now();
   {
-    httplib::Client cli("127.0.0.1", nodes[0].rpc_port);
-    cli.set_keep_alive(true);
-    cli.set_read_timeout(10);
+    RpcClient cli("127.0.0.1", nodes[0].rpc_port, std::chrono::seconds(10));
     for (int k = 0; k < kBurst; ++k) {
-      const auto res = cli.Get("/broadcast_tx_async?tx=0x" + Hex("load" + std::to_string(k) + "=x"));
-      ASSERT_TRUE(res && res->status == 200) << k;
+      std::string body;
+      ASSERT_TRUE(cli.Get("/broadcast_tx_async?tx=0x" + Hex("load" + std::to_string(k) + "=x"), &body).ok()) << k;
     }
   }
   const double sent_s =

@@ -2,6 +2,7 @@
 
 #include <netinet/in.h>
 #include <signal.h>
+#include <sodium.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -356,27 +357,13 @@ bool AbciQuery(RpcClient& rpc, const std::string& path, std::string* value, int*
   *code = resp.contains("code") && resp["code"].is_number() ? resp["code"].get<int>() : 0;
   value->clear();
   const std::string b64 = resp.contains("value") && resp["value"].is_string() ? resp["value"].get<std::string>() : "";
-  // Base64 decode.
-  auto val = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (char c : b64) {
-    const int v = val(c);
-    if (v < 0) continue;
-    acc = (acc << 6) | static_cast<std::uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      value->push_back(static_cast<char>((acc >> bits) & 0xff));
-    }
+  value->resize(b64.size());
+  std::size_t len = 0;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(value->data()), value->size(), b64.data(),
+                        b64.size(), nullptr, &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0) {
+    return false;
   }
+  value->resize(len);
   return true;
 }
 }  // namespace
