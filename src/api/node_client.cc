@@ -4,6 +4,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "base/deadline_stream.h"
 #include "ledger/codec.h"
 
 namespace depinfer::api {
@@ -17,7 +18,8 @@ using math::bn254::Fr;
 
 struct NodeClient::Impl {
   asio::io_context io;
-  std::unique_ptr<beast::tcp_stream> stream;
+  std::unique_ptr<tcp::socket> socket;  // null until connected (and after a failure)
+  beast::flat_buffer buffer;
 };
 
 NodeClient::~NodeClient() = default;
@@ -40,41 +42,66 @@ Status NodeClient::Connect(const std::string& url, std::unique_ptr<NodeClient>* 
 
 Status NodeClient::Request(const std::string& method, const std::string& target, const std::string& body,
                            const std::string& content_type, int* status, std::string* response) {
+  return Exchange(method, target, body, content_type, 0, status, response);
+}
+
+Status NodeClient::Exchange(const std::string& method, const std::string& target, const std::string& body,
+                            const std::string& content_type, std::uint64_t wait_ms, int* status,
+                            std::string* response) {
+  // A node that stops answering must not hang the wallet: each exchange has a deadline, longer
+  // by whatever the request asks the node to wait.
+  const auto deadline = std::chrono::milliseconds(timeout_ms_ + wait_ms);
   for (int attempt = 0; attempt < 2; ++attempt) {
     beast::error_code ec;
-    if (!impl_->stream) {
+    const bool reused = impl_->socket != nullptr;
+    if (!reused) {
       tcp::resolver resolver(impl_->io);
       auto results = resolver.resolve(host_, port_, ec);
       if (ec) return Status::Unavailable("cannot resolve " + host_ + ": " + ec.message());
-      impl_->stream = std::make_unique<beast::tcp_stream>(impl_->io);
-      impl_->stream->connect(results, ec);
-      if (ec) {
-        impl_->stream.reset();
+      for (const auto& entry : results) {
+        impl_->socket = std::make_unique<tcp::socket>(impl_->io);
+        DeadlineStream connecting(*impl_->socket);
+        connecting.expires_after(std::chrono::milliseconds(timeout_ms_));
+        connecting.connect(entry.endpoint(), ec);
+        if (!ec) break;
+      }
+      if (ec || !impl_->socket) {
+        impl_->socket.reset();
         return Status::Unavailable("cannot reach the node at " + host_ + ":" + port_ + " (" +
                                    ec.message() + "); is depinferd running?");
       }
       // A request goes out as header and body writes: without TCP_NODELAY, Nagle's algorithm
       // holds the body until the server's delayed ACK, adding ~40 ms to every request.
-      impl_->stream->socket().set_option(tcp::no_delay(true), ec);
+      impl_->socket->set_option(tcp::no_delay(true), ec);
+      impl_->buffer.clear();
     }
+    DeadlineStream stream(*impl_->socket);
+    stream.expires_after(deadline);
     http::request<http::string_body> req{http::string_to_verb(method), target, 11};
     req.set(http::field::host, host_);
     req.keep_alive(true);
     if (!content_type.empty()) req.set(http::field::content_type, content_type);
     req.body() = body;
     req.prepare_payload();
-    http::write(*impl_->stream, req, ec);
-    beast::flat_buffer buf;
-    http::response<http::string_body> res;
-    if (!ec) http::read(*impl_->stream, buf, res, ec);
+    http::write(stream, req, ec);
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(64u << 20);
+    if (!ec) http::read(stream, impl_->buffer, parser, ec);
     if (ec) {
-      impl_->stream.reset();  // a closed keep-alive connection: reconnect once
-      if (attempt == 0) continue;
-      return Status::Unavailable("the node at " + host_ + ":" + port_ + " did not answer: " + ec.message());
+      impl_->socket.reset();
+      // A kept-alive connection the node has since closed: once more on a fresh one.
+      if (reused && ec != asio::error::timed_out) continue;
+      return Status::Unavailable("the node at " + host_ + ":" + port_ + " did not answer" +
+                                 (ec == asio::error::timed_out
+                                      ? " within " + (deadline.count() % 1000 == 0
+                                                          ? std::to_string(deadline.count() / 1000) + " s"
+                                                          : std::to_string(deadline.count()) + " ms")
+                                      : ": " + ec.message()));
     }
+    http::response<http::string_body>& res = parser.get();
     *status = static_cast<int>(res.result_int());
     *response = std::move(res.body());
-    if (!res.keep_alive()) impl_->stream.reset();
+    if (!res.keep_alive()) impl_->socket.reset();
     return Status::Ok();
   }
   return Status::Unavailable("unreachable");
@@ -137,9 +164,9 @@ Status NodeClient::Submit(const ledger::Tx& tx, std::uint64_t wait_ms, TxStatus*
   const auto bytes = ledger::EncodeTx(tx);
   int status;
   std::string body;
-  DEPINFER_RETURN_IF_ERROR(Request("POST", "/v1/tx?wait=" + std::to_string(wait_ms),
-                                   std::string(bytes.begin(), bytes.end()),
-                                   "application/octet-stream", &status, &body));
+  DEPINFER_RETURN_IF_ERROR(Exchange("POST", "/v1/tx?wait=" + std::to_string(wait_ms),
+                                    std::string(bytes.begin(), bytes.end()),
+                                    "application/octet-stream", wait_ms, &status, &body));
   Json j = Json::parse(body, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return Status::Corruption("node answered without JSON");
   if (!j.contains("status")) return ParseJson(status, body, &j);
@@ -150,8 +177,8 @@ Status NodeClient::Submit(const ledger::Tx& tx, std::uint64_t wait_ms, TxStatus*
 Status NodeClient::Status_(const ledger::TxId& id, std::uint64_t wait_ms, TxStatus* out) {
   int status;
   std::string body;
-  DEPINFER_RETURN_IF_ERROR(Request("GET", "/v1/tx/" + ledger::Hex(id) + "?wait=" + std::to_string(wait_ms),
-                                   "", "", &status, &body));
+  DEPINFER_RETURN_IF_ERROR(Exchange("GET", "/v1/tx/" + ledger::Hex(id) + "?wait=" + std::to_string(wait_ms),
+                                    "", "", wait_ms, &status, &body));
   Json j;
   DEPINFER_RETURN_IF_ERROR(ParseJson(status, body, &j));
   ParseStatus(j, status, out);

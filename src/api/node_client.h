@@ -1,6 +1,6 @@
 // A client of the node's API (api/node_api.h) for the command line, the devnet and the load
 // generator: one keep-alive HTTP connection, typed answers, clear errors when the node is
-// unreachable or answers something unexpected.
+// unreachable, stops answering (a deadline per request) or answers something unexpected.
 #pragma once
 
 #include <cstdint>
@@ -45,15 +45,23 @@ class NodeClient {
   Status Account(const shield::AccountKey& account, std::uint64_t* nonce, std::uint64_t* native_balance);
   Status Roots(std::vector<Fr>* out);
 
+  // Every exchange must finish within this (plus the wait a request asks the node for), or
+  // the node is reported unavailable. 30 s unless set.
+  void set_timeout_ms(std::uint64_t ms) { timeout_ms_ = ms; }
+
   // Raw request (for tests and tools): status code and body.
   Status Request(const std::string& method, const std::string& target, const std::string& body,
                  const std::string& content_type, int* status, std::string* response);
 
  private:
   NodeClient() = default;
+  Status Exchange(const std::string& method, const std::string& target, const std::string& body,
+                  const std::string& content_type, std::uint64_t wait_ms, int* status,
+                  std::string* response);
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::string host_, port_;
+  std::uint64_t timeout_ms_ = 30'000;
 };
 
 }  // namespace depinfer::api

@@ -7,6 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <boost/asio.hpp>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -214,6 +216,27 @@ bool WaitUp(api::NodeClient& c) {
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
   return false;
+}
+
+// A node that accepts the connection and then says nothing: the client gives up at its
+// deadline with a clear error instead of hanging the wallet.
+TEST(NodeClientDeadline, ASilentNodeIsReportedUnavailable) {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor acceptor(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  const int port = acceptor.local_endpoint().port();
+  std::unique_ptr<api::NodeClient> client;
+  ASSERT_TRUE(api::NodeClient::Connect("http://127.0.0.1:" + std::to_string(port), &client).ok());
+  client->set_timeout_ms(300);
+  boost::asio::ip::tcp::socket held(io);
+  std::thread accepting([&] { acceptor.accept(held); });  // accepted, never answered
+  const auto start = std::chrono::steady_clock::now();
+  api::NodeState state;
+  const Status st = client->State(&state);
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  accepting.join();
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("did not answer within"), std::string::npos) << st.message();
+  EXPECT_LT(s, 3.0);
 }
 
 TEST(NodeProcess, KillNineUnderLoadLosesNothingFinal) {
