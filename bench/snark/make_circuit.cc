@@ -28,6 +28,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "make_circuit: %s\n", st.message().c_str());
     return 1;
   }
-  std::printf("%s.r1cs: %zu constraints, %u wires\n", base.c_str(), c.r1cs.num_constraints(), c.r1cs.num_wires);
+  std::printf("%s.r1cs: %zu constraints, %zu wires\n", base.c_str(), c.r1cs.num_constraints(), c.r1cs.num_wires);
   return 0;
 }

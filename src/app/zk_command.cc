@@ -13,6 +13,7 @@
 #include "app/progress_bar.h"
 #include "snark/formats/r1cs.h"
 #include "snark/formats/wtns.h"
+#include "snark/groth16/circom_r1cs.h"
 #include "snark/groth16/zkey_import.h"
 
 namespace depinfer::app {
@@ -167,7 +168,7 @@ int Setup(const std::string& r1cs_path, const std::string& zkey_path, const std:
   const auto start = std::chrono::steady_clock::now();
   snark::formats::R1cs circom;
   if (!Load<true>(r1cs_path, snark::formats::ParseR1cs, &circom)) return kBadInput;
-  R1cs r1cs;
+  snark::R1cs r1cs;
   Status st = FromCircom(circom, &r1cs);
   if (!st.ok()) return Fail(r1cs_path, st);
   circom = {};

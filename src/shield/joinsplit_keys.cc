@@ -3,7 +3,7 @@
 #include <sodium.h>
 
 #include "snark/formats/zkey.h"
-#include "snark/groth16/r1cs.h"
+#include "snark/groth16/circom_r1cs.h"
 #include "snark/groth16/zkey_import.h"
 
 namespace depinfer::shield {
@@ -31,7 +31,7 @@ Status JoinSplitKeys::Finish() {
 Status JoinSplitKeys::DevSetup(std::unique_ptr<JoinSplitKeys>* out, const std::uint8_t* seed,
                                const groth16::Progress& progress) {
   std::unique_ptr<JoinSplitKeys> keys(new JoinSplitKeys());
-  const groth16::R1cs r1cs = groth16::FromCircuit(CircuitR1cs(&keys->shape_));
+  const snark::R1cs r1cs = CircuitR1cs(&keys->shape_);
   DEPINFER_RETURN_IF_ERROR(groth16::Setup(r1cs, &keys->pk_, seed, progress));
   DEPINFER_RETURN_IF_ERROR(keys->Finish());
   *out = std::move(keys);
@@ -43,7 +43,7 @@ Status JoinSplitKeys::FromZkeyFile(const std::string& path, std::unique_ptr<Join
   DEPINFER_RETURN_IF_ERROR(snark::formats::ReadGroth16ZkeyFile(path, &zkey));
   std::unique_ptr<JoinSplitKeys> keys(new JoinSplitKeys());
   DEPINFER_RETURN_IF_ERROR(groth16::ProvingKeyFromZkey(zkey, &keys->pk_).WithContext(path));
-  const groth16::R1cs r1cs = groth16::FromCircuit(CircuitR1cs(&keys->shape_));
+  const snark::R1cs r1cs = CircuitR1cs(&keys->shape_);
   DEPINFER_RETURN_IF_ERROR(
       groth16::CheckKeyMatchesCircuit(keys->pk_, r1cs).WithContext(path + ": not a join-split key"));
   DEPINFER_RETURN_IF_ERROR(keys->Finish());

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -29,6 +30,9 @@ struct SparseMatrix {
   std::size_t nonzeros() const { return column.size(); }
   // Row i times w. Precondition: every column < w.size().
   Fr RowDot(std::size_t i, std::span<const Fr> w) const;
+  // Appends a row given as (column, value) terms in any order: terms on one column are added
+  // together and zero values dropped, so the row is in the canonical form above.
+  void AppendRow(std::vector<std::pair<std::uint32_t, Fr>> terms);
 };
 
 struct R1cs {
@@ -41,6 +45,12 @@ struct R1cs {
   std::size_t num_constraints() const { return a.rows(); }
   std::size_t num_public() const { return num_public_outputs + num_public_inputs; }
 };
+
+// OK when the matrices are well formed: as many rows each, row_start consistent with the
+// entries, columns strictly ascending within a row and below num_wires, no zero values, and
+// the public and private input counts within num_wires. What comes from a file is checked
+// with this before anything uses it.
+Status CheckShape(const R1cs& r1cs);
 
 // OK when w has num_wires entries, w[0] = 1 and every constraint holds; otherwise an error
 // naming the first failing constraint (also written to *first_failure when given).

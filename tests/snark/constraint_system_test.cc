@@ -299,6 +299,45 @@ TEST(R1cs, MatricesMatchTheConstraintsAndWitness) {
   EXPECT_FALSE(CheckWitness(r, w).ok());
 }
 
+TEST(R1cs, AppendRowCanonicalisesAndCheckShapeGuardsTheForm) {
+  ConstraintSystem cs;
+  SmallCircuit(cs, Fr::FromU64(7), Fr::FromU64(100));
+  const R1cs good = cs.ToR1cs();
+  EXPECT_TRUE(CheckShape(good).ok());
+
+  SparseMatrix m;
+  m.AppendRow({{5, Fr::FromU64(2)}, {1, Fr::FromU64(3)}, {5, Fr::FromU64(4)}, {3, Fr::Zero()},
+               {2, Fr::One()}, {2, -Fr::One()}});
+  m.AppendRow({});
+  EXPECT_EQ(m.rows(), 2u);
+  EXPECT_EQ(m.column, (std::vector<std::uint32_t>{1, 5}));
+  EXPECT_EQ(m.value, (std::vector<Fr>{Fr::FromU64(3), Fr::FromU64(6)}));
+  EXPECT_EQ(m.row_start, (std::vector<std::size_t>{0, 2, 2}));
+
+  auto broken = [&](auto edit) {
+    R1cs r = good;
+    edit(r);
+    return !CheckShape(r).ok();
+  };
+  EXPECT_TRUE(broken([](R1cs& r) { r.num_wires = 0; }));
+  EXPECT_TRUE(broken([](R1cs& r) { r.num_private_inputs = r.num_wires; }));
+  EXPECT_TRUE(broken([](R1cs& r) { r.a.column[0] = static_cast<std::uint32_t>(r.num_wires); }));
+  EXPECT_TRUE(broken([](R1cs& r) { r.c.value[0] = Fr::Zero(); }));
+  EXPECT_TRUE(broken([](R1cs& r) { r.b.row_start.pop_back(); }));
+  EXPECT_TRUE(broken([](R1cs& r) { r.b.value.pop_back(); }));
+  EXPECT_TRUE(broken([](R1cs& r) { r.a.row_start.clear(); }));
+  EXPECT_TRUE(broken([](R1cs& r) {
+    // Two entries of one row swapped: columns no longer ascending.
+    for (std::size_t i = 0; i < r.a.rows(); ++i) {
+      if (r.a.row_start[i + 1] - r.a.row_start[i] >= 2) {
+        std::swap(r.a.column[r.a.row_start[i]], r.a.column[r.a.row_start[i] + 1]);
+        return;
+      }
+    }
+    r.a.column.clear();  // no row with two entries: break it another way
+  }));
+}
+
 TEST(R1cs, TakeEqualsToR1csAndEmptiesTheSystem) {
   ConstraintSystem cs;
   SmallCircuit(cs, Fr::FromU64(7), Fr::FromU64(100));

@@ -95,12 +95,21 @@ std::vector<Fr> LagrangeAt(const Fr& tau, std::size_t n, const Fr& w) {
 }
 
 // The QAP rows: the R1CS rows, then one row per public wire (and wire 0) with A = that wire.
-void QapRows(const R1cs& r1cs, std::vector<LinearCombination>* a, std::vector<LinearCombination>* b,
+void QapRows(const snark::R1cs& r1cs, std::vector<LinearCombination>* a, std::vector<LinearCombination>* b,
              std::vector<LinearCombination>* c) {
-  *a = r1cs.a;
-  *b = r1cs.b;
-  *c = r1cs.c;
-  for (std::uint32_t i = 0; i <= r1cs.num_public; ++i) {
+  auto rows = [](const snark::SparseMatrix& m, std::vector<LinearCombination>* dst) {
+    dst->assign(m.rows(), {});
+    for (std::size_t i = 0; i < m.rows(); ++i) {
+      (*dst)[i].reserve(m.row_start[i + 1] - m.row_start[i]);
+      for (std::size_t k = m.row_start[i]; k < m.row_start[i + 1]; ++k) {
+        (*dst)[i].push_back(Term{m.column[k], m.value[k]});
+      }
+    }
+  };
+  rows(r1cs.a, a);
+  rows(r1cs.b, b);
+  rows(r1cs.c, c);
+  for (std::uint32_t i = 0; i <= r1cs.num_public(); ++i) {
     a->push_back({Term{i, Fr::One()}});
     b->emplace_back();
     c->emplace_back();
@@ -136,8 +145,9 @@ std::vector<math::AffinePoint<Cfg>> MulAll(const FixedBaseTable<Cfg>& table, con
 
 }  // namespace
 
-Status Setup(const R1cs& r1cs, ProvingKey* pk_out, const std::uint8_t* seed, const Progress& progress) {
-  DEPINFER_RETURN_IF_ERROR(r1cs.Validate());
+Status Setup(const snark::R1cs& r1cs, ProvingKey* pk_out, const std::uint8_t* seed, const Progress& progress) {
+  DEPINFER_RETURN_IF_ERROR(snark::CheckShape(r1cs));
+  const std::size_t num_public = r1cs.num_public();
   std::vector<LinearCombination> ra, rb, rc;
   QapRows(r1cs, &ra, &rb, &rc);
   int log_n = 0;
@@ -162,13 +172,13 @@ Status Setup(const R1cs& r1cs, ProvingKey* pk_out, const std::uint8_t* seed, con
   }
   Wipe(lag);
   // IC for public wires (over gamma), C for private ones (over delta).
-  std::vector<Fr> ic(r1cs.num_public + 1), cq(r1cs.num_wires - r1cs.num_public - 1);
-  for (std::uint32_t j = 0; j < r1cs.num_wires; ++j) {
+  std::vector<Fr> ic(num_public + 1), cq(r1cs.num_wires - num_public - 1);
+  for (std::size_t j = 0; j < r1cs.num_wires; ++j) {
     Fr x = beta * u[j] + alpha * v[j] + w[j];
-    if (j <= r1cs.num_public) {
+    if (j <= num_public) {
       ic[j] = x * gamma_inv;
     } else {
-      cq[j - r1cs.num_public - 1] = x * delta_inv;
+      cq[j - num_public - 1] = x * delta_inv;
     }
     Wipe(x);
   }
@@ -181,8 +191,8 @@ Status Setup(const R1cs& r1cs, ProvingKey* pk_out, const std::uint8_t* seed, con
   const FixedBaseTable<G1Cfg> g1(math::bn254::G1Generator());
   const FixedBaseTable<G2Cfg> g2(math::bn254::G2Generator());
   ProvingKey pk;
-  pk.num_wires = r1cs.num_wires;
-  pk.num_public = r1cs.num_public;
+  pk.num_wires = static_cast<std::uint32_t>(r1cs.num_wires);
+  pk.num_public = static_cast<std::uint32_t>(num_public);
   pk.domain_log = log_n;
   const bool secret = seed == nullptr;
   pk.alpha1 = MulSecret(g1, alpha, secret).ToAffine();
@@ -215,8 +225,14 @@ Status Setup(const R1cs& r1cs, ProvingKey* pk_out, const std::uint8_t* seed, con
   return Status::Ok();
 }
 
-Status CheckKeyMatchesCircuit(const ProvingKey& pk, const R1cs& r1cs) {
-  if (pk.num_wires != r1cs.num_wires || pk.num_public != r1cs.num_public) {
+Fr Evaluate(const LinearCombination& lc, const std::vector<Fr>& w) {
+  Fr acc = Fr::Zero();
+  for (const Term& t : lc) acc += t.coeff * w[t.wire];
+  return acc;
+}
+
+Status CheckKeyMatchesCircuit(const ProvingKey& pk, const snark::R1cs& r1cs) {
+  if (pk.num_wires != r1cs.num_wires || pk.num_public != r1cs.num_public()) {
     return Status::InvalidArgument("key is for another circuit (wire or public input counts differ)");
   }
   std::vector<LinearCombination> a, b, c;

@@ -18,10 +18,21 @@
 #include <functional>
 #include <vector>
 
-#include "snark/groth16/r1cs.h"
+#include "snark/r1cs.h"
 #include "snark/groth16/verifier.h"
 
 namespace depinfer::snark::groth16 {
+
+// A row of the QAP as a key stores it: the .zkey coefficient section's (wire, value) entries,
+// in its order.
+struct Term {
+  std::uint32_t wire;
+  Fr coeff;
+};
+using LinearCombination = std::vector<Term>;
+
+// <lc, w>. Precondition: every wire < w.size().
+Fr Evaluate(const LinearCombination& lc, const std::vector<Fr>& w);
 
 struct ProvingKey {
   std::uint32_t num_wires = 0;
@@ -45,17 +56,18 @@ using Progress = std::function<void(const char*, std::size_t, std::size_t)>;
 // returning. Secrets from the OS are multiplied into the key in constant time
 // (FixedBaseTable::MulConstTime); a seeded setup's are public through the seed and use the
 // faster table lookups.
-Status Setup(const R1cs& r1cs, ProvingKey* pk, const std::uint8_t* seed = nullptr,
+// The circuit must pass snark::CheckShape.
+Status Setup(const snark::R1cs& r1cs, ProvingKey* pk, const std::uint8_t* seed = nullptr,
              const Progress& progress = nullptr);
 
 // OK when pk was made for r1cs: the same wire counts and the same QAP rows (terms in any
 // order). A key imported from a .zkey is checked this way against the circuit it is for.
-Status CheckKeyMatchesCircuit(const ProvingKey& pk, const R1cs& r1cs);
+Status CheckKeyMatchesCircuit(const ProvingKey& pk, const snark::R1cs& r1cs);
 
 // Proves with fresh randomness r, s from the OS (or from `seed`, tests only). Products with r
 // and s are constant time; the witness MSMs are variable time in the witness values, as in
 // every Groth16 prover we know of (snarkjs, rapidsnark, gnark): prove on a machine you trust. The witness must
-// satisfy the R1CS the key was made for (check with R1cs::IsSatisfied first when unsure: a
+// satisfy the R1CS the key was made for (check with snark::CheckWitness first when unsure: a
 // wrong witness gives a proof that does not verify).
 // `progress`, when given, hears ("prove", stages done, 7) after each stage (the QAP, the five
 // MSMs, the randomisation).

@@ -19,6 +19,7 @@
 
 #include "snark/formats/r1cs.h"
 #include "snark/formats/wtns.h"
+#include "snark/groth16/circom_r1cs.h"
 #include "snark/groth16/zkey_import.h"
 
 namespace depinfer::snark::groth16 {
@@ -92,12 +93,12 @@ TEST(Groth16InteropTest, OurProverOnSnarkjsZkey) {
 
 TEST(Groth16InteropTest, SnarkjsVerifiesOurSetupAndProof) {
   // x * x = y (y public), with a private square root.
-  R1cs r1cs;
+  snark::R1cs r1cs;
   r1cs.num_wires = 3;
-  r1cs.num_public = 1;
-  r1cs.a.push_back({{2, Fr::One()}});
-  r1cs.b.push_back({{2, Fr::One()}});
-  r1cs.c.push_back({{1, Fr::One()}});
+  r1cs.num_public_outputs = 1;
+  r1cs.a.AppendRow({{2, Fr::One()}});
+  r1cs.b.AppendRow({{2, Fr::One()}});
+  r1cs.c.AppendRow({{1, Fr::One()}});
   std::vector<Fr> witness = {Fr::One(), Fr::FromU64(49), Fr::FromU64(7)};
   ProvingKey pk;
   ASSERT_TRUE(groth16::Setup(r1cs, &pk).ok());
@@ -118,7 +119,7 @@ TEST(Groth16InteropTest, SnarkjsProvesWithOurZkey) {
   }
   formats::R1cs circom;
   ASSERT_TRUE(formats::ParseR1cs(Bytes(Data("formats.r1cs")), &circom).ok());
-  R1cs r1cs;
+  snark::R1cs r1cs;
   ASSERT_TRUE(FromCircom(circom, &r1cs).ok());
   ProvingKey pk;
   ASSERT_TRUE(groth16::Setup(r1cs, &pk).ok());

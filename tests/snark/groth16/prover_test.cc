@@ -1,8 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 
 #include "snark/constraint_system.h"
+#include "snark/groth16/circom_r1cs.h"
 #include "snark/groth16/prover.h"
 #include "snark/merkle.h"
 
@@ -12,29 +14,30 @@ namespace {
 // y_0 = x (public), y_(k+1) = y_k^2 + k, out = y_m (public): wires 0 = 1, 1 = out, 2 = x,
 // 3.. = y_1..y_m (circom order: outputs, then public inputs, then private).
 struct SquareChain {
-  R1cs r1cs;
+  snark::R1cs r1cs;
   std::vector<Fr> witness;
 
   SquareChain(std::size_t m, const Fr& x) {
-    r1cs.num_public = 2;
-    r1cs.num_wires = static_cast<std::uint32_t>(3 + m);
+    r1cs.num_public_outputs = 1;
+    r1cs.num_public_inputs = 1;
+    r1cs.num_wires = 3 + m;
     witness = {Fr::One(), Fr::Zero(), x};
     Fr y = x;
     std::uint32_t prev = 2;
     for (std::size_t k = 0; k < m; ++k) {
       std::uint32_t next = static_cast<std::uint32_t>(3 + k);
       Fr kf = Fr::FromU64(k);
-      r1cs.a.push_back({{prev, Fr::One()}});
-      r1cs.b.push_back({{prev, Fr::One()}});
-      r1cs.c.push_back({{next, Fr::One()}, {0, -kf}});
+      r1cs.a.AppendRow({{prev, Fr::One()}});
+      r1cs.b.AppendRow({{prev, Fr::One()}});
+      r1cs.c.AppendRow({{next, Fr::One()}, {0, -kf}});
       y = y.Square() + kf;
       witness.push_back(y);
       prev = next;
     }
     // out * 1 = y_m
-    r1cs.a.push_back({{1, Fr::One()}});
-    r1cs.b.push_back({{0, Fr::One()}});
-    r1cs.c.push_back({{prev, Fr::One()}});
+    r1cs.a.AppendRow({{1, Fr::One()}});
+    r1cs.b.AppendRow({{0, Fr::One()}});
+    r1cs.c.AppendRow({{prev, Fr::One()}});
     witness[1] = y;
   }
   std::vector<Fr> Public() const { return {witness[1], witness[2]}; }
@@ -44,7 +47,7 @@ const std::uint8_t kSeed[32] = {1, 2, 3};
 
 TEST(Groth16ProverTest, ProofVerifiesAndTamperingFails) {
   SquareChain c(20, Fr::FromU64(3));
-  ASSERT_TRUE(c.r1cs.IsSatisfied(c.witness).ok());
+  ASSERT_TRUE(snark::CheckWitness(c.r1cs, c.witness).ok());
   ProvingKey pk;
   ASSERT_TRUE(groth16::Setup(c.r1cs, &pk, kSeed).ok());
   EXPECT_EQ(pk.domain_log, 5);  // 21 constraints + 3 public rows -> 32
@@ -59,7 +62,7 @@ TEST(Groth16ProverTest, ProofVerifiesAndTamperingFails) {
   EXPECT_FALSE(pvk.Verify(pub, proof).ok());
   auto bad = c.witness;
   bad[5] += Fr::One();
-  ASSERT_FALSE(c.r1cs.IsSatisfied(bad).ok());
+  ASSERT_FALSE(snark::CheckWitness(c.r1cs, bad).ok());
   Proof forged;
   ASSERT_TRUE(Prove(pk, bad, &forged).ok());
   EXPECT_FALSE(pvk.Verify(c.Public(), forged).ok());
@@ -95,9 +98,47 @@ TEST(Groth16ProverTest, BadInputsAreErrors) {
   auto w0 = c.witness;
   w0[0] = Fr::FromU64(2);
   EXPECT_FALSE(Prove(pk, w0, &p).ok());
-  R1cs broken = c.r1cs;
-  broken.a[0].push_back({999, Fr::One()});
+  snark::R1cs broken = c.r1cs;
+  broken.a.column[0] = 999;  // beyond the wires
   EXPECT_FALSE(groth16::Setup(broken, &pk, kSeed).ok());
+  broken = c.r1cs;
+  broken.c.value[0] = Fr::Zero();  // a stored zero is not canonical
+  EXPECT_FALSE(groth16::Setup(broken, &pk, kSeed).ok());
+  broken = c.r1cs;
+  broken.b.row_start.pop_back();  // B one row short
+  EXPECT_FALSE(groth16::Setup(broken, &pk, kSeed).ok());
+}
+
+// A circom .r1cs may list a row's terms in any order, repeat a wire or store a zero: FromCircom
+// puts rows in canonical form without changing any constraint, so the key is the one the
+// canonical circuit gets.
+TEST(Groth16ProverTest, CircomRowsInAnyFormGiveTheSameKey) {
+  SquareChain c(6, Fr::FromU64(5));
+  formats::R1cs circom = ToCircomR1cs(c.r1cs);
+  for (formats::R1csConstraint& k : circom.constraints) {
+    for (formats::R1csRow* row : {&k.a, &k.b, &k.c}) {
+      if (row->empty()) continue;
+      // w*x becomes w*(x+1) + w*(-1) + 0*0, in reverse order.
+      const formats::R1csTerm t = row->front();
+      row->front().coeff = t.coeff + Fr::One();
+      row->push_back({t.wire, -Fr::One()});
+      row->push_back({0, Fr::Zero()});
+      std::reverse(row->begin(), row->end());
+    }
+  }
+  snark::R1cs back;
+  ASSERT_TRUE(FromCircom(circom, &back).ok());
+  EXPECT_TRUE(snark::CheckWitness(back, c.witness).ok());
+  ProvingKey ours, theirs;
+  ASSERT_TRUE(groth16::Setup(c.r1cs, &ours, kSeed).ok());
+  ASSERT_TRUE(groth16::Setup(back, &theirs, kSeed).ok());
+  EXPECT_EQ(ours.vk.ic, theirs.vk.ic);
+  EXPECT_EQ(ours.a, theirs.a);
+  EXPECT_EQ(ours.c, theirs.c);
+  EXPECT_TRUE(CheckKeyMatchesCircuit(theirs, c.r1cs).ok());
+  // A wire beyond the count is refused.
+  circom.constraints[0].a.push_back({circom.n_wires, Fr::One()});
+  EXPECT_FALSE(FromCircom(circom, &back).ok());
 }
 
 // Circuits built with the gadget library go through the same prover: a depth-8 Poseidon
@@ -125,9 +166,9 @@ TEST(Groth16ProverTest, GadgetCircuitsProveAndVerify) {
   }
   snark::AssertMerkleMembership(cs, leaf_in, bits, sibs, root_in);
   ASSERT_TRUE(cs.IsSatisfied().ok());
-  R1cs r1cs = FromCircuit(cs.ToR1cs());
+  snark::R1cs r1cs = cs.ToR1cs();
   std::vector<Fr> witness = cs.Witness();
-  ASSERT_TRUE(r1cs.IsSatisfied(witness).ok());
+  ASSERT_TRUE(snark::CheckWitness(r1cs, witness).ok());
   ProvingKey pk;
   ASSERT_TRUE(groth16::Setup(r1cs, &pk, kSeed).ok());
   PreparedVerifyingKey pvk;
