@@ -297,14 +297,17 @@ Status HttpServer::Start() {
       {
         std::lock_guard<std::mutex> lock(impl_->mu);
         if (impl_->active >= options_.max_connections) {
-          // A fresh socket's send buffer takes this small answer without blocking.
+          // Answered from this thread, so with a short deadline: a client that advertises no
+          // receive window must not stall the accepting of everyone else.
           HttpResponse busy = Error(503, "busy", "too many connections; retry later");
           http::response<http::string_body> res{http::status::service_unavailable, 11};
           res.set(http::field::content_type, busy.content_type);
           res.keep_alive(false);
           res.body() = std::move(busy.body);
           res.prepare_payload();
-          http::write(*socket, res, aec);
+          DeadlineStream stream(*socket);
+          stream.expires_after(std::chrono::milliseconds(200));
+          http::write(stream, res, aec);
           continue;
         }
         ++impl_->active;

@@ -170,6 +170,33 @@ TEST(ServerTimeouts, SilentAndTricklingClientsAreCutOff) {
   server.Stop();
 }
 
+TEST(ServerLimits, ConnectionsBeyondTheLimitGet503AndSlotsComeBack) {
+  HttpServer::Options o;
+  o.max_connections = 2;
+  HttpServer server(o);
+  server.Route("GET", "/x", [](const HttpRequest&) { return JsonOk("{}"); });
+  ASSERT_TRUE(server.Start().ok());
+  asio::io_context io;
+  auto idle = [&] {
+    auto s = std::make_unique<tcp::socket>(io);
+    s->connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server.port()));
+    return s;
+  };
+  auto first = idle(), second = idle();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // both accepted
+  const Reply busy = Send(server.port(), http::verb::get, "/x");
+  EXPECT_EQ(busy.status, 503);
+  EXPECT_NE(busy.body.find("too many connections"), std::string::npos);
+  first->close();  // its thread sees end of file and frees the slot
+  int status = 0;
+  for (int i = 0; i < 50 && status != 200; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    status = Send(server.port(), http::verb::get, "/x").status;
+  }
+  EXPECT_EQ(status, 200);
+  server.Stop();
+}
+
 TEST(ServerStreaming, ChunksArriveInOrderAndSlowOrGoneClientsStopTheProducer) {
   HttpServer::Options o;
   o.write_timeout_ms = 300;
