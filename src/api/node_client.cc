@@ -6,6 +6,7 @@
 
 #include "base/deadline_stream.h"
 #include "ledger/codec.h"
+#include "shield/bytes.h"
 
 namespace depinfer::api {
 
@@ -123,12 +124,14 @@ Status ParseJson(int status, const std::string& body, Json* out) {
 
 Status ParseField(const Json& j, Fr* out) {
   if (!j.is_string()) return Status::Corruption("node sent a non-string field element");
-  std::string s = j.get<std::string>();
-  if (s.rfind("0x", 0) == 0) s = s.substr(2);
-  std::vector<std::uint8_t> b(32);
-  if (s.size() != 64) return Status::Corruption("node sent a malformed field element");
-  for (std::size_t i = 0; i < 32; ++i) b[i] = static_cast<std::uint8_t>(std::stoi(s.substr(2 * i, 2), nullptr, 16));
-  return Fr::FromBytesBE(b, out);
+  std::string_view s = j.get_ref<const std::string&>();
+  if (s.rfind("0x", 0) == 0) s.remove_prefix(2);
+  std::vector<std::uint8_t> b;
+  if (s.size() != 64 || !shield::HexDecode(s, 32, "field element", &b).ok() ||
+      !Fr::FromBytesBE(b, out).ok()) {
+    return Status::Corruption("node sent a malformed field element");
+  }
+  return Status::Ok();
 }
 
 void ParseStatus(const Json& j, int http_status, TxStatus* out) {

@@ -1,7 +1,10 @@
 #include "consensus/ledger_app.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+
+#include "shield/bytes.h"
 
 namespace depinfer::consensus {
 
@@ -41,18 +44,9 @@ std::string RuleLog(const ledger::Verdict& v) {
 
 bool ParseHex32(std::string_view hex, ledger::Hash32* out) {
   if (hex.size() == 66 && hex[0] == '0' && (hex[1] == 'x' || hex[1] == 'X')) hex.remove_prefix(2);
-  if (hex.size() != 64) return false;
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  for (std::size_t i = 0; i < 32; ++i) {
-    const int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    (*out)[i] = static_cast<std::uint8_t>(hi * 16 + lo);
-  }
+  std::vector<std::uint8_t> b;
+  if (hex.size() != 64 || !shield::HexDecode(hex, 32, "hash", &b).ok()) return false;
+  std::copy(b.begin(), b.end(), out->begin());
   return true;
 }
 

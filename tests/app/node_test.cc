@@ -13,6 +13,7 @@
 #include <fstream>
 #include <thread>
 
+#include "api/http_server.h"
 #include "api/node_client.h"
 #include "app/node.h"
 #include "app/wallet_ops.h"
@@ -237,6 +238,29 @@ TEST(NodeClientDeadline, ASilentNodeIsReportedUnavailable) {
   EXPECT_FALSE(st.ok());
   EXPECT_NE(st.message().find("did not answer within"), std::string::npos) << st.message();
   EXPECT_LT(s, 3.0);
+}
+
+// A node that answers nonsense: the client reports it, never throws or crashes.
+TEST(NodeClientHostileNode, MalformedFieldElementsAreErrors) {
+  api::HttpServer fake(api::HttpServer::Options{});
+  std::string roots_body;
+  fake.Route("GET", "/v1/roots", [&](const api::HttpRequest&) { return api::JsonOk(roots_body); });
+  ASSERT_TRUE(fake.Start().ok());
+  std::unique_ptr<api::NodeClient> client;
+  ASSERT_TRUE(api::NodeClient::Connect("http://127.0.0.1:" + std::to_string(fake.port()), &client).ok());
+  std::vector<Fr> roots;
+  for (const std::string& body : std::vector<std::string>{
+           R"({"roots":["0x)" + std::string(64, 'z') + R"("]})",  // not hex
+        R"({"roots":["0x)" + std::string(64, 'f') + R"("]})",  // not below the modulus
+        R"({"roots":["0x12"]})", R"({"roots":[7]})", R"({"roots":"abc"})"}) {
+    roots_body = body;
+    EXPECT_FALSE(client->Roots(&roots).ok()) << body;
+  }
+  roots_body = R"({"roots":["0x)" + std::string(63, '0') + R"(5"]})";
+  ASSERT_TRUE(client->Roots(&roots).ok());
+  ASSERT_EQ(roots.size(), 1u);
+  EXPECT_EQ(roots[0], Fr::FromU64(5));
+  fake.Stop();
 }
 
 TEST(NodeProcess, KillNineUnderLoadLosesNothingFinal) {

@@ -564,6 +564,16 @@ TEST(LedgerApp, CallsWithoutCometbft) {
   qr.Clear();
   ASSERT_TRUE(app.Query(q, &qr).ok());
   EXPECT_NE(qr.code(), 0u);
+  // Hostile paths: wrong length, not hex, a nullifier above the field modulus.
+  const std::vector<std::string> hostile = {"/tx/abc", "/tx/" + std::string(64, 'g'),
+                                            "/tx/0x" + std::string(63, '0'),
+                                            "/nullifier/" + std::string(64, 'f'), "/nullifier/+1"};
+  for (const std::string& bad : hostile) {
+    q.set_path(bad);
+    qr.Clear();
+    ASSERT_TRUE(app.Query(q, &qr).ok()) << bad;
+    EXPECT_EQ(qr.code(), 1u) << bad;
+  }
   const LedgerApp::Stats st = app.stats();
   EXPECT_EQ(st.blocks, 2u);
   EXPECT_EQ(st.proposals_rejected, 2u);
