@@ -130,19 +130,25 @@ bool WriteStreamed(DeadlineStream& stream, HttpResponse& res, unsigned version, 
   beast::error_code ec;
   http::write_header(stream, sr, ec);
   bool ok = !ec;
-  res.stream([&](std::string_view piece) {
-    if (!ok) return false;
-    if (piece.empty()) return true;  // an empty chunk would end the body
-    stream.expires_after(write_timeout);
-    const asio::const_buffer b(piece.data(), piece.size());
-    if (chunked) {
-      asio::write(stream, http::make_chunk(b), ec);
-    } else {
-      asio::write(stream, b, ec);
-    }
-    ok = !ec;
-    return ok;
-  });
+  try {
+    res.stream([&](std::string_view piece) {
+      if (!ok) return false;
+      if (piece.empty()) return true;  // an empty chunk would end the body
+      stream.expires_after(write_timeout);
+      const asio::const_buffer b(piece.data(), piece.size());
+      if (chunked) {
+        asio::write(stream, http::make_chunk(b), ec);
+      } else {
+        asio::write(stream, b, ec);
+      }
+      ok = !ec;
+      return ok;
+    });
+  } catch (const std::exception&) {
+    // The status line is out, so no error answer is possible: the body ends unfinished (no
+    // last chunk) and the connection closes, which a client sees as a failed response.
+    return false;
+  }
   if (!ok || !chunked) return false;
   stream.expires_after(write_timeout);
   asio::write(stream, http::make_chunk_last(), ec);

@@ -12,7 +12,8 @@
 // "..."}} unless Options::error shapes it otherwise (the OpenAI-compatible server does);
 // nothing a client sends can crash the server or change state without passing its route's
 // checks. A response may be streamed (server-sent events): the handler returns a producer that
-// the connection's thread runs after sending the headers.
+// the connection's thread runs after sending the headers; if it throws, the body is left
+// unfinished and the connection closed (the server goes on).
 #pragma once
 
 #include <atomic>

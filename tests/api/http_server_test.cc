@@ -227,7 +227,29 @@ TEST(ServerStreaming, ChunksArriveInOrderAndSlowOrGoneClientsStopTheProducer) {
     };
     return r;
   });
+  server.Route("GET", "/throws", [](const HttpRequest&) {
+    HttpResponse r;
+    r.stream = [](const ChunkWriter& write) {
+      write("data: half\n\n");
+      throw std::runtime_error("producer failed");
+    };
+    return r;
+  });
   ASSERT_TRUE(server.Start().ok());
+  // A producer that throws: that response fails (no final chunk), the server goes on.
+  {
+    asio::io_context io;
+    tcp::socket s(io);
+    s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server.port()));
+    http::request<http::string_body> req{http::verb::get, "/throws", 11};
+    req.set(http::field::host, "x");
+    http::write(s, req);
+    beast::flat_buffer buf;
+    http::response<http::string_body> res;
+    beast::error_code ec;
+    http::read(s, buf, res, ec);
+    EXPECT_TRUE(ec) << "an unfinished chunked body must not read as complete";
+  }
   const std::string want = "data: 0\n\ndata: 1\n\ndata: 2\n\ndata: 3\n\ndata: 4\n\ndata: [DONE]\n\n";
   // HTTP/1.1: chunked, and the connection is kept for the next request.
   {

@@ -284,6 +284,32 @@ TEST_F(Provider, LogprobsTextCompletions) {
   }
 }
 
+// max_tokens can end a completion inside a UTF-8 character (here the first of the emoji's
+// bytes); the answer is still a 200 whose JSON shows the stray bytes as U+FFFD, and its
+// receipt, over the bytes themselves, passes the audit.
+TEST_F(Provider, ACompletionCutInsideACharacterIsServed) {
+  auto model = infer::Model::Load(std::string(DEPINFER_MODEL_DIR) + "/SmolLM2-135M-Instruct.Q4_1.gguf");
+  ASSERT_TRUE(model.ok());
+  auto tok = infer::Tokenizer::FromGguf(model.value()->file());
+  ASSERT_TRUE(tok.ok());
+  for (const bool stream : {false, true}) {
+    const std::string request = json{{"prompt", "Reply with only this emoji: \xF0\x9F\x8E\x89\xF0\x9F\x8E\x89"},
+                                     {"max_tokens", 1}, {"temperature", 0}, {"stream", stream}}.dump();
+    auto r = Post("/v1/completions", request);
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << r->body;
+    if (stream) {
+      EXPECT_NE(r->body.find("data: [DONE]"), std::string::npos);
+      continue;
+    }
+    const json j = json::parse(r->body);  // valid JSON, valid UTF-8
+    EXPECT_EQ(j["choices"][0]["output_tokens"].size(), 1u);
+    auto out = AuditResponse(*model.value(), tok.value(), request, r->body, infer::ForwardOptions());
+    ASSERT_TRUE(out.ok()) << out.status().message();
+    EXPECT_TRUE(out.value().ok()) << out.value().detail;
+  }
+}
+
 TEST_F(Provider, BadInputGetsOpenAiErrors) {
   auto expect = [](const std::optional<HttpReply>& r, int status, const char* what) {
     ASSERT_TRUE(r);
