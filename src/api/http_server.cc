@@ -20,12 +20,16 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
+std::string JsonText(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 HttpResponse JsonError(int status, std::string_view code, std::string_view message) {
   nlohmann::json j;
   j["error"] = {{"code", code}, {"message", message}};
   HttpResponse r;
   r.status = status;
-  r.body = j.dump();
+  r.body = JsonText(j);
   return r;
 }
 
@@ -92,9 +96,9 @@ struct HttpServer::Impl {
   std::size_t active = 0;
   std::set<tcp::socket*> sockets;  // open connections, to shut down on Stop
 
-  // One connection: requests in order (keep-alive) until the client closes, a read times out
-  // or fails, or the server stops.
+  // Runs ServeRequests for one connection, then closes it and frees its slot.
   static void Serve(HttpServer* self, std::unique_ptr<tcp::socket> socket);
+  static void ServeRequests(HttpServer* self, tcp::socket& socket);
 };
 
 namespace {
@@ -157,13 +161,15 @@ bool WriteStreamed(DeadlineStream& stream, HttpResponse& res, unsigned version, 
 
 }  // namespace
 
-void HttpServer::Impl::Serve(HttpServer* self, std::unique_ptr<tcp::socket> socket) {
+// One connection: requests in order (keep-alive) until the client closes, a deadline passes,
+// a read or write fails, or the server stops.
+void HttpServer::Impl::ServeRequests(HttpServer* self, tcp::socket& socket) {
   const Options& opt = self->options_;
   const std::chrono::milliseconds read_timeout(opt.read_timeout_ms), write_timeout(opt.write_timeout_ms);
   beast::error_code ec;
-  socket->set_option(tcp::no_delay(true), ec);
-  const std::string client = socket->remote_endpoint(ec).address().to_string();
-  DeadlineStream stream(*socket);
+  socket.set_option(tcp::no_delay(true), ec);
+  const std::string client = socket.remote_endpoint(ec).address().to_string();
+  DeadlineStream stream(socket);
   beast::flat_buffer buffer;
   while (!self->impl_->stopping) {
     http::request_parser<http::string_body> parser;
@@ -210,6 +216,16 @@ void HttpServer::Impl::Serve(HttpServer* self, std::unique_ptr<tcp::socket> sock
                                      : WriteWhole(stream, res, version, keep_alive) && keep_alive;
     if (!reusable) break;
   }
+}
+
+void HttpServer::Impl::Serve(HttpServer* self, std::unique_ptr<tcp::socket> socket) {
+  // Nothing a client sends may end the process: whatever escapes a request closes only its
+  // connection.
+  try {
+    ServeRequests(self, *socket);
+  } catch (...) {
+  }
+  beast::error_code ec;
   socket->shutdown(tcp::socket::shutdown_both, ec);
   std::lock_guard<std::mutex> lock(self->impl_->mu);
   self->impl_->sockets.erase(socket.get());
@@ -274,6 +290,8 @@ HttpResponse HttpServer::Dispatch(HttpRequest& req, const std::string& authoriza
     return best->handler(req);
   } catch (const std::exception& e) {
     return Error(500, "internal", e.what());
+  } catch (...) {
+    return Error(500, "internal", "the handler failed");
   }
 }
 

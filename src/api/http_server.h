@@ -27,6 +27,8 @@
 #include <thread>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "base/status.h"
 
 namespace depinfer::api {
@@ -56,6 +58,10 @@ struct HttpResponse {
   // HTTP/1.0 client, until the connection closes) and `body` is ignored.
   std::function<void(const ChunkWriter&)> stream;
 };
+
+// The JSON text of `j`, never throwing: bytes that are not UTF-8 (a path a client sent, a
+// model's partial character) come out as U+FFFD. Every response body goes through this.
+std::string JsonText(const nlohmann::json& j);
 
 // {"error": {"code": code, "message": message}} with `status`.
 HttpResponse JsonError(int status, std::string_view code, std::string_view message);

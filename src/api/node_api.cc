@@ -97,7 +97,7 @@ HttpResponse Rejected(const ledger::TxId& id, const ledger::Admission& a) {
   j["error"] = {{"code", j["rule"]}, {"message", j["detail"]}};
   HttpResponse r;
   r.status = a.code == ledger::Admission::Code::kFull ? 503 : (a.code == ledger::Admission::Code::kDuplicate ? 409 : 422);
-  r.body = j.dump();
+  r.body = JsonText(j);
   return r;
 }
 
@@ -130,11 +130,11 @@ void RegisterNodeApi(HttpServer* server, ledger::Ledger* ledger, consensus::Cons
     ledger::TxOutcome outcome;
     if (wait.count() > 0 && consensus->WaitFinal(id, wait, &outcome)) {
       Json j = OutcomeJson(outcome);
-      HttpResponse r = JsonOk(j.dump());
+      HttpResponse r = JsonOk(JsonText(j));
       if (!outcome.applied()) r.status = 422;
       return r;
     }
-    HttpResponse r = JsonOk(Json{{"id", ledger::Hex(id)}, {"status", "pending"}}.dump());
+    HttpResponse r = JsonOk(JsonText(Json{{"id", ledger::Hex(id)}, {"status", "pending"}}));
     r.status = 202;
     return r;
   });
@@ -150,9 +150,9 @@ void RegisterNodeApi(HttpServer* server, ledger::Ledger* ledger, consensus::Cons
     // WaitFinal also answers at once for a transaction already final or dropped (wait 0).
     if ((ledger->GetTxOutcome(id, &outcome).ok() && outcome.height <= ledger->height()) ||
         consensus->WaitFinal(id, wait, &outcome)) {
-      return JsonOk(OutcomeJson(outcome).dump());
+      return JsonOk(JsonText(OutcomeJson(outcome)));
     }
-    return JsonOk(Json{{"id", ledger::Hex(id)}, {"status", "unknown_or_pending"}}.dump());
+    return JsonOk(JsonText(Json{{"id", ledger::Hex(id)}, {"status", "unknown_or_pending"}}));
   });
 
   server->Route("GET", "/v1/state", [=](const HttpRequest&) {
@@ -163,13 +163,13 @@ void RegisterNodeApi(HttpServer* server, ledger::Ledger* ledger, consensus::Cons
     j["state_root"] = ledger::Hex(ledger->state_root());
     j["merkle_root"] = ledger::FieldHex(ledger->merkle_root());
     j["tree_size"] = ledger->tree_size();
-    return JsonOk(j.dump());
+    return JsonOk(JsonText(j));
   });
 
   server->Route("GET", "/v1/roots", [=](const HttpRequest&) {
     Json roots = Json::array();
     for (const Fr& r : ledger->RecentRoots()) roots.push_back(ledger::FieldHex(r));
-    return JsonOk(Json{{"roots", roots}}.dump());
+    return JsonOk(JsonText(Json{{"roots", roots}}));
   });
 
   server->Route("GET", "/v1/nullifier/", [=](const HttpRequest& req) -> HttpResponse {
@@ -180,7 +180,7 @@ void RegisterNodeApi(HttpServer* server, ledger::Ledger* ledger, consensus::Cons
     if (!HexBytes(hex, 32, b) || !Fr::FromBytesBE(b, &nf).ok()) {
       return JsonError(400, "bad_request", "a nullifier is a canonical field element: 0x + 64 hex digits");
     }
-    return JsonOk(Json{{"nullifier", ledger::FieldHex(nf)}, {"spent", ledger->IsNullifierSpent(nf)}}.dump());
+    return JsonOk(JsonText(Json{{"nullifier", ledger::FieldHex(nf)}, {"spent", ledger->IsNullifierSpent(nf)}}));
   });
 
   server->Route("GET", "/v1/account/", [=](const HttpRequest& req) -> HttpResponse {
@@ -195,7 +195,7 @@ void RegisterNodeApi(HttpServer* server, ledger::Ledger* ledger, consensus::Cons
     for (const auto& [asset, amount] : info.balances) {
       balances.push_back({{"asset", ledger::FieldHex(asset)}, {"amount", std::to_string(amount)}});
     }
-    return JsonOk(Json{{"account", req.path_rest}, {"nonce", std::to_string(info.nonce)}, {"balances", balances}}.dump());
+    return JsonOk(JsonText(Json{{"account", req.path_rest}, {"nonce", std::to_string(info.nonce)}, {"balances", balances}}));
   });
 
   server->Route("GET", "/v1/outputs", [=](const HttpRequest& req) -> HttpResponse {
@@ -215,11 +215,11 @@ void RegisterNodeApi(HttpServer* server, ledger::Ledger* ledger, consensus::Cons
       arr.push_back({{"position", o.position}, {"commitment", ledger::FieldHex(o.commitment)},
                      {"ciphertext", ledger::Hex(o.ciphertext)}});
     }
-    return JsonOk(Json{{"outputs", arr}, {"next", from + outs.size()}, {"tree_size", ledger->tree_size()}}.dump());
+    return JsonOk(JsonText(Json{{"outputs", arr}, {"next", from + outs.size()}, {"tree_size", ledger->tree_size()}}));
   });
 
   server->Route("GET", "/health", [=](const HttpRequest&) {
-    return JsonOk(Json{{"ok", true}, {"height", ledger->height()}, {"mode", consensus->mode()}}.dump());
+    return JsonOk(JsonText(Json{{"ok", true}, {"height", ledger->height()}, {"mode", consensus->mode()}}));
   });
 
   server->Route("GET", "/metrics", [=](const HttpRequest&) {

@@ -36,7 +36,7 @@ json ErrorBody(const std::string& message, const std::string& type) {
 HttpResponse OpenAiError(int status, const std::string& type, const std::string& message) {
   HttpResponse r;
   r.status = status;
-  r.body = ErrorBody(message, type).dump();
+  r.body = JsonText(ErrorBody(message, type));
   return r;
 }
 
@@ -47,14 +47,12 @@ HttpResponse ServerError(int status, std::string_view, std::string_view message)
   return OpenAiError(status, type, std::string(message));
 }
 
-// JSON text of a response. A completion's text is the model's bytes and can be invalid UTF-8
-// (max_tokens can cut a character, a token can be a lone byte); such bytes are shown as U+FFFD.
-// Receipts hash the bytes themselves, which an auditor rebuilds from the output tokens.
-std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
+// A completion's text is the model's bytes and can be invalid UTF-8 (max_tokens can cut a
+// character, a token can be a lone byte): JsonText shows such bytes as U+FFFD. Receipts hash
+// the bytes themselves, which an auditor rebuilds from the output tokens.
 HttpResponse JsonResponse(const json& j) {
   HttpResponse r;
-  r.body = Dump(j);
+  r.body = JsonText(j);
   return r;
 }
 
@@ -368,7 +366,7 @@ struct ProviderServer::Impl {
   // false if the client went away.
   bool Stream(const Answer& a, size_t hold, std::vector<ChoiceStream>& streams,
               const ChunkWriter& sink) {
-    auto event = [&](const json& j) { return sink("data: " + Dump(j) + "\n\n"); };
+    auto event = [&](const json& j) { return sink("data: " + JsonText(j) + "\n\n"); };
     const std::shared_ptr<JobSignal> signal = a.jobs[0]->signal();
     int open = a.n();
     size_t tokens_out = 0;

@@ -158,7 +158,7 @@ Status LedgerApp::Query(const abci::RequestQuery& req, abci::ResponseQuery* res)
                       {"code", static_cast<int>(o.rule)},
                       {"rule", shield::RuleName(o.rule)},
                       {"detail", o.detail}};
-    res->set_value(j.dump());
+    res->set_value(j.dump(-1, ' ', false, ledger::Json::error_handler_t::replace));
     return Status::Ok();
   }
   if (path.rfind("/nullifier/", 0) == 0) {

@@ -76,6 +76,10 @@ class Server : public ::testing::Test {
     });
     server_->Route("POST", "/admin/stop", [](const HttpRequest&) { return JsonOk("{}"); }, true);
     server_->Route("GET", "/boom", [](const HttpRequest&) -> HttpResponse { throw std::runtime_error("x"); });
+    server_->Route("GET", "/boom-int", [](const HttpRequest&) -> HttpResponse { throw 7; });
+    server_->Route("GET", "/v1/json/", [](const HttpRequest& r) {
+      return JsonOk(JsonText(nlohmann::json{{"rest", r.path_rest}}));
+    });
     ASSERT_TRUE(server_->Start().ok());
   }
   std::unique_ptr<HttpServer> server_;
@@ -98,6 +102,16 @@ TEST_F(Server, RoutesAndErrors) {
   EXPECT_EQ(Send(p, http::verb::get, "/v1/tx/%zz").status, 400);
   EXPECT_EQ(Raw(p, "NOT HTTP AT ALL\r\n\r\n").status, 400);
   EXPECT_EQ(Raw(p, "GET / HTTP/1.1\r\nHost: x\r\n" + std::string(20000, 'a') + ": b\r\n\r\n").status, 431);
+  // A path that is not UTF-8 once decoded is echoed in the 404's message as U+FFFD (the JSON
+  // writer used to throw on it, which ended the whole process).
+  r = Send(p, http::verb::get, "/%FF%FE");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_NE(r.body.find("\xEF\xBF\xBD"), std::string::npos) << r.body;
+  r = Send(p, http::verb::get, "/v1/json/a%FFb");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "{\"rest\":\"a\xEF\xBF\xBD" "b\"}");
+  // A handler throwing something that is not a std::exception: a 500, and the server goes on.
+  EXPECT_EQ(Send(p, http::verb::get, "/boom-int").status, 500);
   // Still serving.
   EXPECT_EQ(Send(p, http::verb::get, "/v1/state").status, 200);
 }

@@ -354,6 +354,10 @@ TEST_F(Provider, BadInputGetsOpenAiErrors) {
          400, "include_usage not a boolean");
   expect(Post("/v1/chat/completions", std::string(100 << 10, ' ')), 413, "oversized body");
   expect(Get("/v1/nothing"), 404, "unknown route");
+  expect(Get("/v1/%FF%FE"), 404, "unknown route that is not UTF-8");  // used to end the process
+  auto alive = Get("/v1/models");
+  ASSERT_TRUE(alive);
+  EXPECT_EQ(alive->status, 200);
 }
 
 // An auditor with the request bytes and the response re-executes the completion in one pass and

@@ -163,6 +163,8 @@ TEST_F(NodeApi, PrivatePaymentAndEveryRejectionOverHttp) {
   expect_rule(Post(std::string(70 << 10, 'x')), 413, "too_large");
   int status;
   std::string body;
+  ASSERT_TRUE(client_->Request("GET", "/v1/%FF%FE", "", "", &status, &body).ok());
+  EXPECT_EQ(status, 404) << body;  // a path that is not UTF-8 used to end the node
   ASSERT_TRUE(client_->Request("GET", "/v1/nullifier/0xzz", "", "", &status, &body).ok());
   EXPECT_EQ(status, 400);
   ASSERT_TRUE(client_->Request("GET", "/v1/outputs?from=-1", "", "", &status, &body).ok());
