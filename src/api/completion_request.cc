@@ -88,6 +88,35 @@ infer::GenerateRequest ForChoice(infer::GenerateRequest base, int choice) {
   return base;
 }
 
+namespace {
+
+// A message's content: a string, or OpenAI's array of content parts, of which this text-only
+// model takes {"type": "text", "text": ...} parts (joined in order) and refuses the rest.
+Status MessageText(const json& content, std::string* out) {
+  if (content.is_string()) {
+    *out = content.get<std::string>();
+    return Status::Ok();
+  }
+  if (!content.is_array()) return Status::Error("message content must be a string or an array of parts");
+  out->clear();
+  for (const json& part : content) {
+    if (!part.is_object() || !part.contains("type") || !part["type"].is_string()) {
+      return Status::Error("each content part needs a string type");
+    }
+    const std::string type = part["type"].get<std::string>();
+    if (type != "text") {
+      return Status::Error("content parts of type '" + type + "' are not supported (this model reads text only)");
+    }
+    if (!part.contains("text") || !part["text"].is_string()) {
+      return Status::Error("a text content part needs a string text");
+    }
+    *out += part["text"].get<std::string>();
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 infer::Result<infer::GenerateRequest> BuildGenerateRequest(const json& body, bool chat,
                                                            const infer::Model& model,
                                                            const infer::Tokenizer& tok,
@@ -103,10 +132,12 @@ infer::Result<infer::GenerateRequest> BuildGenerateRequest(const json& body, boo
     std::vector<infer::ChatMessage> msgs;
     for (const json& msg : *it) {
       if (!msg.is_object() || !msg.contains("role") || !msg["role"].is_string() ||
-          !msg.contains("content") || !msg["content"].is_string()) {
-        return Status::Error("each message needs a string role and string content");
+          !msg.contains("content")) {
+        return Status::Error("each message needs a string role and content");
       }
-      msgs.push_back({msg["role"].get<std::string>(), msg["content"].get<std::string>()});
+      std::string content;
+      if (Status st = MessageText(msg["content"], &content); !st.ok()) return st;
+      msgs.push_back({msg["role"].get<std::string>(), std::move(content)});
     }
     auto ids = tok.EncodeChat(msgs, true);
     if (!ids.ok()) return ids.status();

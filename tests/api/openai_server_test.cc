@@ -310,6 +310,19 @@ TEST_F(Provider, ACompletionCutInsideACharacterIsServed) {
   }
 }
 
+// OpenAI's content parts: text parts are read in order, as if the message were their text.
+TEST_F(Provider, TextContentPartsReadAsTheirText) {
+  auto ask = [](const json& content) {
+    json req = {{"messages", {{{"role", "user"}, {"content", content}}}}, {"max_tokens", 6},
+                {"temperature", 0.8}, {"seed", 3}};
+    auto r = Post("/v1/chat/completions", req.dump());
+    EXPECT_TRUE(r && r->status == 200) << (r ? r->body : "no answer");
+    return r ? json::parse(r->body)["choices"][0]["output_tokens"] : json();
+  };
+  const json parts = json::array({{{"type", "text"}, {"text", "Name a "}}, {{"type", "text"}, {"text", "colour."}}});
+  EXPECT_EQ(ask(parts), ask("Name a colour."));
+}
+
 TEST_F(Provider, BadInputGetsOpenAiErrors) {
   auto expect = [](const std::optional<HttpReply>& r, int status, const char* what) {
     ASSERT_TRUE(r);
@@ -353,6 +366,11 @@ TEST_F(Provider, BadInputGetsOpenAiErrors) {
   expect(Post("/v1/completions", R"({"prompt":"x","stream":true,"stream_options":{"include_usage":1}})"),
          400, "include_usage not a boolean");
   expect(Post("/v1/chat/completions", std::string(100 << 10, ' ')), 413, "oversized body");
+  expect(Post("/v1/chat/completions", R"({"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"x"}}]}]})"),
+         400, "an image part");
+  expect(Post("/v1/chat/completions", R"({"messages":[{"role":"user","content":[{"type":"text"}]}]})"),
+         400, "a text part without text");
+  expect(Post("/v1/chat/completions", R"({"messages":[{"role":"user","content":7}]})"), 400, "content a number");
   expect(Get("/v1/nothing"), 404, "unknown route");
   expect(Get("/v1/%FF%FE"), 404, "unknown route that is not UTF-8");  // used to end the process
   auto alive = Get("/v1/models");
