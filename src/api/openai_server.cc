@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <chrono>
+#include <cstring>
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
@@ -526,6 +527,33 @@ infer::Result<std::unique_ptr<ProviderServer>> ProviderServer::Create(const Serv
   if (sodium_init() < 0) return Status::Error("libsodium failed to initialise");
   auto impl = std::make_unique<Impl>();
   impl->opt = o;
+  // The key first: a bad key file fails in milliseconds, before the models load.
+  if (!o.key_file.empty()) {
+    std::ifstream in(o.key_file);
+    if (!in) return Status::Error("cannot read the key file " + o.key_file);
+    std::string hex;
+    in >> hex;
+    size_t len = 0;
+    const bool parsed = sodium_hex2bin(impl->sk, sizeof(impl->sk), hex.data(), hex.size(), nullptr,
+                                       &len, nullptr) == 0 && len == sizeof(impl->sk);
+    sodium_memzero(hex.data(), hex.size());
+    if (!parsed) {
+      return Status::Error("key file " + o.key_file + " must hold a 64-byte Ed25519 secret key in hex");
+    }
+    // libsodium's secret key is seed || public key, and signing hashes the stored half: a
+    // file whose halves do not match would sign receipts nobody can verify.
+    unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
+    crypto_sign_seed_keypair(pk, sk, impl->sk);
+    const bool consistent = sodium_memcmp(sk, impl->sk, sizeof(sk)) == 0;
+    sodium_memzero(sk, sizeof(sk));
+    if (!consistent) {
+      return Status::Error("key file " + o.key_file +
+                           ": its second half is not the public key of its first (seed) half");
+    }
+    std::memcpy(impl->pk, pk, sizeof(pk));
+  } else {
+    crypto_sign_keypair(impl->pk, impl->sk);
+  }
   std::error_code ec;
   if (!std::filesystem::is_directory(o.models_dir, ec)) {
     return Status::Error("models directory " + o.models_dir + " does not exist");
@@ -551,19 +579,6 @@ infer::Result<std::unique_ptr<ProviderServer>> ProviderServer::Create(const Serv
   }
   if (impl->models.empty()) return Status::Error("no .gguf models in " + o.models_dir);
 
-  if (!o.key_file.empty()) {
-    std::ifstream in(o.key_file);
-    std::string hex;
-    in >> hex;
-    size_t len = 0;
-    if (sodium_hex2bin(impl->sk, sizeof(impl->sk), hex.data(), hex.size(), nullptr, &len,
-                       nullptr) != 0 || len != sizeof(impl->sk)) {
-      return Status::Error("key file " + o.key_file + " must hold a 64-byte Ed25519 secret key in hex");
-    }
-    crypto_sign_ed25519_sk_to_pk(impl->pk, impl->sk);
-  } else {
-    crypto_sign_keypair(impl->pk, impl->sk);
-  }
   impl->pk_hex = Hex(impl->pk, sizeof(impl->pk));
   HttpServer::Options ho;
   ho.bind = o.host;

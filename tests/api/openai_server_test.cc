@@ -6,13 +6,17 @@
 #include "api/engine.h"
 
 #include <gtest/gtest.h>
+#include <sodium.h>
+#include <unistd.h>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
 #include <cmath>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <optional>
 #include <set>
@@ -478,6 +482,49 @@ TEST_F(Provider, StreamOptionsIncludeUsageAddsAUsageChunk) {
 
 // The choice seeds are pinned (values from Python's hashlib.blake2b, following the documented
 // derivation): receipts and audits made today must stay checkable.
+// The receipt key from a file: used when well formed, refused (before serving) when it is not
+// hex, the wrong length, missing, or its halves do not belong together.
+TEST(ProviderKey, KeyFileIsCheckedBeforeServing) {
+  if (!std::filesystem::exists(std::string(DEPINFER_MODEL_DIR) + "/SmolLM2-135M-Instruct.Q4_1.gguf")) {
+    GTEST_SKIP() << "model not found; run scripts/fetch_model.sh";
+  }
+  unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
+  const unsigned char seed[crypto_sign_SEEDBYTES] = {9, 8, 7};
+  crypto_sign_seed_keypair(pk, sk, seed);
+  auto hex = [](const unsigned char* p, size_t n) {
+    std::string out(2 * n + 1, '\0');
+    sodium_bin2hex(out.data(), out.size(), p, n);
+    out.pop_back();
+    return out;
+  };
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("depinfer_key_" + std::to_string(getpid()))).string();
+  auto create = [&](const std::string& contents) {
+    { std::ofstream(path) << contents << "\n"; }
+    ServerOptions o;
+    o.models_dir = DEPINFER_MODEL_DIR;
+    o.port = 0;
+    o.key_file = path;
+    return ProviderServer::Create(o);
+  };
+  auto good = create(hex(sk, sizeof sk));
+  ASSERT_TRUE(good.ok()) << good.status().message();
+  EXPECT_EQ(good.value()->public_key_hex(), hex(pk, sizeof pk));
+  good.value().reset();
+  unsigned char swapped[sizeof sk];
+  std::memcpy(swapped, sk, sizeof sk);
+  swapped[40] ^= 1;  // the public half no longer matches the seed
+  EXPECT_FALSE(create(hex(swapped, sizeof swapped)).ok());
+  EXPECT_FALSE(create(hex(sk, 32)).ok());
+  EXPECT_FALSE(create(std::string(128, 'z')).ok());
+  std::filesystem::remove(path);
+  ServerOptions missing;
+  missing.models_dir = DEPINFER_MODEL_DIR;
+  missing.port = 0;
+  missing.key_file = path + ".absent";
+  EXPECT_FALSE(ProviderServer::Create(missing).ok());
+}
+
 TEST(ChoiceSeeds, ChoiceZeroIsTheRequestSeedAndTheOthersArePinned) {
   EXPECT_EQ(ChoiceSeed(1234, 0), 1234u);
   EXPECT_EQ(ChoiceSeed(0, 0), 0u);
