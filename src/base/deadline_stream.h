@@ -71,37 +71,42 @@ class DeadlineStream {
 
   template <class MutableBuffers>
   std::size_t read_some(const MutableBuffers& buffers, boost::system::error_code& ec) {
-    for (;;) {
-      const std::size_t n = socket_.read_some(buffers, ec);
-      if (ec != boost::asio::error::would_block && ec != boost::asio::error::try_again) return n;
-      if (!Wait(POLLIN, ec)) return 0;
-    }
+    return Retry(POLLIN, ec, [&] { return socket_.read_some(buffers, ec); });
   }
   template <class MutableBuffers>
   std::size_t read_some(const MutableBuffers& buffers) {
-    boost::system::error_code ec;
-    const std::size_t n = read_some(buffers, ec);
-    if (ec) throw boost::system::system_error(ec);
-    return n;
+    return OrThrow([&](boost::system::error_code& ec) { return read_some(buffers, ec); });
   }
 
   template <class ConstBuffers>
   std::size_t write_some(const ConstBuffers& buffers, boost::system::error_code& ec) {
-    for (;;) {
-      const std::size_t n = socket_.write_some(buffers, ec);
-      if (ec != boost::asio::error::would_block && ec != boost::asio::error::try_again) return n;
-      if (!Wait(POLLOUT, ec)) return 0;
-    }
+    return Retry(POLLOUT, ec, [&] { return socket_.write_some(buffers, ec); });
   }
   template <class ConstBuffers>
   std::size_t write_some(const ConstBuffers& buffers) {
+    return OrThrow([&](boost::system::error_code& ec) { return write_some(buffers, ec); });
+  }
+
+ private:
+  // Runs the non-blocking `op` (which sets ec) until it does not report would-block, waiting
+  // for `events` in between; 0 with ec set when the wait fails or the deadline passes.
+  template <class Op>
+  std::size_t Retry(short events, boost::system::error_code& ec, Op op) {
+    for (;;) {
+      const std::size_t n = op();
+      if (ec != boost::asio::error::would_block && ec != boost::asio::error::try_again) return n;
+      if (!Wait(events, ec)) return 0;
+    }
+  }
+
+  template <class Op>
+  static std::size_t OrThrow(Op op) {
     boost::system::error_code ec;
-    const std::size_t n = write_some(buffers, ec);
+    const std::size_t n = op(ec);
     if (ec) throw boost::system::system_error(ec);
     return n;
   }
 
- private:
   // Waits until the socket is ready for `events` (or has an error or hang-up, which the next
   // call reports). False with ec = timed_out at the deadline, or ec = the poll error.
   bool Wait(short events, boost::system::error_code& ec) {
