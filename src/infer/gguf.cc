@@ -149,7 +149,11 @@ const TensorTypeTraits* GetTensorTypeTraits(uint32_t type) {
       kQ8_0{"Q8_0", 32, 34}, kQ8_1{"Q8_1", 32, 36}, kQ2_K{"Q2_K", 256, 84},
       kQ3_K{"Q3_K", 256, 110}, kQ4_K{"Q4_K", 256, 144}, kQ5_K{"Q5_K", 256, 176},
       kQ6_K{"Q6_K", 256, 210}, kQ8_K{"Q8_K", 256, 292}, kI8{"I8", 1, 1}, kI16{"I16", 1, 2},
-      kI32{"I32", 1, 4}, kI64{"I64", 1, 8}, kF64{"F64", 1, 8}, kBF16{"BF16", 1, 2};
+      kI32{"I32", 1, 4}, kI64{"I64", 1, 8}, kF64{"F64", 1, 8}, kBF16{"BF16", 1, 2},
+      kIQ2_XXS{"IQ2_XXS", 256, 66}, kIQ2_XS{"IQ2_XS", 256, 74}, kIQ3_XXS{"IQ3_XXS", 256, 98},
+      kIQ1_S{"IQ1_S", 256, 50}, kIQ4_NL{"IQ4_NL", 32, 18}, kIQ3_S{"IQ3_S", 256, 110},
+      kIQ2_S{"IQ2_S", 256, 82}, kIQ4_XS{"IQ4_XS", 256, 136}, kIQ1_M{"IQ1_M", 256, 56},
+      kTQ1_0{"TQ1_0", 256, 54}, kTQ2_0{"TQ2_0", 256, 66}, kMXFP4{"MXFP4", 32, 17};
   switch (static_cast<TensorType>(type)) {
     case TensorType::kF32: return &kF32;
     case TensorType::kF16: return &kF16;
@@ -171,6 +175,18 @@ const TensorTypeTraits* GetTensorTypeTraits(uint32_t type) {
     case TensorType::kI64: return &kI64;
     case TensorType::kF64: return &kF64;
     case TensorType::kBF16: return &kBF16;
+    case TensorType::kIQ2_XXS: return &kIQ2_XXS;
+    case TensorType::kIQ2_XS: return &kIQ2_XS;
+    case TensorType::kIQ3_XXS: return &kIQ3_XXS;
+    case TensorType::kIQ1_S: return &kIQ1_S;
+    case TensorType::kIQ4_NL: return &kIQ4_NL;
+    case TensorType::kIQ3_S: return &kIQ3_S;
+    case TensorType::kIQ2_S: return &kIQ2_S;
+    case TensorType::kIQ4_XS: return &kIQ4_XS;
+    case TensorType::kIQ1_M: return &kIQ1_M;
+    case TensorType::kTQ1_0: return &kTQ1_0;
+    case TensorType::kTQ2_0: return &kTQ2_0;
+    case TensorType::kMXFP4: return &kMXFP4;
   }
   return nullptr;
 }

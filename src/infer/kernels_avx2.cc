@@ -427,18 +427,34 @@ void DotQ8_0Multi(const BlockQ8_0* w, const ActQ8* const* a, int n_act, int nb, 
   MultiDriver<Q8_0G>(w, a, n_act, nb, out);
 }
 
-float DotF16(const uint16_t* w, const float* x, int n) {
+namespace {
+// The 16-bit float formats: eight elements widened per step (exactly), one lane each, then the
+// reference's lane order for the tail.
+template <__m256 (*Widen8)(const uint16_t*), float (*Widen)(uint16_t)>
+float DotHalf(const uint16_t* w, const float* x, int n) {
   __m256 acc = _mm256_setzero_ps();
   int i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const __m256 wv = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + i)));
-    acc = _mm256_add_ps(acc, _mm256_mul_ps(wv, _mm256_loadu_ps(x + i)));
-  }
+  for (; i + 8 <= n; i += 8) acc = _mm256_add_ps(acc, _mm256_mul_ps(Widen8(w + i), _mm256_loadu_ps(x + i)));
   if (i == n) return Reduce8(acc);  // no tail: reduce in registers
   alignas(32) float lanes[8];
   _mm256_store_ps(lanes, acc);
-  for (; i < n; ++i) lanes[i % 8] = lanes[i % 8] + Fp16ToFp32(w[i]) * x[i];
+  for (; i < n; ++i) lanes[i % 8] = lanes[i % 8] + Widen(w[i]) * x[i];
   return ref::Reduce8(lanes);
+}
+__m256 WidenF16x8(const uint16_t* w) {
+  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w)));
+}
+__m256 WidenBF16x8(const uint16_t* w) {
+  const __m256i u = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w)));
+  return _mm256_castsi256_ps(_mm256_slli_epi32(u, 16));
+}
+}  // namespace
+
+float DotF16(const uint16_t* w, const float* x, int n) {
+  return DotHalf<WidenF16x8, Fp16ToFp32>(w, x, n);
+}
+float DotBF16(const uint16_t* w, const float* x, int n) {
+  return DotHalf<WidenBF16x8, Bf16ToFp32>(w, x, n);
 }
 
 float DotF32(const float* w, const float* x, int n) {

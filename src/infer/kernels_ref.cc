@@ -56,13 +56,17 @@ float DotQ5_1(const BlockQ5_1* w, const ActQ8& a, int nb) {
   return DotUnpacked<BlockQ5_1, UnpackQ5_1, true>(w, a, nb);
 }
 
-float DotQ4_K(const BlockQ4_K* w, const ActQ8& a, int nb) {
+namespace {
+// Super-blocks with a scale and a min per sub-block of 32 (Q4_K, Q5_K): the activation block b
+// is sub-block b % 8 of super-block b / 8.
+template <typename Block, void (*Unpack)(const Block&, uint8_t*, int*, int*)>
+float DotScaleMin32(const Block* w, const ActQ8& a, int nb) {
   float lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   uint8_t q[kSuperBlock];
   int sc[8], m[8];
   for (int b = 0; b < nb; ++b) {
     const int j = b % 8;
-    if (j == 0) UnpackQ4_K(w[b / 8], q, sc, m);
+    if (j == 0) Unpack(w[b / 8], q, sc, m);
     const int8_t* x = a.q.data() + b * kBlock;
     int32_t isum = 0;
     for (int e = 0; e < kBlock; ++e) isum += q[j * kBlock + e] * x[e];
@@ -76,19 +80,77 @@ float DotQ4_K(const BlockQ4_K* w, const ActQ8& a, int nb) {
   return Reduce8(lanes);
 }
 
-float DotQ6_K(const BlockQ6_K* w, const ActQ8& a, int nb) {
+// Super-blocks with a signed scale per sub-block of 16 and no min (Q6_K, Q3_K).
+template <typename Block, void (*Unpack)(const Block&, int8_t*, int*)>
+float DotScale16(const Block* w, const ActQ8& a, int nb) {
   float lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   int8_t q[kSuperBlock];
   int sc[16];
   for (int b = 0; b < nb; ++b) {
     const int j = b % 8;
-    if (j == 0) UnpackQ6_K(w[b / 8], q, sc);
+    if (j == 0) Unpack(w[b / 8], q, sc);
     const int8_t* x = a.q.data() + b * kBlock;
     int32_t lo = 0, hi = 0;
     for (int e = 0; e < 16; ++e) lo += q[j * kBlock + e] * x[e];
     for (int e = 16; e < kBlock; ++e) hi += q[j * kBlock + e] * x[e];
     const int32_t isum = sc[2 * j] * lo + sc[2 * j + 1] * hi;
     lanes[b % 8] = lanes[b % 8] + (Fp16ToFp32(w[b / 8].d) * a.d[b]) * static_cast<float>(isum);
+  }
+  return Reduce8(lanes);
+}
+}  // namespace
+
+float DotQ4_K(const BlockQ4_K* w, const ActQ8& a, int nb) {
+  return DotScaleMin32<BlockQ4_K, UnpackQ4_K>(w, a, nb);
+}
+float DotQ5_K(const BlockQ5_K* w, const ActQ8& a, int nb) {
+  return DotScaleMin32<BlockQ5_K, UnpackQ5_K>(w, a, nb);
+}
+float DotQ6_K(const BlockQ6_K* w, const ActQ8& a, int nb) {
+  return DotScale16<BlockQ6_K, UnpackQ6_K>(w, a, nb);
+}
+float DotQ3_K(const BlockQ3_K* w, const ActQ8& a, int nb) {
+  return DotScale16<BlockQ3_K, UnpackQ3_K>(w, a, nb);
+}
+
+// Q2_K: a scale and a min per sub-block of 16. The min term needs the activation quants' sum
+// per half block, which ActQ8::s (per whole block) does not give, so it is an integer here too.
+float DotQ2_K(const BlockQ2_K* w, const ActQ8& a, int nb) {
+  float lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  uint8_t q[kSuperBlock];
+  int sc[16], m[16];
+  for (int b = 0; b < nb; ++b) {
+    const int j = b % 8;
+    if (j == 0) UnpackQ2_K(w[b / 8], q, sc, m);
+    const int8_t* x = a.q.data() + b * kBlock;
+    int32_t lo = 0, hi = 0, xlo = 0, xhi = 0;
+    for (int e = 0; e < 16; ++e) lo += q[j * kBlock + e] * x[e], xlo += x[e];
+    for (int e = 16; e < kBlock; ++e) hi += q[j * kBlock + e] * x[e], xhi += x[e];
+    const int32_t isum = sc[2 * j] * lo + sc[2 * j + 1] * hi;
+    const int32_t imin = m[2 * j] * xlo + m[2 * j + 1] * xhi;
+    const float t = (Fp16ToFp32(w[b / 8].d) * a.d[b]) * static_cast<float>(isum);
+    const float u = (Fp16ToFp32(w[b / 8].dmin) * a.d[b]) * static_cast<float>(imin);
+    lanes[b % 8] = lanes[b % 8] + (t - u);
+  }
+  return Reduce8(lanes);
+}
+
+float DotIQ4_NL(const BlockIQ4_NL* w, const ActQ8& a, int nb) {
+  return DotUnpacked<BlockIQ4_NL, UnpackIQ4_NL, false>(w, a, nb);
+}
+
+float DotIQ4_XS(const BlockIQ4_XS* w, const ActQ8& a, int nb) {
+  float lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int8_t q[kSuperBlock];
+  int sc[8];
+  for (int b = 0; b < nb; ++b) {
+    const int j = b % 8;
+    if (j == 0) UnpackIQ4_XS(w[b / 8], q, sc);
+    const int8_t* x = a.q.data() + b * kBlock;
+    int32_t isum = 0;
+    for (int e = 0; e < kBlock; ++e) isum += q[j * kBlock + e] * x[e];
+    const float dw = Fp16ToFp32(w[b / 8].d) * static_cast<float>(sc[j]);
+    lanes[b % 8] = lanes[b % 8] + (dw * a.d[b]) * static_cast<float>(isum);
   }
   return Reduce8(lanes);
 }
@@ -104,11 +166,18 @@ float DotQ8_0(const BlockQ8_0* w, const ActQ8& a, int nb) {
   return Reduce8(lanes);
 }
 
-float DotF16(const uint16_t* w, const float* x, int n) {
+namespace {
+// The 16-bit float formats, element by element; `Widen` is exact.
+template <float (*Widen)(uint16_t)>
+float DotHalf(const uint16_t* w, const float* x, int n) {
   float lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  for (int i = 0; i < n; ++i) lanes[i % 8] = lanes[i % 8] + Fp16ToFp32(w[i]) * x[i];
+  for (int i = 0; i < n; ++i) lanes[i % 8] = lanes[i % 8] + Widen(w[i]) * x[i];
   return Reduce8(lanes);
 }
+}  // namespace
+
+float DotF16(const uint16_t* w, const float* x, int n) { return DotHalf<Fp16ToFp32>(w, x, n); }
+float DotBF16(const uint16_t* w, const float* x, int n) { return DotHalf<Bf16ToFp32>(w, x, n); }
 
 float DotF32(const float* w, const float* x, int n) {
   float lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};

@@ -44,8 +44,8 @@ Result<WeightMatrix> GetMatrix(const GgufFile& f, const std::string& name, int64
   if (!MatmulSupports(t->type)) {
     return Status::Error("tensor " + name + " has type " +
                          GetTensorTypeTraits(static_cast<uint32_t>(t->type))->name +
-                         ", which this engine does not run (supported: F32, F16, Q4_1, Q8_0, "
-                         "Q4_0, Q5_0, Q5_1, Q4_K, Q6_K)");
+                         ", which this engine does not run (supported: " + SupportedTypesText() +
+                         ")");
   }
   return WeightMatrix{t->type, t->data, rows, cols, RowBytes(t->type, cols)};
 }
@@ -56,8 +56,8 @@ Result<std::vector<float>> GetVector(const GgufFile& f, const std::string& name,
   if (t->dims.size() != 1 || static_cast<int64_t>(t->dims[0]) != n) {
     return Status::Error("tensor " + name + " should be a vector of " + std::to_string(n));
   }
-  if (t->type != TensorType::kF32 && t->type != TensorType::kF16) {
-    return Status::Error("tensor " + name + " should be F32 or F16");
+  if (t->type != TensorType::kF32 && t->type != TensorType::kF16 && t->type != TensorType::kBF16) {
+    return Status::Error("tensor " + name + " should be F32, F16 or BF16");
   }
   std::vector<float> out(n);
   WeightMatrix m{t->type, t->data, 1, n, RowBytes(t->type, n)};
@@ -350,7 +350,7 @@ Status Model::Init() {
 }
 
 void Model::Widen(WeightMatrix* m) {
-  if (m->type != TensorType::kQ4_0 && m->type != TensorType::kQ5_0) return;
+  if (!WidensToQ8_0(m->type)) return;
   const size_t row_bytes = RowBytes(TensorType::kQ8_0, m->cols);
   widened_.emplace_back(row_bytes * static_cast<size_t>(m->rows));
   std::vector<uint8_t>& buf = widened_.back();

@@ -117,7 +117,7 @@ class Model {
   // Forward's body: the logits go to `logits`, or in chunks to `sink` when it is set.
   Status Run(const std::vector<SeqBatch>& batch, const ForwardOptions& opt,
              std::vector<float>* logits, int chunk, const LogitsSink* sink) const;
-  void Widen(WeightMatrix* m);  // Q4_0/Q5_0 to Q8_0 (WidenRowToQ8_0), for the SIMD kernels
+  void Widen(WeightMatrix* m);  // Q4_0/Q5_0/IQ4_NL to Q8_0 (WidenRowToQ8_0), for the SIMD kernels
   void Pack(WeightMatrix* m, uint8_t* out);  // a packed copy of m's full block groups, at out
 
   std::unique_ptr<GgufFile> file_;

@@ -208,9 +208,21 @@ bool ParseIsa(const std::string& name, Isa* isa) {
 }
 
 bool MatmulSupports(TensorType type) {
-  return type == TensorType::kF32 || type == TensorType::kF16 || type == TensorType::kQ4_1 ||
-         type == TensorType::kQ8_0 || type == TensorType::kQ4_K || type == TensorType::kQ6_K ||
-         type == TensorType::kQ4_0 || type == TensorType::kQ5_0 || type == TensorType::kQ5_1;
+  switch (type) {
+    case TensorType::kF32: case TensorType::kF16: case TensorType::kBF16:
+    case TensorType::kQ4_0: case TensorType::kQ4_1: case TensorType::kQ5_0:
+    case TensorType::kQ5_1: case TensorType::kQ8_0: case TensorType::kQ2_K:
+    case TensorType::kQ3_K: case TensorType::kQ4_K: case TensorType::kQ5_K:
+    case TensorType::kQ6_K: case TensorType::kIQ4_NL: case TensorType::kIQ4_XS:
+      return true;
+    default:
+      return false;
+  }
+}
+
+const char* SupportedTypesText() {
+  return "F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, "
+         "IQ4_XS";
 }
 
 void UnpackQ4_0(const BlockQ4_0& b, int8_t q[32]) {
@@ -234,14 +246,25 @@ void Unpack5(const uint8_t qs[16], const uint8_t qh_bytes[4], int offset, int8_t
 
 void UnpackQ5_0(const BlockQ5_0& b, int8_t q[32]) { Unpack5(b.qs, b.qh, 16, q); }
 
+void UnpackIQ4_NL(const BlockIQ4_NL& b, int8_t q[32]) {
+  for (int j = 0; j < 16; ++j) {
+    q[j] = kIq4NlValues[b.qs[j] & 0x0f];
+    q[j + 16] = kIq4NlValues[b.qs[j] >> 4];
+  }
+}
+
 bool WidenRowToQ8_0(TensorType type, const uint8_t* row, int64_t cols, uint8_t* out) {
-  if (type != TensorType::kQ4_0 && type != TensorType::kQ5_0) return false;
+  if (!WidensToQ8_0(type)) return false;
   auto* dst = reinterpret_cast<BlockQ8_0*>(out);
   for (int64_t b = 0; b < cols / kBlock; ++b) {
     if (type == TensorType::kQ4_0) {
       const auto& k = reinterpret_cast<const BlockQ4_0*>(row)[b];
       dst[b].d = k.d;
       UnpackQ4_0(k, dst[b].qs);
+    } else if (type == TensorType::kIQ4_NL) {
+      const auto& k = reinterpret_cast<const BlockIQ4_NL*>(row)[b];
+      dst[b].d = k.d;
+      UnpackIQ4_NL(k, dst[b].qs);
     } else {
       const auto& k = reinterpret_cast<const BlockQ5_0*>(row)[b];
       dst[b].d = k.d;
@@ -252,22 +275,80 @@ bool WidenRowToQ8_0(TensorType type, const uint8_t* row, int64_t cols, uint8_t* 
 }
 void UnpackQ5_1(const BlockQ5_1& b, int8_t q[32]) { Unpack5(b.qs, b.qh, 0, q); }
 
-void UnpackQ4_K(const BlockQ4_K& b, uint8_t q[256], int sc[8], int m[8]) {
-  // Scales and mins, 6 bits each: sub-blocks 0-3 in the low 6 bits of bytes 0-3 (scales) and
-  // 4-7 (mins); sub-blocks 4-7 in the nibbles of bytes 8-11 with their top 2 bits in the top
-  // bits of bytes 0-3 (scales) and 4-7 (mins).
-  const uint8_t* s = b.scales;
+namespace {
+// Q4_K's and Q5_K's scales and mins, 6 bits each: sub-blocks 0-3 in the low 6 bits of bytes 0-3
+// (scales) and 4-7 (mins); sub-blocks 4-7 in the nibbles of bytes 8-11 with their top 2 bits in
+// the top bits of bytes 0-3 (scales) and 4-7 (mins).
+void UnpackScaleMin6(const uint8_t s[12], int sc[8], int m[8]) {
   for (int j = 0; j < 4; ++j) {
     sc[j] = s[j] & 63;
     m[j] = s[j + 4] & 63;
     sc[j + 4] = (s[j + 8] & 0x0f) | ((s[j] >> 6) << 4);
     m[j + 4] = (s[j + 8] >> 4) | ((s[j + 4] >> 6) << 4);
   }
-  // 64 elements per 32 bytes: the low nibbles are the first sub-block, the high the second.
+}
+
+// 64 elements per 32 bytes: the low nibbles are the first sub-block of 32, the high the second.
+void UnpackNibbles64(const uint8_t qs[128], uint8_t q[256]) {
   for (int c = 0; c < 4; ++c) {
     for (int l = 0; l < 32; ++l) {
-      q[64 * c + l] = b.qs[32 * c + l] & 0x0f;
-      q[64 * c + 32 + l] = b.qs[32 * c + l] >> 4;
+      q[64 * c + l] = qs[32 * c + l] & 0x0f;
+      q[64 * c + 32 + l] = qs[32 * c + l] >> 4;
+    }
+  }
+}
+
+// Q2_K's and Q3_K's 2-bit fields: in each half of 128 elements, byte l of the 32 gives its bit
+// pair 2k to element 32k + l (the low 16 bytes to the first 16 of each run of 32).
+int TwoBits(const uint8_t qs[64], int e) {
+  const int h = e / 128, k = (e % 128) / 32, l = e % 32;
+  return (qs[32 * h + l] >> (2 * k)) & 3;
+}
+}  // namespace
+
+void UnpackQ4_K(const BlockQ4_K& b, uint8_t q[256], int sc[8], int m[8]) {
+  UnpackScaleMin6(b.scales, sc, m);
+  UnpackNibbles64(b.qs, q);
+}
+
+void UnpackQ5_K(const BlockQ5_K& b, uint8_t q[256], int sc[8], int m[8]) {
+  UnpackScaleMin6(b.scales, sc, m);
+  UnpackNibbles64(b.qs, q);
+  // The fifth bit of element e is bit e/32 of qh[e % 32].
+  for (int e = 0; e < kSuperBlock; ++e) q[e] |= ((b.qh[e % 32] >> (e / 32)) & 1) << 4;
+}
+
+void UnpackQ3_K(const BlockQ3_K& b, int8_t q[256], int sc[16]) {
+  // Scale j: its low 4 bits in nibble j/8 of byte j%8, its top 2 bits at bits 2*(j/4) of byte
+  // 8 + j%4; stored plus 32.
+  for (int j = 0; j < 16; ++j) {
+    const int low = (b.scales[j % 8] >> (4 * (j / 8))) & 0x0f;
+    const int high = (b.scales[8 + j % 4] >> (2 * (j / 4))) & 3;
+    sc[j] = (low | (high << 4)) - 32;
+  }
+  // The third bit of element e is bit e/32 of hmask[e % 32]; q = bits - 4.
+  for (int e = 0; e < kSuperBlock; ++e) {
+    const int hbit = (b.hmask[e % 32] >> (e / 32)) & 1;
+    q[e] = static_cast<int8_t>((TwoBits(b.qs, e) | (hbit << 2)) - 4);
+  }
+}
+
+void UnpackQ2_K(const BlockQ2_K& b, uint8_t q[256], int sc[16], int m[16]) {
+  for (int j = 0; j < 16; ++j) {
+    sc[j] = b.scales[j] & 0x0f;
+    m[j] = b.scales[j] >> 4;
+  }
+  for (int e = 0; e < kSuperBlock; ++e) q[e] = static_cast<uint8_t>(TwoBits(b.qs, e));
+}
+
+void UnpackIQ4_XS(const BlockIQ4_XS& b, int8_t q[256], int sc[8]) {
+  for (int j = 0; j < 8; ++j) {
+    const int low = (b.scales_l[j / 2] >> (4 * (j % 2))) & 0x0f;
+    const int high = (b.scales_h >> (2 * j)) & 3;
+    sc[j] = (low | (high << 4)) - 32;
+    for (int l = 0; l < 16; ++l) {
+      q[32 * j + l] = kIq4NlValues[b.qs[16 * j + l] & 0x0f];
+      q[32 * j + 16 + l] = kIq4NlValues[b.qs[16 * j + l] >> 4];
     }
   }
 }
@@ -317,6 +398,7 @@ DotFn SelectDot(TensorType type, Isa isa) {
       case TensorType::kQ4_1: return QuantDot<BlockQ4_1, avx2::DotQ4_1>;
       case TensorType::kQ8_0: return QuantDot<BlockQ8_0, avx2::DotQ8_0>;
       case TensorType::kF16: return FloatDot<uint16_t, avx2::DotF16>;
+      case TensorType::kBF16: return FloatDot<uint16_t, avx2::DotBF16>;
       case TensorType::kF32: return FloatDot<float, avx2::DotF32>;
       default: break;  // no SIMD twin: the reference below
     }
@@ -332,17 +414,17 @@ DotFn SelectDot(TensorType type, Isa isa) {
     case TensorType::kQ4_0: return QuantDot<BlockQ4_0, ref::DotQ4_0>;
     case TensorType::kQ5_0: return QuantDot<BlockQ5_0, ref::DotQ5_0>;
     case TensorType::kQ5_1: return QuantDot<BlockQ5_1, ref::DotQ5_1>;
+    case TensorType::kQ2_K: return QuantDot<BlockQ2_K, ref::DotQ2_K>;
+    case TensorType::kQ3_K: return QuantDot<BlockQ3_K, ref::DotQ3_K>;
+    case TensorType::kQ5_K: return QuantDot<BlockQ5_K, ref::DotQ5_K>;
+    case TensorType::kIQ4_NL: return QuantDot<BlockIQ4_NL, ref::DotIQ4_NL>;
+    case TensorType::kIQ4_XS: return QuantDot<BlockIQ4_XS, ref::DotIQ4_XS>;
+    case TensorType::kBF16: return FloatDot<uint16_t, ref::DotBF16>;
     default: return Unsupported;
   }
 }
 
 namespace {
-
-// Multi-row dot built from the single-row kernel: the reference, and the float formats' path.
-template <DotFn* Single>
-void MultiFromSingle(const uint8_t* row, const ActRow* a, int n_act, int n, float* out) {
-  for (int t = 0; t < n_act; ++t) out[t] = (*Single)(row, a[t], n);
-}
 
 #if defined(DEPINFER_HAVE_AVX2_KERNELS)
 template <typename Block, void (*Kernel)(const Block*, const ActQ8* const*, int, int, float*)>
@@ -353,48 +435,46 @@ void QuantMulti(const uint8_t* row, const ActRow* a, int n_act, int n, float* ou
 }
 #endif
 
-DotFn g_ref_q4_1, g_ref_q8_0, g_ref_q4_k, g_ref_q6_k, g_ref_q4_0, g_ref_q5_0, g_ref_q5_1, g_ref_f16,
-    g_ref_f32, g_avx2_f16, g_avx2_f32;
+// A multi-row dot built from the single-row kernel of `kType` on `kIsa`, once per activation:
+// the reference, and the float formats' path.
+template <TensorType kType, Isa kIsa = Isa::kScalar>
+void RefMulti(const uint8_t* row, const ActRow* a, int n_act, int n, float* out) {
+  static const DotFn single = SelectDot(kType, kIsa);
+  for (int t = 0; t < n_act; ++t) out[t] = single(row, a[t], n);
+}
 
 }  // namespace
 
 DotMultiFn SelectDotMulti(TensorType type, Isa isa) {
-  static const bool init = [] {
-    g_ref_q4_1 = SelectDot(TensorType::kQ4_1, Isa::kScalar);
-    g_ref_q8_0 = SelectDot(TensorType::kQ8_0, Isa::kScalar);
-    g_ref_q4_k = SelectDot(TensorType::kQ4_K, Isa::kScalar);
-    g_ref_q6_k = SelectDot(TensorType::kQ6_K, Isa::kScalar);
-    g_ref_q4_0 = SelectDot(TensorType::kQ4_0, Isa::kScalar);
-    g_ref_q5_0 = SelectDot(TensorType::kQ5_0, Isa::kScalar);
-    g_ref_q5_1 = SelectDot(TensorType::kQ5_1, Isa::kScalar);
-    g_ref_f16 = SelectDot(TensorType::kF16, Isa::kScalar);
-    g_ref_f32 = SelectDot(TensorType::kF32, Isa::kScalar);
-    g_avx2_f16 = SelectDot(TensorType::kF16, Isa::kAvx2);
-    g_avx2_f32 = SelectDot(TensorType::kF32, Isa::kAvx2);
-    return true;
-  }();
-  (void)init;
 #if defined(DEPINFER_HAVE_AVX2_KERNELS)
   if (HasAvx2Twins(isa)) {
     switch (type) {
       case TensorType::kQ4_1: return QuantMulti<BlockQ4_1, avx2::DotQ4_1Multi>;
       case TensorType::kQ8_0: return QuantMulti<BlockQ8_0, avx2::DotQ8_0Multi>;
-      case TensorType::kF16: return MultiFromSingle<&g_avx2_f16>;
-      case TensorType::kF32: return MultiFromSingle<&g_avx2_f32>;
+      case TensorType::kF16: return RefMulti<TensorType::kF16, Isa::kAvx2>;
+      case TensorType::kBF16: return RefMulti<TensorType::kBF16, Isa::kAvx2>;
+      case TensorType::kF32: return RefMulti<TensorType::kF32, Isa::kAvx2>;
       default: break;
     }
   }
 #endif
   switch (type) {
-    case TensorType::kQ4_K: return MultiFromSingle<&g_ref_q4_k>;  // every ISA (no twin yet)
-    case TensorType::kQ6_K: return MultiFromSingle<&g_ref_q6_k>;
-    case TensorType::kQ4_0: return MultiFromSingle<&g_ref_q4_0>;
-    case TensorType::kQ5_0: return MultiFromSingle<&g_ref_q5_0>;
-    case TensorType::kQ5_1: return MultiFromSingle<&g_ref_q5_1>;
-    case TensorType::kQ4_1: return MultiFromSingle<&g_ref_q4_1>;
-    case TensorType::kQ8_0: return MultiFromSingle<&g_ref_q8_0>;
-    case TensorType::kF16: return MultiFromSingle<&g_ref_f16>;
-    default: return MultiFromSingle<&g_ref_f32>;
+    // The reference: every ISA for the formats without twins, kScalar for the others.
+    case TensorType::kQ4_K: return RefMulti<TensorType::kQ4_K>;
+    case TensorType::kQ6_K: return RefMulti<TensorType::kQ6_K>;
+    case TensorType::kQ2_K: return RefMulti<TensorType::kQ2_K>;
+    case TensorType::kQ3_K: return RefMulti<TensorType::kQ3_K>;
+    case TensorType::kQ5_K: return RefMulti<TensorType::kQ5_K>;
+    case TensorType::kIQ4_NL: return RefMulti<TensorType::kIQ4_NL>;
+    case TensorType::kIQ4_XS: return RefMulti<TensorType::kIQ4_XS>;
+    case TensorType::kBF16: return RefMulti<TensorType::kBF16>;
+    case TensorType::kQ4_0: return RefMulti<TensorType::kQ4_0>;
+    case TensorType::kQ5_0: return RefMulti<TensorType::kQ5_0>;
+    case TensorType::kQ5_1: return RefMulti<TensorType::kQ5_1>;
+    case TensorType::kQ4_1: return RefMulti<TensorType::kQ4_1>;
+    case TensorType::kQ8_0: return RefMulti<TensorType::kQ8_0>;
+    case TensorType::kF16: return RefMulti<TensorType::kF16>;
+    default: return RefMulti<TensorType::kF32>;
   }
 }
 
@@ -543,6 +623,77 @@ void DequantizeRow(const WeightMatrix& w, int64_t r, float* out) {
           const float dw = d * static_cast<float>(sc[e / kBlock]);
           const float mw = dmin * static_cast<float>(m[e / kBlock]);
           out[b * kSuperBlock + e] = dw * static_cast<float>(q[e]) - mw;
+        }
+      }
+      return;
+    }
+    case TensorType::kBF16: {
+      const auto* h = reinterpret_cast<const uint16_t*>(row);
+      for (int64_t j = 0; j < n; ++j) out[j] = Bf16ToFp32(h[j]);
+      return;
+    }
+    case TensorType::kIQ4_NL: {
+      const auto* blk = reinterpret_cast<const BlockIQ4_NL*>(row);
+      int8_t q[kBlock];
+      for (int64_t b = 0; b < n / kBlock; ++b) {
+        UnpackIQ4_NL(blk[b], q);
+        const float d = Fp16ToFp32(blk[b].d);
+        for (int e = 0; e < kBlock; ++e) out[b * kBlock + e] = d * static_cast<float>(q[e]);
+      }
+      return;
+    }
+    case TensorType::kQ5_K: {
+      const auto* blk = reinterpret_cast<const BlockQ5_K*>(row);
+      uint8_t q[kSuperBlock];
+      int sc[8], m[8];
+      for (int64_t b = 0; b < n / kSuperBlock; ++b) {
+        UnpackQ5_K(blk[b], q, sc, m);
+        const float d = Fp16ToFp32(blk[b].d), dmin = Fp16ToFp32(blk[b].dmin);
+        for (int e = 0; e < kSuperBlock; ++e) {
+          const float dw = d * static_cast<float>(sc[e / kBlock]);
+          const float mw = dmin * static_cast<float>(m[e / kBlock]);
+          out[b * kSuperBlock + e] = dw * static_cast<float>(q[e]) - mw;
+        }
+      }
+      return;
+    }
+    case TensorType::kQ2_K: {
+      const auto* blk = reinterpret_cast<const BlockQ2_K*>(row);
+      uint8_t q[kSuperBlock];
+      int sc[16], m[16];
+      for (int64_t b = 0; b < n / kSuperBlock; ++b) {
+        UnpackQ2_K(blk[b], q, sc, m);
+        const float d = Fp16ToFp32(blk[b].d), dmin = Fp16ToFp32(blk[b].dmin);
+        for (int e = 0; e < kSuperBlock; ++e) {
+          const float dw = d * static_cast<float>(sc[e / 16]);
+          const float mw = dmin * static_cast<float>(m[e / 16]);
+          out[b * kSuperBlock + e] = dw * static_cast<float>(q[e]) - mw;
+        }
+      }
+      return;
+    }
+    case TensorType::kQ3_K: {
+      const auto* blk = reinterpret_cast<const BlockQ3_K*>(row);
+      int8_t q[kSuperBlock];
+      int sc[16];
+      for (int64_t b = 0; b < n / kSuperBlock; ++b) {
+        UnpackQ3_K(blk[b], q, sc);
+        const float d = Fp16ToFp32(blk[b].d);
+        for (int e = 0; e < kSuperBlock; ++e) {
+          out[b * kSuperBlock + e] = (d * static_cast<float>(sc[e / 16])) * static_cast<float>(q[e]);
+        }
+      }
+      return;
+    }
+    case TensorType::kIQ4_XS: {
+      const auto* blk = reinterpret_cast<const BlockIQ4_XS*>(row);
+      int8_t q[kSuperBlock];
+      int sc[8];
+      for (int64_t b = 0; b < n / kSuperBlock; ++b) {
+        UnpackIQ4_XS(blk[b], q, sc);
+        const float d = Fp16ToFp32(blk[b].d);
+        for (int e = 0; e < kSuperBlock; ++e) {
+          out[b * kSuperBlock + e] = (d * static_cast<float>(sc[e / kBlock])) * static_cast<float>(q[e]);
         }
       }
       return;

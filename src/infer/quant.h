@@ -15,9 +15,17 @@
 //        Q4_0, Q5_0: as Q8_0; Q5_1: as Q4_1
 //        Q4_K: (dw * dx) * isum + mw * sx, with dw = d*sc[j] and mw = -(dmin*m[j]) (both exact
 //              in single precision) for the activation block's sub-block j
+//        Q5_K: as Q4_K
 //        Q6_K: (d * dx) * isum, isum = sc[2j]*isum(first 16) + sc[2j+1]*isum(last 16) (exact)
-//    Q4_0, Q5_0, Q5_1 and the K-quants have only these reference kernels so far (no SIMD
-//    twins): same bits on every ISA, slower.
+//        Q3_K: as Q6_K (signed 6-bit scales)
+//        Q2_K: (d * dx) * isum - (dmin * dx) * imin, isum as Q6_K's and imin =
+//              m[2j]*sum(first 16 activation quants) + m[2j+1]*sum(last 16) (exact)
+//        IQ4_NL: as Q8_0 (the quants are its table's int8 values); IQ4_XS: as Q4_K without
+//              the offset term, dw = d*(scale-32)
+//        BF16: as F16
+//    Q4_0, Q5_0, Q5_1, the K-quants and the IQ4 formats have only these reference kernels so
+//    far (no SIMD twins; Q4_0, Q5_0 and IQ4_NL are widened to Q8_0 at load):
+//    same bits on every ISA, slower.
 //  * Block b is added to partial sum lane (b mod 8) in increasing b; the eight lanes are then
 //    reduced as ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)). Float formats (F32, F16) do the same per
 //    element instead of per block.
@@ -27,6 +35,7 @@
 // i8 qs[32]}, value = d*q.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -86,30 +95,89 @@ struct BlockQ6_K {
   int8_t scales[16];
   uint16_t d;
 };
+// The other K-quants, from ggml-common.h:
+//   Q2_K: 16 bytes of scales (low nibble) and mins (high nibble) for 16 sub-blocks of 16,
+//   64 bytes of 2-bit quants, f16 d, f16 dmin; value = d*sc[e/16]*q - dmin*m[e/16].
+//   Q3_K: 32 bytes of high bits, 64 bytes of low 2 bits, 12 bytes of packed 6-bit scales (minus
+//   32) for 16 sub-blocks of 16, f16 d; value = d*sc[e/16]*q with q in [-4, 3].
+//   Q5_K: Q4_K's scales and layout plus 32 bytes of fifth bits; q in [0, 31].
+struct BlockQ2_K {
+  uint8_t scales[16];
+  uint8_t qs[64];
+  uint16_t d;
+  uint16_t dmin;
+};
+struct BlockQ3_K {
+  uint8_t hmask[32];
+  uint8_t qs[64];
+  uint8_t scales[12];
+  uint16_t d;
+};
+struct BlockQ5_K {
+  uint16_t d;
+  uint16_t dmin;
+  uint8_t scales[12];
+  uint8_t qh[32];
+  uint8_t qs[128];
+};
+// The non-linear 4-bit formats: each 4-bit index picks one of kIq4NlValues. IQ4_NL blocks of 32
+// are {f16 d, 16 bytes of indices} (Q4_0's nibble order), value = d*table[i]; IQ4_XS super-
+// blocks of 256 carry a 6-bit scale (minus 32) per sub-block of 32, value = d*(scale-32)*table[i].
+struct BlockIQ4_NL {
+  uint16_t d;
+  uint8_t qs[16];
+};
+struct BlockIQ4_XS {
+  uint16_t d;
+  uint16_t scales_h;    // top 2 bits of sub-block j's scale at bits 2j, 2j+1
+  uint8_t scales_l[4];  // low 4 bits: sub-block j in nibble j%2 of byte j/2
+  uint8_t qs[128];
+};
 #pragma pack(pop)
 static_assert(sizeof(BlockQ4_1) == 20 && sizeof(BlockQ8_0) == 34);
+static_assert(sizeof(BlockQ2_K) == 84 && sizeof(BlockQ3_K) == 110 && sizeof(BlockQ5_K) == 176);
+static_assert(sizeof(BlockIQ4_NL) == 18 && sizeof(BlockIQ4_XS) == 136);
+// The IQ4 formats' values (kvalues_iq4nl in ggml-common.h).
+inline constexpr int8_t kIq4NlValues[16] = {-127, -104, -83, -65, -49, -35, -22, -10,
+                                            1,    13,   25,  38,  53,  69,  89,  113};
 static_assert(sizeof(BlockQ4_K) == 144 && sizeof(BlockQ6_K) == 210);
 static_assert(sizeof(BlockQ4_0) == 18 && sizeof(BlockQ5_0) == 22 && sizeof(BlockQ5_1) == 24);
 
-// Q4_0 and Q5_0 blocks are Q8_0 blocks with fewer bits: the same f16 scale, the same integer
-// values and the same formula, so a row rewritten as Q8_0 gives the reference's bits through
-// the Q8_0 kernels (SIMD, packed). Writes cols/32 BlockQ8_0 to `out`; false for other types.
+// Q4_0, Q5_0 and IQ4_NL blocks are Q8_0 blocks with fewer bits: the same f16 scale, the same
+// integer values and the same formula, so a row rewritten as Q8_0 gives the reference's bits
+// through the Q8_0 kernels (SIMD, packed). Writes cols/32 BlockQ8_0 to `out`; false for other
+// types.
 bool WidenRowToQ8_0(TensorType type, const uint8_t* row, int64_t cols, uint8_t* out);
+inline bool WidensToQ8_0(TensorType type) {
+  return type == TensorType::kQ4_0 || type == TensorType::kQ5_0 || type == TensorType::kIQ4_NL;
+}
 
 // The quants of one block in element order: Q4_0 and Q5_0 centred (q-8, q-16), Q5_1 in [0, 31].
 void UnpackQ4_0(const BlockQ4_0& b, int8_t q[32]);
 void UnpackQ5_0(const BlockQ5_0& b, int8_t q[32]);
 void UnpackQ5_1(const BlockQ5_1& b, int8_t q[32]);
+void UnpackIQ4_NL(const BlockIQ4_NL& b, int8_t q[32]);
 constexpr int kSuperBlock = 256;
 
 // The quants of one super-block in element order, with their scales: Q4_K q in [0, 15], the
 // scale and min of each sub-block of 32; Q6_K q in [-32, 31], the scale of each sub-block of 16.
 void UnpackQ4_K(const BlockQ4_K& b, uint8_t q[256], int sc[8], int m[8]);
 void UnpackQ6_K(const BlockQ6_K& b, int8_t q[256], int sc[16]);
+// Q5_K as Q4_K (q in [0, 31]); Q3_K as Q6_K (q in [-4, 3], scales in [-32, 31]); Q2_K q in
+// [0, 3] with the scale and min of each sub-block of 16; IQ4_XS the table's values and the
+// scale (minus 32) of each sub-block of 32.
+void UnpackQ5_K(const BlockQ5_K& b, uint8_t q[256], int sc[8], int m[8]);
+void UnpackQ3_K(const BlockQ3_K& b, int8_t q[256], int sc[16]);
+void UnpackQ2_K(const BlockQ2_K& b, uint8_t q[256], int sc[16], int m[16]);
+void UnpackIQ4_XS(const BlockIQ4_XS& b, int8_t q[256], int sc[8]);
 
 // Exact IEEE half <-> single conversions (no rounding in the widening direction).
 float Fp16ToFp32(uint16_t h);
 uint16_t Fp32ToFp16(float f);  // round to nearest even; used by tests to build weights
+// bfloat16 is the top half of a float: widening is exact.
+inline float Bf16ToFp32(uint16_t h) {
+  return std::bit_cast<float>(static_cast<uint32_t>(h) << 16);
+}
 
 // A vector of activations quantised per 32-element block. `n` is a multiple of 32.
 struct ActQ8 {
@@ -176,8 +244,10 @@ void PackRow(TensorType type, const uint8_t* row, int64_t cols, uint8_t* out);
 // True if `w` carries the packed copy the tile kernels read (Q4_1 and Q8_0).
 bool HasPackedTiles(const WeightMatrix& w);
 
-// True if the matrix kernels support `type` (F32, F16, Q4_1, Q8_0).
+// True if the matrix kernels support `type`: F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0,
+// Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS. SupportedTypesText() lists them for errors.
 bool MatmulSupports(TensorType type);
+const char* SupportedTypesText();
 size_t RowBytes(TensorType type, int64_t cols);
 
 // The tails of four positions' activations side by side, for rows whose last group has only one
@@ -241,8 +311,14 @@ float DotQ4_0(const BlockQ4_0* w, const ActQ8& a, int nb);
 float DotQ5_0(const BlockQ5_0* w, const ActQ8& a, int nb);
 float DotQ5_1(const BlockQ5_1* w, const ActQ8& a, int nb);
 float DotQ6_K(const BlockQ6_K* w, const ActQ8& a, int nb);
+float DotQ2_K(const BlockQ2_K* w, const ActQ8& a, int nb);
+float DotQ3_K(const BlockQ3_K* w, const ActQ8& a, int nb);
+float DotQ5_K(const BlockQ5_K* w, const ActQ8& a, int nb);
+float DotIQ4_NL(const BlockIQ4_NL* w, const ActQ8& a, int nb);
+float DotIQ4_XS(const BlockIQ4_XS* w, const ActQ8& a, int nb);
 float DotQ8_0(const BlockQ8_0* w, const ActQ8& a, int nb);
 float DotF16(const uint16_t* w, const float* x, int n);
+float DotBF16(const uint16_t* w, const float* x, int n);
 float DotF32(const float* w, const float* x, int n);
 float Reduce8(const float lanes[8]);
 }  // namespace ref
@@ -252,6 +328,7 @@ void QuantizeActQ8(const float* x, int n, ActQ8* out);  // `out` already sized b
 float DotQ4_1(const BlockQ4_1* w, const ActQ8& a, int nb);
 float DotQ8_0(const BlockQ8_0* w, const ActQ8& a, int nb);
 float DotF16(const uint16_t* w, const float* x, int n);
+float DotBF16(const uint16_t* w, const float* x, int n);
 float DotF32(const float* w, const float* x, int n);
 void DotQ4_1Multi(const BlockQ4_1* w, const ActQ8* const* a, int n_act, int nb, float* out);
 void DotQ8_0Multi(const BlockQ8_0* w, const ActQ8* const* a, int n_act, int nb, float* out);

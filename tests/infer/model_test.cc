@@ -176,14 +176,16 @@ TEST(Model, UntiedOutputAndAllFormatsLoad) {
   for (float x : logits) ASSERT_TRUE(std::isfinite(x));
 }
 
-// A model whose matrices are K-quants and the other formats of llama.cpp's K-quant files
-// (Q4_0, Q5_0, Q5_1) loads and keeps every determinism property.
+// A model whose matrices are K-quants and the other formats of llama.cpp's K-quant and IQ4 files
+// (Q4_0, Q5_0, Q5_1, IQ4_NL, IQ4_XS, BF16) loads and keeps every determinism property.
 TEST(Model, KQuantModelLoadsAndIsDeterministic) {
   testing::TinySpec spec;
   spec.n_embd = 256;
   spec.n_ff = 512;
   spec.tied = false;
-  spec.types = {12 /*Q4_K*/, 14 /*Q6_K*/, 2 /*Q4_0*/, 6 /*Q5_0*/, 7 /*Q5_1*/, 3 /*Q4_1*/, 8 /*Q8_0*/};
+  spec.types = {12 /*Q4_K*/, 14 /*Q6_K*/, 2 /*Q4_0*/,  6 /*Q5_0*/,  7 /*Q5_1*/,  3 /*Q4_1*/,
+                8 /*Q8_0*/,  10 /*Q2_K*/, 11 /*Q3_K*/, 13 /*Q5_K*/, 20 /*IQ4_NL*/, 23 /*IQ4_XS*/,
+                30 /*BF16*/};
   auto m = LoadTiny(spec);
   ASSERT_NE(m, nullptr);
   const auto toks = Tokens(20, m->config().n_vocab, 7);

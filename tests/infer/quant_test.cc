@@ -104,6 +104,27 @@ struct Fixture {
     }
     return out;
   }
+  // A row of `nb` blocks of any format with AVX2 twins: random quants, or small floats.
+  std::vector<uint8_t> Row(TensorType type, int nb) {
+    if (type == TensorType::kQ4_1) return Q4_1(nb);
+    if (type == TensorType::kQ8_0) return Q8_0(nb);
+    std::vector<float> f = Act(nb * kBlock);
+    for (float& v : f) v *= 0.01f;
+    std::vector<uint8_t> row;
+    for (float v : f) {
+      if (type == TensorType::kF32) {
+        const auto* b = reinterpret_cast<const uint8_t*>(&v);
+        row.insert(row.end(), b, b + 4);
+        continue;
+      }
+      const uint16_t h = type == TensorType::kF16
+                             ? Fp32ToFp16(v)
+                             : static_cast<uint16_t>(std::bit_cast<uint32_t>(v) >> 16);  // BF16
+      row.push_back(static_cast<uint8_t>(h & 0xff));
+      row.push_back(static_cast<uint8_t>(h >> 8));
+    }
+    return row;
+  }
   std::vector<float> Act(int n) {
     std::vector<float> x(n);
     std::normal_distribution<float> g(0.0f, 1.0f);
@@ -129,23 +150,7 @@ TEST_P(KernelTwins, Avx2EqualsReferenceBitForBit) {
   Fixture fx;
   for (int nb = 1; nb <= 70; ++nb) {
     const int n = nb * kBlock;
-    std::vector<uint8_t> wbytes;
-    std::vector<uint16_t> wf16;
-    std::vector<float> wf32;
-    switch (type) {
-      case TensorType::kQ4_1: wbytes = fx.Q4_1(nb); break;
-      case TensorType::kQ8_0: wbytes = fx.Q8_0(nb); break;
-      case TensorType::kF16:
-        for (float v : fx.Act(n)) wf16.push_back(Fp32ToFp16(v * 0.01f));
-        wbytes.assign(reinterpret_cast<uint8_t*>(wf16.data()),
-                      reinterpret_cast<uint8_t*>(wf16.data() + n));
-        break;
-      default:
-        wf32 = fx.Act(n);
-        wbytes.assign(reinterpret_cast<uint8_t*>(wf32.data()),
-                      reinterpret_cast<uint8_t*>(wf32.data() + n));
-        break;
-    }
+    const std::vector<uint8_t> wbytes = fx.Row(type, nb);
     WeightMatrix w{type, wbytes.data(), 1, n, RowBytes(type, n)};
     std::vector<float> x = fx.Act(n);
     ActQ8 q;
@@ -212,24 +217,7 @@ TEST_P(KernelTwins, TilesEqualReferenceBitForBit) {
     const int n = nb * kBlock;
     std::vector<uint8_t> wbytes;
     for (int r = 0; r < kRows; ++r) {
-      std::vector<uint8_t> row;
-      if (type == TensorType::kQ4_1) {
-        row = fx.Q4_1(nb);
-      } else if (type == TensorType::kQ8_0) {
-        row = fx.Q8_0(nb);
-      } else {
-        std::vector<float> f = fx.Act(n);
-        for (float& v : f) v *= 0.01f;
-        if (type == TensorType::kF16) {
-          for (float v : f) {
-            const uint16_t h = Fp32ToFp16(v);
-            row.push_back(static_cast<uint8_t>(h & 0xff));
-            row.push_back(static_cast<uint8_t>(h >> 8));
-          }
-        } else {
-          row.assign(reinterpret_cast<uint8_t*>(f.data()), reinterpret_cast<uint8_t*>(f.data() + n));
-        }
-      }
+      const std::vector<uint8_t> row = fx.Row(type, nb);
       wbytes.insert(wbytes.end(), row.begin(), row.end());
     }
     WeightMatrix w{type, wbytes.data(), kRows, n, RowBytes(type, n)};
@@ -342,7 +330,7 @@ TEST_P(KernelTwins, AmxTilesEqualReferenceBitForBit) {
 
 INSTANTIATE_TEST_SUITE_P(Formats, KernelTwins,
                          ::testing::Values(TensorType::kQ4_1, TensorType::kQ8_0, TensorType::kF16,
-                                           TensorType::kF32),
+                                           TensorType::kBF16, TensorType::kF32),
                          [](const auto& param_info) {
                            return std::string(GetTensorTypeTraits(
                                static_cast<uint32_t>(param_info.param))->name);
@@ -358,7 +346,9 @@ TEST(KernelTwinsFloat, OddLengths) {
   }
 }
 
-// The dot products of the formats with reference kernels only (K-quants, Q4_0, Q5_0, Q5_1)
+// The dot products of the formats with reference kernels only (K-quants, Q4_0, Q5_0, Q5_1,
+// IQ4_NL, IQ4_XS, BF16; their dequantisation is checked against gguf-py by
+// tests/infer/py/quant_formats_check.py)
 // against the exact sum of the dequantised weights times the
 // dequantised activations (the integer formula is exact; only the float roundings differ), on
 // both ISAs (the K-quants have only the reference kernels, so the bits agree too).
@@ -372,7 +362,9 @@ TEST(ReferenceOnlyFormats, DotEqualsTheDequantisedSum) {
   ActQ8 a;
   QuantizeActQ8(x.data(), n, &a);
   for (TensorType type : {TensorType::kQ4_K, TensorType::kQ6_K, TensorType::kQ4_0,
-                          TensorType::kQ5_0, TensorType::kQ5_1}) {
+                          TensorType::kQ5_0, TensorType::kQ5_1, TensorType::kQ2_K,
+                          TensorType::kQ3_K, TensorType::kQ5_K, TensorType::kIQ4_NL,
+                          TensorType::kIQ4_XS, TensorType::kBF16}) {
     const size_t bytes = RowBytes(type, n);
     std::vector<uint8_t> row(bytes);
     for (uint8_t& c : row) c = static_cast<uint8_t>(byte(rng));
@@ -395,6 +387,35 @@ TEST(ReferenceOnlyFormats, DotEqualsTheDequantisedSum) {
         set_scales(reinterpret_cast<BlockQ4_0*>(row.data()), bytes / sizeof(BlockQ4_0),
                    [](auto& k, float s) { k.d = Fp32ToFp16(s); });
         break;
+      case TensorType::kQ2_K:
+        set_scales(reinterpret_cast<BlockQ2_K*>(row.data()), bytes / sizeof(BlockQ2_K), [](auto& k, float s) {
+          k.d = Fp32ToFp16(s);
+          k.dmin = Fp32ToFp16(3 * s);
+        });
+        break;
+      case TensorType::kQ3_K:
+        set_scales(reinterpret_cast<BlockQ3_K*>(row.data()), bytes / sizeof(BlockQ3_K),
+                   [](auto& k, float s) { k.d = Fp32ToFp16(-0.2f * s); });
+        break;
+      case TensorType::kQ5_K:
+        set_scales(reinterpret_cast<BlockQ5_K*>(row.data()), bytes / sizeof(BlockQ5_K), [](auto& k, float s) {
+          k.d = Fp32ToFp16(0.5f * s);
+          k.dmin = Fp32ToFp16(s);
+        });
+        break;
+      case TensorType::kIQ4_NL:
+        set_scales(reinterpret_cast<BlockIQ4_NL*>(row.data()), bytes / sizeof(BlockIQ4_NL),
+                   [](auto& k, float s) { k.d = Fp32ToFp16(0.1f * s); });
+        break;
+      case TensorType::kIQ4_XS:
+        set_scales(reinterpret_cast<BlockIQ4_XS*>(row.data()), bytes / sizeof(BlockIQ4_XS),
+                   [](auto& k, float s) { k.d = Fp32ToFp16(-0.05f * s); });
+        break;
+      case TensorType::kBF16: {  // finite values: the top halves of normal floats
+        auto* h = reinterpret_cast<uint16_t*>(row.data());
+        for (int e = 0; e < n; ++e) h[e] = static_cast<uint16_t>(std::bit_cast<uint32_t>(g(rng)) >> 16);
+        break;
+      }
       case TensorType::kQ5_0:
         set_scales(reinterpret_cast<BlockQ5_0*>(row.data()), bytes / sizeof(BlockQ5_0),
                    [](auto& k, float s) { k.d = Fp32ToFp16(-s); });
@@ -411,7 +432,9 @@ TEST(ReferenceOnlyFormats, DotEqualsTheDequantisedSum) {
     DequantizeRow(w, 0, wf.data());
     double exact = 0, magnitude = 0;
     for (int e = 0; e < n; ++e) {
-      const double xe = static_cast<double>(a.d[e / kBlock]) * a.q[e];
+      // BF16 reads the float activations, the quantised formats their int8 form.
+      const double xe = type == TensorType::kBF16 ? static_cast<double>(x[e])
+                                                  : static_cast<double>(a.d[e / kBlock]) * a.q[e];
       exact += static_cast<double>(wf[e]) * xe;
       magnitude += std::fabs(static_cast<double>(wf[e]) * xe);
     }
@@ -424,7 +447,7 @@ TEST(ReferenceOnlyFormats, DotEqualsTheDequantisedSum) {
   }
 }
 
-// Q4_0 and Q5_0 rows widened to Q8_0 give the reference's bits through the Q8_0 kernels, scalar
+// Q4_0, Q5_0 and IQ4_NL rows widened to Q8_0 give the reference's bits through the Q8_0 kernels, scalar
 // and SIMD, one position or several (the model widens them at load for the SIMD kernels).
 TEST(ReferenceOnlyFormats, WidenedToQ8_0KeepsTheBits) {
   std::mt19937 rng(7);
@@ -439,7 +462,8 @@ TEST(ReferenceOnlyFormats, WidenedToQ8_0KeepsTheBits) {
     QuantizeActQ8(x.data(), n, &acts[t]);
     rows[t] = ActRow{nullptr, &acts[t]};
   }
-  for (TensorType type : {TensorType::kQ4_0, TensorType::kQ5_0}) {
+  for (TensorType type : {TensorType::kQ4_0, TensorType::kQ5_0, TensorType::kIQ4_NL}) {
+    ASSERT_TRUE(WidensToQ8_0(type));
     const size_t bytes = RowBytes(type, n), block = bytes / (n / kBlock);
     std::vector<uint8_t> row(bytes);
     for (uint8_t& c : row) c = static_cast<uint8_t>(byte(rng));

@@ -3,6 +3,7 @@
 // every supported format so each kernel takes part.
 #pragma once
 
+#include <bit>
 #include <cstring>
 #include <random>
 #include <string>
@@ -64,6 +65,49 @@ inline std::vector<uint8_t> RandomMatrix(std::mt19937& rng, uint32_t type, int c
         blk.d = Fp32ToFp16(scale / 1600.0f);
         put(&blk, sizeof(blk));
       }
+    }
+  } else if (type == 10 || type == 11 || type == 13 || type == 20 || type == 23) {
+    // Q2_K, Q3_K, Q5_K, IQ4_NL, IQ4_XS: random quants and scales, as above.
+    std::uniform_int_distribution<int> byte(0, 255);
+    auto fill = [&](auto& blk) {
+      auto* p = reinterpret_cast<uint8_t*>(&blk);
+      for (size_t i = 0; i < sizeof(blk); ++i) p[i] = static_cast<uint8_t>(byte(rng));
+    };
+    const size_t blocks = v.size() / (type == 20 ? kBlock : kSuperBlock);
+    for (size_t b = 0; b < blocks; ++b) {
+      if (type == 10) {
+        BlockQ2_K blk;
+        fill(blk);
+        blk.d = Fp32ToFp16(scale / 20.0f);
+        blk.dmin = Fp32ToFp16(scale / 20.0f);
+        put(&blk, sizeof(blk));
+      } else if (type == 11) {
+        BlockQ3_K blk;
+        fill(blk);
+        blk.d = Fp32ToFp16(scale / 40.0f);
+        put(&blk, sizeof(blk));
+      } else if (type == 13) {
+        BlockQ5_K blk;
+        fill(blk);
+        blk.d = Fp32ToFp16(scale / 240.0f);
+        blk.dmin = Fp32ToFp16(scale / 120.0f);
+        put(&blk, sizeof(blk));
+      } else if (type == 20) {
+        BlockIQ4_NL blk;
+        fill(blk);
+        blk.d = Fp32ToFp16(scale / 60.0f);
+        put(&blk, sizeof(blk));
+      } else {
+        BlockIQ4_XS blk;
+        fill(blk);
+        blk.d = Fp32ToFp16(scale / 800.0f);
+        put(&blk, sizeof(blk));
+      }
+    }
+  } else if (type == 30) {  // BF16: the top half of each float
+    for (float x : v) {
+      const auto h = static_cast<uint16_t>(std::bit_cast<uint32_t>(x) >> 16);
+      put(&h, 2);
     }
   } else if (type == 0) {
     put(v.data(), v.size() * 4);

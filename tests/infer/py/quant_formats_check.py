@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Blocks of the formats with reference kernels only (Q4_0, Q5_0, Q5_1, Q4_K, Q6_K) dequantised by
-us and by gguf-py (llama.cpp's own Python package), bit for bit.
+"""Blocks of the formats with reference kernels only (Q4_0, Q5_0, Q5_1, the K-quants Q2_K to Q6_K,
+IQ4_NL, IQ4_XS, BF16) dequantised by us and by gguf-py (llama.cpp's own Python package), bit for
+bit.
 
 gguf-py writes a GGUF holding random tensors of each (random bytes, with finite f16 scales
 of a sensible size), then `depinfer-infer-tool dequant` dequantises each and the floats are
@@ -32,12 +33,18 @@ def random_blocks(rng, qtype, rows, cols):
             v = np.where(rng.integers(0, 2, size=n) == 1, -v, v).astype(np.float16)
         return v.view(np.uint8).reshape(n, 2)
     T = gguf.GGMLQuantizationType
-    if qtype in (T.Q4_K, T.Q5_1):
+    if qtype == T.BF16:  # finite values: the top halves of normal floats
+        raw = (rng.normal(size=nblocks).astype(np.float32).view(np.uint32) >> 16)
+        raw = raw.astype(np.uint16).view(np.uint8).reshape(nblocks, 2)
+    elif qtype in (T.Q4_K, T.Q5_K, T.Q5_1):
         raw[:, 0:2] = halves(nblocks, qtype == T.Q5_1)  # d
         raw[:, 2:4] = halves(nblocks, qtype == T.Q5_1)  # dmin, or Q5_1's m
-    elif qtype == T.Q6_K:  # d is the last two bytes
+    elif qtype == T.Q2_K:  # d, dmin are the last four bytes
+        raw[:, block_bytes - 4:block_bytes - 2] = halves(nblocks, False)
+        raw[:, block_bytes - 2:] = halves(nblocks, False)
+    elif qtype in (T.Q6_K, T.Q3_K):  # d is the last two bytes
         raw[:, block_bytes - 2:] = halves(nblocks, True)
-    else:  # Q4_0, Q5_0: d first
+    else:  # Q4_0, Q5_0, IQ4_NL, IQ4_XS: d first
         raw[:, 0:2] = halves(nblocks, True)
     return raw.reshape(rows, cols // block_elems * block_bytes)
 
@@ -47,7 +54,9 @@ def main():
     rng = np.random.default_rng(20261126)
     T = gguf.GGMLQuantizationType
     cases = {"q4k": (T.Q4_K, 5, 768), "q6k": (T.Q6_K, 7, 512), "q4_0": (T.Q4_0, 3, 576),
-             "q5_0": (T.Q5_0, 4, 576), "q5_1": (T.Q5_1, 2, 640)}
+             "q5_0": (T.Q5_0, 4, 576), "q5_1": (T.Q5_1, 2, 640), "q2k": (T.Q2_K, 5, 768),
+             "q3k": (T.Q3_K, 6, 512), "q5k": (T.Q5_K, 4, 1024), "iq4nl": (T.IQ4_NL, 3, 576),
+             "iq4xs": (T.IQ4_XS, 4, 768), "bf16": (T.BF16, 3, 200)}
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "kquants.gguf")
         w = gguf.GGUFWriter(path, "llama")
