@@ -29,12 +29,32 @@ inline __m256i DotBytes(__m256i u, __m256i s) {
 #endif
 }
 
-inline __m256i Q4_1Block(const BlockQ4_1& w, const int8_t* q) {
+// A Q4_1 block's 32 quants in element order: the low nibbles of its 16 bytes, then the high.
+inline __m256i Q4_1Quants(const BlockQ4_1& w) {
   const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w.qs));
   const __m128i m4 = _mm_set1_epi8(0x0f);
-  const __m256i wq = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(raw, 4), m4),
-                                      _mm_and_si128(raw, m4));
-  return DotBytes(wq, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q)));
+  return _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(raw, 4), m4), _mm_and_si128(raw, m4));
+}
+
+// Q5_1: Q4_1's formula with 5-bit quants; the fifth bit of element e is bit e of qh.
+inline __m256i Q5_1Quants(const BlockQ5_1& w) {
+  const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w.qs));
+  const __m128i m4 = _mm_set1_epi8(0x0f);
+  const __m256i low = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(raw, 4), m4), _mm_and_si128(raw, m4));
+  uint32_t qh;
+  __builtin_memcpy(&qh, w.qh, 4);
+  // Byte e gets byte e/8 of qh, then the bit e%8 of it.
+  const __m256i spread = _mm256_shuffle_epi8(
+      _mm256_set1_epi32(static_cast<int>(qh)),
+      _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3,
+                       3, 3, 3, 3, 3, 3, 3));
+  const __m256i bit = _mm256_set1_epi64x(static_cast<long long>(0x8040201008040201ULL));
+  const __m256i set = _mm256_cmpeq_epi8(_mm256_and_si256(spread, bit), bit);
+  return _mm256_or_si256(low, _mm256_and_si256(set, _mm256_set1_epi8(16)));
+}
+
+inline __m256i Q4_1Block(const BlockQ4_1& w, const int8_t* q) {
+  return DotBytes(Q4_1Quants(w), _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q)));
 }
 
 inline __m256i Q8_0Block(const BlockQ8_0& w, const int8_t* q) {
@@ -180,17 +200,13 @@ namespace {
 // Several activation rows against one weight row: each weight block is unpacked once, and each
 // (row, activation) pair goes through exactly the operations of DotQ4_1 / DotQ8_0. kCount is the
 // number of blocks in the group (8 except for the tail), a constant so full groups do not branch.
-template <int kCount>
-inline void Q4_1MultiGroup(const BlockQ4_1* w, const ActQ8* const* a, int n_act, int b,
-                           __m256* acc) {
+// The offset formats (Q4_1, and Q5_1 with its own unpacking): (dw * dx) * isum + mw * sx.
+template <int kCount, typename Block, __m256i (*Quants)(const Block&)>
+inline void OffsetMultiGroup(const Block* w, const ActQ8* const* a, int n_act, int b, __m256* acc) {
   __m256i wq[kCount];
-  const __m128i m4 = _mm_set1_epi8(0x0f);
-  for (int k = 0; k < kCount; ++k) {
-    const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w[b + k].qs));
-    wq[k] = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(raw, 4), m4), _mm_and_si128(raw, m4));
-  }
-  const __m256 dw = LoadHalves(w + b, offsetof(BlockQ4_1, d), kCount);
-  const __m256 mw = LoadHalves(w + b, offsetof(BlockQ4_1, m), kCount);
+  for (int k = 0; k < kCount; ++k) wq[k] = Quants(w[b + k]);
+  const __m256 dw = LoadHalves(w + b, offsetof(Block, d), kCount);
+  const __m256 mw = LoadHalves(w + b, offsetof(Block, m), kCount);
   for (int t = 0; t < n_act; ++t) {
     const int8_t* q = a[t]->q.data() + b * kBlock;
     __m256i v[8];
@@ -255,7 +271,13 @@ void MultiDriver(const Block* w, const ActQ8* const* a, int n_act, int nb, float
 template <int kCount>
 struct Q4_1G {
   static void Run(const BlockQ4_1* w, const ActQ8* const* a, int n, int b, __m256* acc) {
-    Q4_1MultiGroup<kCount>(w, a, n, b, acc);
+    OffsetMultiGroup<kCount, BlockQ4_1, Q4_1Quants>(w, a, n, b, acc);
+  }
+};
+template <int kCount>
+struct Q5_1G {
+  static void Run(const BlockQ5_1* w, const ActQ8* const* a, int n, int b, __m256* acc) {
+    OffsetMultiGroup<kCount, BlockQ5_1, Q5_1Quants>(w, a, n, b, acc);
   }
 };
 template <int kCount>
@@ -425,6 +447,281 @@ void DotQ4_1Multi(const BlockQ4_1* w, const ActQ8* const* a, int n_act, int nb, 
 
 void DotQ8_0Multi(const BlockQ8_0* w, const ActQ8* const* a, int n_act, int nb, float* out) {
   MultiDriver<Q8_0G>(w, a, n_act, nb, out);
+}
+
+// ---- The other formats of llama.cpp's downloads: K-quants, IQ4_XS, Q5_1 ----------------------
+// A super-block of 256 is one group of eight blocks of 32, so sub-block j of super-block s is
+// block 8s + j and lands in lane j, as in the reference. Each super-block is unpacked once into
+// eight vectors of 32 quants (bytes), then met by up to kMaxMulti activations. Integer sums are
+// exact however they are formed; the float formula per lane is the reference's, in its order.
+namespace {
+
+// (Functions, not namespace-scope constants: their initialisers would run AVX2 instructions when
+// the library loads, on any CPU.)
+inline __m256i Low4() { return _mm256_set1_epi8(0x0f); }
+inline __m256i Low2() { return _mm256_set1_epi8(0x03); }
+
+inline __m256i Load32(const void* p) {
+  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+}
+// Bytes of `v` shifted right by `k` (< 8) bits each.
+inline __m256i ShiftBytes(__m256i v, int k) { return _mm256_srli_epi16(v, k); }
+// 0xff in each byte of `v` where bit `k` is set.
+inline __m256i BitSet(__m256i v, int k) {
+  const __m256i bit = _mm256_set1_epi8(static_cast<char>(1 << k));
+  return _mm256_cmpeq_epi8(_mm256_and_si256(v, bit), bit);
+}
+// Two int16 scales as the second operand of madd: elements 0-15 of a block get `lo`, 16-31 `hi`.
+inline __m256i Scales16(int lo, int hi) {
+  return _mm256_set_m128i(_mm_set1_epi16(static_cast<short>(hi)), _mm_set1_epi16(static_cast<short>(lo)));
+}
+inline __m256 ScalesTimes(float d, const int sc[8]) {
+  return _mm256_mul_ps(_mm256_set1_ps(d),
+                       _mm256_cvtepi32_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(sc))));
+}
+inline __m256 Negate(__m256 v) { return _mm256_xor_ps(v, _mm256_set1_ps(-0.0f)); }
+inline const int8_t* ActAt(const ActQ8& a, int b) { return a.q.data() + b * kBlock; }
+
+// Q4_K, Q5_K: unsigned quants, a scale and a min per sub-block of 32:
+//   lane j += ((d*sc[j]) * dx) * isum + (-(dmin*m[j])) * sx.
+struct ScaleMin32 {
+  __m256i q[8];
+  __m256 dw, mw;
+  template <typename Block>
+  void Scales(const Block& b) {
+    alignas(32) int sc[8], m[8];
+    UnpackKScaleMin(b.scales, sc, m);
+    dw = ScalesTimes(Fp16ToFp32(b.d), sc);
+    mw = Negate(ScalesTimes(Fp16ToFp32(b.dmin), m));
+  }
+  __m256 Add(const ActQ8& a, int b, __m256 acc) const {
+    __m256i v[8];
+    for (int j = 0; j < 8; ++j) v[j] = DotBytes(q[j], Load32(ActAt(a, b + j)));
+    const __m256 isum = _mm256_cvtepi32_ps(Transpose8Sum(v));
+    const __m256 t = _mm256_mul_ps(_mm256_mul_ps(dw, _mm256_loadu_ps(&a.d[b])), isum);
+    const __m256 u = _mm256_mul_ps(mw, _mm256_loadu_ps(&a.s[b]));
+    return _mm256_add_ps(acc, _mm256_add_ps(t, u));
+  }
+};
+
+inline void UnpackNibbles(const uint8_t qs[128], __m256i q[8]) {
+  for (int c = 0; c < 4; ++c) {
+    const __m256i v = Load32(qs + 32 * c);
+    q[2 * c] = _mm256_and_si256(v, Low4());
+    q[2 * c + 1] = _mm256_and_si256(ShiftBytes(v, 4), Low4());
+  }
+}
+
+struct Q4_KG : ScaleMin32 {
+  using Block = BlockQ4_K;
+  void Unpack(const BlockQ4_K& b) {
+    UnpackNibbles(b.qs, q);
+    Scales(b);
+  }
+};
+struct Q5_KG : ScaleMin32 {
+  using Block = BlockQ5_K;
+  void Unpack(const BlockQ5_K& b) {
+    UnpackNibbles(b.qs, q);
+    const __m256i h = Load32(b.qh);  // fifth bit of sub-block j: bit j of each byte
+    for (int j = 0; j < 8; ++j) {
+      q[j] = _mm256_or_si256(q[j], _mm256_and_si256(BitSet(h, j), _mm256_set1_epi8(16)));
+    }
+    Scales(b);
+  }
+};
+
+// Q6_K, Q3_K: signed quants and a signed scale per sub-block of 16, one f16 d:
+//   lane j += (d * dx) * isum, isum = sum over the block of q * scale (exact).
+struct Scale16 {
+  __m256i qabs[8], qsgn[8], sc[8];
+  __m256 d;
+  __m256 Add(const ActQ8& a, int b, __m256 acc) const {
+    __m256i v[8];
+    for (int j = 0; j < 8; ++j) {
+      const __m256i x = _mm256_sign_epi8(Load32(ActAt(a, b + j)), qsgn[j]);
+      v[j] = _mm256_madd_epi16(_mm256_maddubs_epi16(qabs[j], x), sc[j]);
+    }
+    const __m256 isum = _mm256_cvtepi32_ps(Transpose8Sum(v));
+    return _mm256_add_ps(acc, _mm256_mul_ps(_mm256_mul_ps(d, _mm256_loadu_ps(&a.d[b])), isum));
+  }
+  void Finish(const int s[16], uint16_t d16) {
+    for (int j = 0; j < 8; ++j) {
+      qabs[j] = _mm256_abs_epi8(qsgn[j]);
+      sc[j] = Scales16(s[2 * j], s[2 * j + 1]);
+    }
+    d = _mm256_set1_ps(Fp16ToFp32(d16));
+  }
+};
+
+struct Q6_KG : Scale16 {
+  using Block = BlockQ6_K;
+  void Unpack(const BlockQ6_K& b) {
+    // Half h: ql bytes 0-31 give sub-blocks 4h (low nibbles) and 4h+2 (high), bytes 32-63
+    // sub-blocks 4h+1 and 4h+3; the high-bits byte l gives bit pairs 0-1, 2-3, 4-5, 6-7 to
+    // sub-blocks 4h, 4h+1, 4h+2, 4h+3.
+    const __m256i k32 = _mm256_set1_epi8(32);
+    for (int h = 0; h < 2; ++h) {
+      const __m256i l0 = Load32(b.ql + 64 * h), l1 = Load32(b.ql + 64 * h + 32);
+      const __m256i hb = Load32(b.qh + 32 * h);
+      const __m256i lo[4] = {_mm256_and_si256(l0, Low4()), _mm256_and_si256(l1, Low4()),
+                             _mm256_and_si256(ShiftBytes(l0, 4), Low4()),
+                             _mm256_and_si256(ShiftBytes(l1, 4), Low4())};
+      for (int k = 0; k < 4; ++k) {
+        const __m256i top = _mm256_slli_epi16(_mm256_and_si256(ShiftBytes(hb, 2 * k), Low2()), 4);
+        qsgn[4 * h + k] = _mm256_sub_epi8(_mm256_or_si256(lo[k], top), k32);
+      }
+    }
+    int s[16];
+    for (int j = 0; j < 16; ++j) s[j] = b.scales[j];
+    Finish(s, b.d);
+  }
+};
+
+struct Q3_KG : Scale16 {
+  using Block = BlockQ3_K;
+  void Unpack(const BlockQ3_K& b) {
+    // Sub-block 4h+k: bit pair 2k of the 32 bytes of half h, and bit 4h+k of the high-bits
+    // bytes; q = those three bits minus 4.
+    const __m256i hm = Load32(b.hmask), k4 = _mm256_set1_epi8(4);
+    for (int h = 0; h < 2; ++h) {
+      const __m256i v = Load32(b.qs + 32 * h);
+      for (int k = 0; k < 4; ++k) {
+        const __m256i low = _mm256_and_si256(ShiftBytes(v, 2 * k), Low2());
+        const __m256i high = _mm256_and_si256(BitSet(hm, 4 * h + k), k4);
+        qsgn[4 * h + k] = _mm256_sub_epi8(_mm256_or_si256(low, high), k4);
+      }
+    }
+    int s[16];
+    UnpackQ3_KScales(b.scales, s);
+    Finish(s, b.d);
+  }
+};
+
+// Q2_K: unsigned 2-bit quants, a 4-bit scale and min per sub-block of 16:
+//   lane j += (d * dx) * isum - (dmin * dx) * imin, imin = sum of the activation quants times
+//   the mins (exact).
+struct Q2_KG {
+  using Block = BlockQ2_K;
+  __m256i q[8], sc[8], mn[8];
+  __m256 d, dmin;
+  void Unpack(const BlockQ2_K& b) {
+    for (int h = 0; h < 2; ++h) {
+      const __m256i v = Load32(b.qs + 32 * h);
+      for (int k = 0; k < 4; ++k) q[4 * h + k] = _mm256_and_si256(ShiftBytes(v, 2 * k), Low2());
+    }
+    for (int j = 0; j < 8; ++j) {
+      sc[j] = Scales16(b.scales[2 * j] & 0x0f, b.scales[2 * j + 1] & 0x0f);
+      mn[j] = Scales16(b.scales[2 * j] >> 4, b.scales[2 * j + 1] >> 4);
+    }
+    d = _mm256_set1_ps(Fp16ToFp32(b.d));
+    dmin = _mm256_set1_ps(Fp16ToFp32(b.dmin));
+  }
+  __m256 Add(const ActQ8& a, int b, __m256 acc) const {
+    const __m256i ones = _mm256_set1_epi8(1);
+    __m256i v[8], w[8];
+    for (int j = 0; j < 8; ++j) {
+      const __m256i x = Load32(ActAt(a, b + j));
+      v[j] = _mm256_madd_epi16(_mm256_maddubs_epi16(q[j], x), sc[j]);
+      w[j] = _mm256_madd_epi16(_mm256_maddubs_epi16(ones, x), mn[j]);
+    }
+    const __m256 dx = _mm256_loadu_ps(&a.d[b]);
+    const __m256 t = _mm256_mul_ps(_mm256_mul_ps(d, dx), _mm256_cvtepi32_ps(Transpose8Sum(v)));
+    const __m256 u = _mm256_mul_ps(_mm256_mul_ps(dmin, dx), _mm256_cvtepi32_ps(Transpose8Sum(w)));
+    return _mm256_add_ps(acc, _mm256_sub_ps(t, u));
+  }
+};
+
+// IQ4_XS: the table's signed values, a signed scale per sub-block of 32:
+//   lane j += ((d*sc[j]) * dx) * isum.
+struct IQ4_XSG {
+  using Block = BlockIQ4_XS;
+  __m256i qabs[8], qsgn[8];
+  __m256 dw;
+  void Unpack(const BlockIQ4_XS& b) {
+    const __m256i table = _mm256_broadcastsi128_si256(
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(kIq4NlValues)));
+    for (int j = 0; j < 8; j += 2) {  // 32 bytes: 16 of sub-block j, then 16 of j+1
+      const __m256i v = Load32(b.qs + 16 * j);
+      const __m256i lo = _mm256_and_si256(v, Low4()), hi = _mm256_and_si256(ShiftBytes(v, 4), Low4());
+      qsgn[j] = _mm256_shuffle_epi8(table, _mm256_permute2x128_si256(lo, hi, 0x20));
+      qsgn[j + 1] = _mm256_shuffle_epi8(table, _mm256_permute2x128_si256(lo, hi, 0x31));
+      qabs[j] = _mm256_abs_epi8(qsgn[j]);
+      qabs[j + 1] = _mm256_abs_epi8(qsgn[j + 1]);
+    }
+    alignas(32) int sc[8];
+    UnpackIQ4_XSScales(b, sc);
+    dw = ScalesTimes(Fp16ToFp32(b.d), sc);
+  }
+  __m256 Add(const ActQ8& a, int b, __m256 acc) const {
+    __m256i v[8];
+    for (int j = 0; j < 8; ++j) {
+      v[j] = DotBytes(qabs[j], _mm256_sign_epi8(Load32(ActAt(a, b + j)), qsgn[j]));
+    }
+    const __m256 isum = _mm256_cvtepi32_ps(Transpose8Sum(v));
+    return _mm256_add_ps(acc, _mm256_mul_ps(_mm256_mul_ps(dw, _mm256_loadu_ps(&a.d[b])), isum));
+  }
+};
+
+// Super-blocks against n_act activations, each super-block unpacked once.
+template <typename G>
+void SuperBlockMulti(const typename G::Block* w, const ActQ8* const* a, int n_act, int nb,
+                     float* out) {
+  __m256 acc[kMaxMulti];
+  for (int t = 0; t < n_act; ++t) acc[t] = _mm256_setzero_ps();
+  G g;
+  for (int s = 0; s < nb / 8; ++s) {
+    g.Unpack(w[s]);
+    for (int t = 0; t < n_act; ++t) acc[t] = g.Add(*a[t], 8 * s, acc[t]);
+  }
+  for (int t = 0; t < n_act; ++t) out[t] = Reduce8(acc[t]);
+}
+
+template <typename G>
+float SuperBlockDot(const typename G::Block* w, const ActQ8& a, int nb) {
+  const ActQ8* one[1] = {&a};
+  float out;
+  SuperBlockMulti<G>(w, one, 1, nb, &out);
+  return out;
+}
+
+
+}  // namespace
+
+float DotQ2_K(const BlockQ2_K* w, const ActQ8& a, int nb) { return SuperBlockDot<Q2_KG>(w, a, nb); }
+float DotQ3_K(const BlockQ3_K* w, const ActQ8& a, int nb) { return SuperBlockDot<Q3_KG>(w, a, nb); }
+float DotQ4_K(const BlockQ4_K* w, const ActQ8& a, int nb) { return SuperBlockDot<Q4_KG>(w, a, nb); }
+float DotQ5_K(const BlockQ5_K* w, const ActQ8& a, int nb) { return SuperBlockDot<Q5_KG>(w, a, nb); }
+float DotQ6_K(const BlockQ6_K* w, const ActQ8& a, int nb) { return SuperBlockDot<Q6_KG>(w, a, nb); }
+float DotIQ4_XS(const BlockIQ4_XS* w, const ActQ8& a, int nb) {
+  return SuperBlockDot<IQ4_XSG>(w, a, nb);
+}
+void DotQ2_KMulti(const BlockQ2_K* w, const ActQ8* const* a, int n_act, int nb, float* out) {
+  SuperBlockMulti<Q2_KG>(w, a, n_act, nb, out);
+}
+void DotQ3_KMulti(const BlockQ3_K* w, const ActQ8* const* a, int n_act, int nb, float* out) {
+  SuperBlockMulti<Q3_KG>(w, a, n_act, nb, out);
+}
+void DotQ4_KMulti(const BlockQ4_K* w, const ActQ8* const* a, int n_act, int nb, float* out) {
+  SuperBlockMulti<Q4_KG>(w, a, n_act, nb, out);
+}
+void DotQ5_KMulti(const BlockQ5_K* w, const ActQ8* const* a, int n_act, int nb, float* out) {
+  SuperBlockMulti<Q5_KG>(w, a, n_act, nb, out);
+}
+void DotQ6_KMulti(const BlockQ6_K* w, const ActQ8* const* a, int n_act, int nb, float* out) {
+  SuperBlockMulti<Q6_KG>(w, a, n_act, nb, out);
+}
+void DotIQ4_XSMulti(const BlockIQ4_XS* w, const ActQ8* const* a, int n_act, int nb, float* out) {
+  SuperBlockMulti<IQ4_XSG>(w, a, n_act, nb, out);
+}
+void DotQ5_1Multi(const BlockQ5_1* w, const ActQ8* const* a, int n_act, int nb, float* out) {
+  MultiDriver<Q5_1G>(w, a, n_act, nb, out);
+}
+float DotQ5_1(const BlockQ5_1* w, const ActQ8& a, int nb) {
+  const ActQ8* one[1] = {&a};
+  float out;
+  DotQ5_1Multi(w, one, 1, nb, &out);
+  return out;
 }
 
 namespace {

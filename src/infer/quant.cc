@@ -275,11 +275,10 @@ bool WidenRowToQ8_0(TensorType type, const uint8_t* row, int64_t cols, uint8_t* 
 }
 void UnpackQ5_1(const BlockQ5_1& b, int8_t q[32]) { Unpack5(b.qs, b.qh, 0, q); }
 
-namespace {
-// Q4_K's and Q5_K's scales and mins, 6 bits each: sub-blocks 0-3 in the low 6 bits of bytes 0-3
-// (scales) and 4-7 (mins); sub-blocks 4-7 in the nibbles of bytes 8-11 with their top 2 bits in
-// the top bits of bytes 0-3 (scales) and 4-7 (mins).
-void UnpackScaleMin6(const uint8_t s[12], int sc[8], int m[8]) {
+void UnpackKScaleMin(const uint8_t s[12], int sc[8], int m[8]) {
+  // 6 bits each: sub-blocks 0-3 in the low 6 bits of bytes 0-3 (scales) and 4-7 (mins);
+  // sub-blocks 4-7 in the nibbles of bytes 8-11 with their top 2 bits in the top bits of bytes
+  // 0-3 (scales) and 4-7 (mins).
   for (int j = 0; j < 4; ++j) {
     sc[j] = s[j] & 63;
     m[j] = s[j + 4] & 63;
@@ -287,6 +286,26 @@ void UnpackScaleMin6(const uint8_t s[12], int sc[8], int m[8]) {
     m[j + 4] = (s[j + 8] >> 4) | ((s[j + 4] >> 6) << 4);
   }
 }
+
+void UnpackQ3_KScales(const uint8_t s[12], int sc[16]) {
+  // Scale j: its low 4 bits in nibble j/8 of byte j%8, its top 2 bits at bits 2*(j/4) of byte
+  // 8 + j%4; stored plus 32.
+  for (int j = 0; j < 16; ++j) {
+    const int low = (s[j % 8] >> (4 * (j / 8))) & 0x0f;
+    const int high = (s[8 + j % 4] >> (2 * (j / 4))) & 3;
+    sc[j] = (low | (high << 4)) - 32;
+  }
+}
+
+void UnpackIQ4_XSScales(const BlockIQ4_XS& b, int sc[8]) {
+  for (int j = 0; j < 8; ++j) {
+    const int low = (b.scales_l[j / 2] >> (4 * (j % 2))) & 0x0f;
+    const int high = (b.scales_h >> (2 * j)) & 3;
+    sc[j] = (low | (high << 4)) - 32;
+  }
+}
+
+namespace {
 
 // 64 elements per 32 bytes: the low nibbles are the first sub-block of 32, the high the second.
 void UnpackNibbles64(const uint8_t qs[128], uint8_t q[256]) {
@@ -307,25 +326,19 @@ int TwoBits(const uint8_t qs[64], int e) {
 }  // namespace
 
 void UnpackQ4_K(const BlockQ4_K& b, uint8_t q[256], int sc[8], int m[8]) {
-  UnpackScaleMin6(b.scales, sc, m);
+  UnpackKScaleMin(b.scales, sc, m);
   UnpackNibbles64(b.qs, q);
 }
 
 void UnpackQ5_K(const BlockQ5_K& b, uint8_t q[256], int sc[8], int m[8]) {
-  UnpackScaleMin6(b.scales, sc, m);
+  UnpackKScaleMin(b.scales, sc, m);
   UnpackNibbles64(b.qs, q);
   // The fifth bit of element e is bit e/32 of qh[e % 32].
   for (int e = 0; e < kSuperBlock; ++e) q[e] |= ((b.qh[e % 32] >> (e / 32)) & 1) << 4;
 }
 
 void UnpackQ3_K(const BlockQ3_K& b, int8_t q[256], int sc[16]) {
-  // Scale j: its low 4 bits in nibble j/8 of byte j%8, its top 2 bits at bits 2*(j/4) of byte
-  // 8 + j%4; stored plus 32.
-  for (int j = 0; j < 16; ++j) {
-    const int low = (b.scales[j % 8] >> (4 * (j / 8))) & 0x0f;
-    const int high = (b.scales[8 + j % 4] >> (2 * (j / 4))) & 3;
-    sc[j] = (low | (high << 4)) - 32;
-  }
+  UnpackQ3_KScales(b.scales, sc);
   // The third bit of element e is bit e/32 of hmask[e % 32]; q = bits - 4.
   for (int e = 0; e < kSuperBlock; ++e) {
     const int hbit = (b.hmask[e % 32] >> (e / 32)) & 1;
@@ -342,10 +355,8 @@ void UnpackQ2_K(const BlockQ2_K& b, uint8_t q[256], int sc[16], int m[16]) {
 }
 
 void UnpackIQ4_XS(const BlockIQ4_XS& b, int8_t q[256], int sc[8]) {
+  UnpackIQ4_XSScales(b, sc);
   for (int j = 0; j < 8; ++j) {
-    const int low = (b.scales_l[j / 2] >> (4 * (j % 2))) & 0x0f;
-    const int high = (b.scales_h >> (2 * j)) & 3;
-    sc[j] = (low | (high << 4)) - 32;
     for (int l = 0; l < 16; ++l) {
       q[32 * j + l] = kIq4NlValues[b.qs[16 * j + l] & 0x0f];
       q[32 * j + 16 + l] = kIq4NlValues[b.qs[16 * j + l] >> 4];
@@ -399,6 +410,13 @@ DotFn SelectDot(TensorType type, Isa isa) {
       case TensorType::kQ8_0: return QuantDot<BlockQ8_0, avx2::DotQ8_0>;
       case TensorType::kF16: return FloatDot<uint16_t, avx2::DotF16>;
       case TensorType::kBF16: return FloatDot<uint16_t, avx2::DotBF16>;
+      case TensorType::kQ2_K: return QuantDot<BlockQ2_K, avx2::DotQ2_K>;
+      case TensorType::kQ3_K: return QuantDot<BlockQ3_K, avx2::DotQ3_K>;
+      case TensorType::kQ4_K: return QuantDot<BlockQ4_K, avx2::DotQ4_K>;
+      case TensorType::kQ5_K: return QuantDot<BlockQ5_K, avx2::DotQ5_K>;
+      case TensorType::kQ6_K: return QuantDot<BlockQ6_K, avx2::DotQ6_K>;
+      case TensorType::kIQ4_XS: return QuantDot<BlockIQ4_XS, avx2::DotIQ4_XS>;
+      case TensorType::kQ5_1: return QuantDot<BlockQ5_1, avx2::DotQ5_1>;
       case TensorType::kF32: return FloatDot<float, avx2::DotF32>;
       default: break;  // no SIMD twin: the reference below
     }
@@ -453,6 +471,13 @@ DotMultiFn SelectDotMulti(TensorType type, Isa isa) {
       case TensorType::kQ8_0: return QuantMulti<BlockQ8_0, avx2::DotQ8_0Multi>;
       case TensorType::kF16: return RefMulti<TensorType::kF16, Isa::kAvx2>;
       case TensorType::kBF16: return RefMulti<TensorType::kBF16, Isa::kAvx2>;
+      case TensorType::kQ2_K: return QuantMulti<BlockQ2_K, avx2::DotQ2_KMulti>;
+      case TensorType::kQ3_K: return QuantMulti<BlockQ3_K, avx2::DotQ3_KMulti>;
+      case TensorType::kQ4_K: return QuantMulti<BlockQ4_K, avx2::DotQ4_KMulti>;
+      case TensorType::kQ5_K: return QuantMulti<BlockQ5_K, avx2::DotQ5_KMulti>;
+      case TensorType::kQ6_K: return QuantMulti<BlockQ6_K, avx2::DotQ6_KMulti>;
+      case TensorType::kIQ4_XS: return QuantMulti<BlockIQ4_XS, avx2::DotIQ4_XSMulti>;
+      case TensorType::kQ5_1: return QuantMulti<BlockQ5_1, avx2::DotQ5_1Multi>;
       case TensorType::kF32: return RefMulti<TensorType::kF32, Isa::kAvx2>;
       default: break;
     }

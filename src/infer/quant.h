@@ -23,9 +23,7 @@
 //        IQ4_NL: as Q8_0 (the quants are its table's int8 values); IQ4_XS: as Q4_K without
 //              the offset term, dw = d*(scale-32)
 //        BF16: as F16
-//    Q4_0, Q5_0, Q5_1, the K-quants and the IQ4 formats have only these reference kernels so
-//    far (no SIMD twins; Q4_0, Q5_0 and IQ4_NL are widened to Q8_0 at load):
-//    same bits on every ISA, slower.
+//    Q4_0, Q5_0 and IQ4_NL have no twins of their own: they are widened to Q8_0 at load.
 //  * Block b is added to partial sum lane (b mod 8) in increasing b; the eight lanes are then
 //    reduced as ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)). Float formats (F32, F16) do the same per
 //    element instead of per block.
@@ -170,6 +168,11 @@ void UnpackQ5_K(const BlockQ5_K& b, uint8_t q[256], int sc[8], int m[8]);
 void UnpackQ3_K(const BlockQ3_K& b, int8_t q[256], int sc[16]);
 void UnpackQ2_K(const BlockQ2_K& b, uint8_t q[256], int sc[16], int m[16]);
 void UnpackIQ4_XS(const BlockIQ4_XS& b, int8_t q[256], int sc[8]);
+// The scales alone (the SIMD kernels unpack the quants themselves): Q4_K's and Q5_K's 6-bit
+// scales and mins, Q3_K's 16 signed scales, IQ4_XS's 8 signed scales.
+void UnpackKScaleMin(const uint8_t s[12], int sc[8], int m[8]);
+void UnpackQ3_KScales(const uint8_t s[12], int sc[16]);
+void UnpackIQ4_XSScales(const BlockIQ4_XS& b, int sc[8]);
 
 // Exact IEEE half <-> single conversions (no rounding in the widening direction).
 float Fp16ToFp32(uint16_t h);
@@ -331,6 +334,21 @@ float DotF16(const uint16_t* w, const float* x, int n);
 float DotBF16(const uint16_t* w, const float* x, int n);
 float DotF32(const float* w, const float* x, int n);
 void DotQ4_1Multi(const BlockQ4_1* w, const ActQ8* const* a, int n_act, int nb, float* out);
+// The K-quants, IQ4_XS and Q5_1 (each super-block or block unpacked once per call).
+float DotQ2_K(const BlockQ2_K* w, const ActQ8& a, int nb);
+float DotQ3_K(const BlockQ3_K* w, const ActQ8& a, int nb);
+float DotQ4_K(const BlockQ4_K* w, const ActQ8& a, int nb);
+float DotQ5_K(const BlockQ5_K* w, const ActQ8& a, int nb);
+float DotQ6_K(const BlockQ6_K* w, const ActQ8& a, int nb);
+float DotIQ4_XS(const BlockIQ4_XS* w, const ActQ8& a, int nb);
+float DotQ5_1(const BlockQ5_1* w, const ActQ8& a, int nb);
+void DotQ2_KMulti(const BlockQ2_K* w, const ActQ8* const* a, int n_act, int nb, float* out);
+void DotQ3_KMulti(const BlockQ3_K* w, const ActQ8* const* a, int n_act, int nb, float* out);
+void DotQ4_KMulti(const BlockQ4_K* w, const ActQ8* const* a, int n_act, int nb, float* out);
+void DotQ5_KMulti(const BlockQ5_K* w, const ActQ8* const* a, int n_act, int nb, float* out);
+void DotQ6_KMulti(const BlockQ6_K* w, const ActQ8* const* a, int n_act, int nb, float* out);
+void DotIQ4_XSMulti(const BlockIQ4_XS* w, const ActQ8* const* a, int n_act, int nb, float* out);
+void DotQ5_1Multi(const BlockQ5_1* w, const ActQ8* const* a, int n_act, int nb, float* out);
 void DotQ8_0Multi(const BlockQ8_0* w, const ActQ8* const* a, int n_act, int nb, float* out);
 // Packed-layout tiles: nr consecutive packed rows (`row_bytes` apart) against np activations,
 // out[p * ld + r]; `nb` blocks per row; `quad` (or null): the four activations' tails.

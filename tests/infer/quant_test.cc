@@ -346,15 +346,82 @@ TEST(KernelTwinsFloat, OddLengths) {
   }
 }
 
-// The dot products of the formats with reference kernels only (K-quants, Q4_0, Q5_0, Q5_1,
-// IQ4_NL, IQ4_XS, BF16; their dequantisation is checked against gguf-py by
-// tests/infer/py/quant_formats_check.py)
-// against the exact sum of the dequantised weights times the
-// dequantised activations (the integer formula is exact; only the float roundings differ), on
-// both ISAs (the K-quants have only the reference kernels, so the bits agree too).
+// A random row of `n` elements of any quantised format (random quants and packed scales, finite
+// f16 scales and offsets of a sensible size), or of BF16 (normal floats' top halves).
+std::vector<uint8_t> RandomFormatRow(TensorType type, int n, std::mt19937& rng) {
+  std::uniform_int_distribution<int> byte(0, 255);
+  std::normal_distribution<float> g(0.0f, 1.0f);
+  const size_t bytes = RowBytes(type, n);
+  std::vector<uint8_t> row(bytes);
+  for (uint8_t& c : row) c = static_cast<uint8_t>(byte(rng));
+  // Finite f16 scales (and offsets) in each block.
+  auto set_scales = [&](auto* blocks, size_t count, auto set) {
+    for (size_t b = 0; b < count; ++b) set(blocks[b], 0.01f * static_cast<float>(b % 7 + 1));
+  };
+  switch (type) {
+    case TensorType::kQ4_K:
+      set_scales(reinterpret_cast<BlockQ4_K*>(row.data()), bytes / sizeof(BlockQ4_K), [](auto& k, float s) {
+        k.d = Fp32ToFp16(s);
+        k.dmin = Fp32ToFp16(2 * s);
+      });
+      break;
+    case TensorType::kQ6_K:
+      set_scales(reinterpret_cast<BlockQ6_K*>(row.data()), bytes / sizeof(BlockQ6_K),
+                 [](auto& k, float s) { k.d = Fp32ToFp16(-0.3f * s); });
+      break;
+    case TensorType::kQ4_0:
+      set_scales(reinterpret_cast<BlockQ4_0*>(row.data()), bytes / sizeof(BlockQ4_0),
+                 [](auto& k, float s) { k.d = Fp32ToFp16(s); });
+      break;
+    case TensorType::kQ2_K:
+      set_scales(reinterpret_cast<BlockQ2_K*>(row.data()), bytes / sizeof(BlockQ2_K), [](auto& k, float s) {
+        k.d = Fp32ToFp16(s);
+        k.dmin = Fp32ToFp16(3 * s);
+      });
+      break;
+    case TensorType::kQ3_K:
+      set_scales(reinterpret_cast<BlockQ3_K*>(row.data()), bytes / sizeof(BlockQ3_K),
+                 [](auto& k, float s) { k.d = Fp32ToFp16(-0.2f * s); });
+      break;
+    case TensorType::kQ5_K:
+      set_scales(reinterpret_cast<BlockQ5_K*>(row.data()), bytes / sizeof(BlockQ5_K), [](auto& k, float s) {
+        k.d = Fp32ToFp16(0.5f * s);
+        k.dmin = Fp32ToFp16(s);
+      });
+      break;
+    case TensorType::kIQ4_NL:
+      set_scales(reinterpret_cast<BlockIQ4_NL*>(row.data()), bytes / sizeof(BlockIQ4_NL),
+                 [](auto& k, float s) { k.d = Fp32ToFp16(0.1f * s); });
+      break;
+    case TensorType::kIQ4_XS:
+      set_scales(reinterpret_cast<BlockIQ4_XS*>(row.data()), bytes / sizeof(BlockIQ4_XS),
+                 [](auto& k, float s) { k.d = Fp32ToFp16(-0.05f * s); });
+      break;
+    case TensorType::kBF16: {  // finite values: the top halves of normal floats
+      auto* h = reinterpret_cast<uint16_t*>(row.data());
+      for (int e = 0; e < n; ++e) h[e] = static_cast<uint16_t>(std::bit_cast<uint32_t>(g(rng)) >> 16);
+      break;
+    }
+    case TensorType::kQ5_0:
+      set_scales(reinterpret_cast<BlockQ5_0*>(row.data()), bytes / sizeof(BlockQ5_0),
+                 [](auto& k, float s) { k.d = Fp32ToFp16(-s); });
+      break;
+    default:
+      set_scales(reinterpret_cast<BlockQ5_1*>(row.data()), bytes / sizeof(BlockQ5_1), [](auto& k, float s) {
+        k.d = Fp32ToFp16(s);
+        k.m = Fp32ToFp16(-8 * s);
+      });
+      break;
+  }
+  return row;
+}
+
+// The dot products of the formats beyond Q4_1/Q8_0/F16/F32 (K-quants, Q4_0, Q5_0, Q5_1, IQ4_NL,
+// IQ4_XS, BF16; their dequantisation is checked against gguf-py by
+// tests/infer/py/quant_formats_check.py) against the exact sum of the dequantised weights times
+// the dequantised activations (the integer formula is exact; only the float roundings differ).
 TEST(ReferenceOnlyFormats, DotEqualsTheDequantisedSum) {
   std::mt19937 rng(99);
-  std::uniform_int_distribution<int> byte(0, 255);
   std::normal_distribution<float> g(0.0f, 1.0f);
   const int n = 3 * kSuperBlock;
   std::vector<float> x(n);
@@ -365,68 +432,8 @@ TEST(ReferenceOnlyFormats, DotEqualsTheDequantisedSum) {
                           TensorType::kQ5_0, TensorType::kQ5_1, TensorType::kQ2_K,
                           TensorType::kQ3_K, TensorType::kQ5_K, TensorType::kIQ4_NL,
                           TensorType::kIQ4_XS, TensorType::kBF16}) {
-    const size_t bytes = RowBytes(type, n);
-    std::vector<uint8_t> row(bytes);
-    for (uint8_t& c : row) c = static_cast<uint8_t>(byte(rng));
-    // Finite f16 scales (and offsets) in each block.
-    auto set_scales = [&](auto* blocks, size_t count, auto set) {
-      for (size_t b = 0; b < count; ++b) set(blocks[b], 0.01f * static_cast<float>(b % 7 + 1));
-    };
-    switch (type) {
-      case TensorType::kQ4_K:
-        set_scales(reinterpret_cast<BlockQ4_K*>(row.data()), bytes / sizeof(BlockQ4_K), [](auto& k, float s) {
-          k.d = Fp32ToFp16(s);
-          k.dmin = Fp32ToFp16(2 * s);
-        });
-        break;
-      case TensorType::kQ6_K:
-        set_scales(reinterpret_cast<BlockQ6_K*>(row.data()), bytes / sizeof(BlockQ6_K),
-                   [](auto& k, float s) { k.d = Fp32ToFp16(-0.3f * s); });
-        break;
-      case TensorType::kQ4_0:
-        set_scales(reinterpret_cast<BlockQ4_0*>(row.data()), bytes / sizeof(BlockQ4_0),
-                   [](auto& k, float s) { k.d = Fp32ToFp16(s); });
-        break;
-      case TensorType::kQ2_K:
-        set_scales(reinterpret_cast<BlockQ2_K*>(row.data()), bytes / sizeof(BlockQ2_K), [](auto& k, float s) {
-          k.d = Fp32ToFp16(s);
-          k.dmin = Fp32ToFp16(3 * s);
-        });
-        break;
-      case TensorType::kQ3_K:
-        set_scales(reinterpret_cast<BlockQ3_K*>(row.data()), bytes / sizeof(BlockQ3_K),
-                   [](auto& k, float s) { k.d = Fp32ToFp16(-0.2f * s); });
-        break;
-      case TensorType::kQ5_K:
-        set_scales(reinterpret_cast<BlockQ5_K*>(row.data()), bytes / sizeof(BlockQ5_K), [](auto& k, float s) {
-          k.d = Fp32ToFp16(0.5f * s);
-          k.dmin = Fp32ToFp16(s);
-        });
-        break;
-      case TensorType::kIQ4_NL:
-        set_scales(reinterpret_cast<BlockIQ4_NL*>(row.data()), bytes / sizeof(BlockIQ4_NL),
-                   [](auto& k, float s) { k.d = Fp32ToFp16(0.1f * s); });
-        break;
-      case TensorType::kIQ4_XS:
-        set_scales(reinterpret_cast<BlockIQ4_XS*>(row.data()), bytes / sizeof(BlockIQ4_XS),
-                   [](auto& k, float s) { k.d = Fp32ToFp16(-0.05f * s); });
-        break;
-      case TensorType::kBF16: {  // finite values: the top halves of normal floats
-        auto* h = reinterpret_cast<uint16_t*>(row.data());
-        for (int e = 0; e < n; ++e) h[e] = static_cast<uint16_t>(std::bit_cast<uint32_t>(g(rng)) >> 16);
-        break;
-      }
-      case TensorType::kQ5_0:
-        set_scales(reinterpret_cast<BlockQ5_0*>(row.data()), bytes / sizeof(BlockQ5_0),
-                   [](auto& k, float s) { k.d = Fp32ToFp16(-s); });
-        break;
-      default:
-        set_scales(reinterpret_cast<BlockQ5_1*>(row.data()), bytes / sizeof(BlockQ5_1), [](auto& k, float s) {
-          k.d = Fp32ToFp16(s);
-          k.m = Fp32ToFp16(-8 * s);
-        });
-        break;
-    }
+    const std::vector<uint8_t> row = RandomFormatRow(type, n, rng);
+    const size_t bytes = row.size();
     const WeightMatrix w{type, row.data(), 1, n, bytes};
     std::vector<float> wf(n);
     DequantizeRow(w, 0, wf.data());
@@ -443,6 +450,45 @@ TEST(ReferenceOnlyFormats, DotEqualsTheDequantisedSum) {
     EXPECT_NEAR(got, exact, 1e-5 * magnitude) << static_cast<int>(type);
     if (IsaAvailable(Isa::kAvx2)) {
       EXPECT_EQ(got, DotRow(w, 0, ar, Isa::kAvx2));
+    }
+  }
+}
+
+// The AVX2 twins of the K-quants, IQ4_XS and Q5_1 equal the reference to the bit, one activation
+// or several, over rows of 1 to 9 super-blocks (Q5_1: 1 to 40 blocks, so every tail length);
+// activations include all-zero blocks and blocks 100 times larger.
+TEST(ReferenceOnlyFormats, Avx2TwinsEqualTheReference) {
+  if (!IsaAvailable(Isa::kAvx2)) GTEST_SKIP() << "no AVX2 kernels";
+  std::mt19937 rng(2026);
+  Fixture fx;
+  for (TensorType type : {TensorType::kQ2_K, TensorType::kQ3_K, TensorType::kQ4_K,
+                          TensorType::kQ5_K, TensorType::kQ6_K, TensorType::kIQ4_XS,
+                          TensorType::kQ5_1}) {
+    const bool blocks32 = type == TensorType::kQ5_1;
+    for (int len = 1; len <= (blocks32 ? 40 : 9); ++len) {
+      const int n = len * (blocks32 ? kBlock : kSuperBlock);
+      const std::vector<uint8_t> row = RandomFormatRow(type, n, rng);
+      const WeightMatrix w{type, row.data(), 1, n, row.size()};
+      std::vector<std::vector<float>> xs;
+      std::vector<ActQ8> qs(kMaxMulti);
+      std::vector<ActRow> acts(kMaxMulti);
+      for (int t = 0; t < kMaxMulti; ++t) {
+        xs.push_back(fx.Act(n));
+        QuantizeActQ8(xs[t].data(), n, &qs[t]);
+        acts[t] = ActRow{xs[t].data(), &qs[t]};
+      }
+      for (int t = 0; t < kMaxMulti; ++t) {
+        ASSERT_EQ(Bits(DotRow(w, 0, acts[t], Isa::kScalar)), Bits(DotRow(w, 0, acts[t], Isa::kAvx2)))
+            << static_cast<int>(type) << " len=" << len << " t=" << t;
+      }
+      for (int m = 1; m <= kMaxMulti; ++m) {
+        float out[kMaxMulti];
+        SelectDotMulti(type, Isa::kAvx2)(row.data(), acts.data(), m, n, out);
+        for (int t = 0; t < m; ++t) {
+          ASSERT_EQ(Bits(out[t]), Bits(DotRow(w, 0, acts[t], Isa::kScalar)))
+              << static_cast<int>(type) << " len=" << len << " m=" << m << " t=" << t;
+        }
+      }
     }
   }
 }
