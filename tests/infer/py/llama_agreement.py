@@ -22,7 +22,10 @@ asks for top-1 >= 99%; that is below the noise floor of int8-activation inferenc
 and llama.cpp does not reach it against itself: the recording also holds llama.cpp fed one token
 per call (its generation path), and its batch and one-token answers agree at 95.8% of positions
 (mean KL 0.0028). depinfer agrees with each of them at least as well (docs/INFER.md). So the
-script reports the 99% figure and both comparisons, and gates on 95%.
+script reports the 99% figure and both comparisons, and gates on 95%. It also measures both
+engines against the exact answer for the same weights (reference_forward.py, float64, float
+activations): llama.cpp's top-1 matches it at about 96% of positions, depinfer's at about 98%,
+and the check requires depinfer to be at least as close as llama.cpp.
 
 Usage: llama_agreement.py check  REPO_DIR TOOL_BINARY MODEL [--threads N] [--json OUT]
        llama_agreement.py record REPO_DIR MODEL"""
@@ -232,6 +235,32 @@ def check(repo, tool, model, threads, json_out):
             "mean_kl": float(kl_dec.mean()), "max_kl": float(kl_dec.max())}
         report["llama_batch_vs_llama_decode"] = meta["batch_vs_decode"]
 
+    # 4. Both engines against the exact answer for the same weights: reference_forward.py in
+    # float64 with float activations (gguf-py dequantises). Skipped when gguf is missing.
+    try:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from reference_forward import forward
+        exact_lp = log_softmax(forward(model, toks))
+    except ImportError as e:
+        exact_lp = None
+        print(f"no float64 reference: {e}")
+    if exact_lp is not None:
+        ex_top = exact_lp.argmax(-1)
+        report["vs_exact_f64"] = {
+            "depinfer_top1": float((my_lp.argmax(-1) == ex_top).mean()),
+            "llama_batch_top1": float((ref["tf_top_ids"][:, 0] == ex_top).mean()),
+            "llama_decode_top1": float((ref["tf_decode_top_ids"][:, 0] == ex_top).mean())
+            if "tf_decode_top_ids" in ref else None,
+            # KL(engine || exact), each over its own 64 most likely tokens and the rest (the
+            # form llama.cpp's answers are recorded in).
+            "depinfer_kl": float(kl_over_top(*top_outcomes(my_lp), exact_lp).mean()),
+            "llama_batch_kl": float(kl_over_top(ref["tf_top_ids"], ref["tf_top_logprob"],
+                                                ref["tf_rest_prob"], exact_lp).mean()),
+            "llama_decode_kl": float(kl_over_top(ref["tf_decode_top_ids"],
+                                                 ref["tf_decode_top_logprob"],
+                                                 ref["tf_decode_rest_prob"], exact_lp).mean())
+            if "tf_decode_top_ids" in ref else None}
+
     # 3. Greedy completions.
     matched, full = [], 0
     for prompt, want in zip(unragged(ref["greedy_prompt_ids"], ref["greedy_prompt_offsets"]),
@@ -264,6 +293,16 @@ def check(repo, tool, model, threads, json_out):
                       f"{r['mean_kl']:.4f}) than its two paths are from each other "
                       f"(top-1 {self_top1:.4f}, KL {self_kl:.4f})")
                 ok = False
+    # Closer to the exact answer than llama.cpp is (no engine with int8 activations gets near
+    # the issue's 99% against llama.cpp: llama.cpp itself is this far from the exact answer).
+    ex = report.get("vs_exact_f64")
+    if ex is not None:
+        theirs = min(t for t in (ex["llama_batch_top1"], ex["llama_decode_top1"]) if t is not None)
+        if ex["depinfer_top1"] < theirs or ex["depinfer_kl"] > 1.5 * ex["llama_batch_kl"]:
+            print(f"further from the float64 answer (top-1 {ex['depinfer_top1']:.4f}, KL "
+                  f"{ex['depinfer_kl']:.4f}) than llama.cpp is ({theirs:.4f}, "
+                  f"{ex['llama_batch_kl']:.4f})")
+            ok = False
     sys.exit(0 if ok else 1)
 
 

@@ -2,8 +2,10 @@
 """Independent float64 reference of the llama forward pass, for checking the engine.
 
 Reads the GGUF with llama.cpp's own `gguf` Python package (its dequantisation is the format's
-reference), runs the plain textbook llama computation in float64 with numpy and prints the
-logits of the last position as JSON (top-20 ids and values, plus the full vector's argmax).
+reference) and runs the plain textbook llama computation in float64 with numpy: the exact
+answer for the file's weights, with float activations throughout (no int8 rounding). `forward`
+returns the logits of every position (llama_agreement.py measures both engines against them);
+run as a script it prints the last position's top 20 as JSON.
 Usage: reference_forward.py MODEL.gguf TOKEN [TOKEN ...]
 """
 import json
@@ -14,8 +16,8 @@ from gguf import GGUFReader
 from gguf.quants import dequantize
 
 
-def main():
-    path, tokens = sys.argv[1], [int(t) for t in sys.argv[2:]]
+def forward(path, tokens):
+    """Logits [len(tokens), n_vocab] in float64, every position teacher-forced."""
     r = GGUFReader(path)
     kv = {f.name: f for f in r.fields.values()}
 
@@ -74,11 +76,15 @@ def main():
         gt = h @ W[p + "ffn_gate.weight"].T
         up = h @ W[p + "ffn_up.weight"].T
         x = x + (gt / (1 + np.exp(-gt)) * up) @ W[p + "ffn_down.weight"].T
-    h = rms(x[-1], W["output_norm.weight"])
-    out_w = W.get("output.weight", emb)
-    logits = out_w @ h
+    h = rms(x, W["output_norm.weight"])
+    return h @ W.get("output.weight", emb).T
+
+
+def main():
+    logits = forward(sys.argv[1], [int(t) for t in sys.argv[2:]])[-1]
     top = np.argsort(-logits)[:20]
     print(json.dumps({"top": [[int(i), float(logits[i])] for i in top]}))
 
 
-main()
+if __name__ == "__main__":
+    main()
