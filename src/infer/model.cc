@@ -346,6 +346,18 @@ Status Model::Init() {
   for (int i = 0; i < cfg_.rope_dim / 2; ++i) {
     rope_freq_[i] = ExpD(-(2.0 * i / cfg_.rope_dim) * log_base);
   }
+  // Llama 3.1's frequency scaling comes as a tensor of per-pair divisors (llama.cpp's
+  // freq_factors), applied at every position.
+  if (f.FindTensor("rope_freqs.weight") != nullptr) {
+    std::vector<float> factors;
+    ASSIGN_OR_RETURN(factors, GetVector(f, "rope_freqs.weight", cfg_.rope_dim / 2));
+    for (int i = 0; i < cfg_.rope_dim / 2; ++i) {
+      if (!(factors[i] > 0) || !std::isfinite(factors[i])) {
+        return Status::Error("rope_freqs.weight must hold positive finite factors");
+      }
+      rope_freq_[i] /= static_cast<double>(factors[i]);
+    }
+  }
   return Status::Ok();
 }
 

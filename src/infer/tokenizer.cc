@@ -126,6 +126,77 @@ void SplitGpt2(const std::vector<Cpt>& cps, size_t begin, size_t end,
   }
 }
 
+// Llama 3's pattern (llama.cpp's LLAMA3 pre-tokenizer, "llama-bpe" in GGUF files):
+//   (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|
+//   \s*[\r\n]+|\s+(?!\S)|\s+
+// Unlike GPT-2's: a word may take any one non-letter, non-digit, non-newline character before
+// it, numbers split into groups of three, punctuation keeps the newlines after it, and a run of
+// whitespace ending in newlines is one piece.
+void SplitLlama3(const std::vector<Cpt>& cps, size_t begin, size_t end,
+                 std::vector<std::pair<size_t, size_t>>* out) {
+  auto at = [&](size_t i) -> uint32_t { return i < end ? cps[i].cp : 0xffffffffu; };
+  auto letter = [&](size_t i) { return i < end && IsLetter(cps[i].cp); };
+  auto number = [&](size_t i) { return i < end && IsNumber(cps[i].cp); };
+  auto space = [&](size_t i) { return i < end && IsSpace(cps[i].cp); };
+  auto newline = [&](size_t i) { return at(i) == '\r' || at(i) == '\n'; };
+  auto other = [&](size_t i) { return i < end && !space(i) && !letter(i) && !number(i); };
+  auto lower = [&](size_t i) { const uint32_t c = at(i); return c >= 'A' && c <= 'Z' ? c + 32 : c; };
+  size_t i = begin;
+  while (i < end) {
+    size_t j = i;
+    if (at(i) == '\'') {
+      const uint32_t c1 = lower(i + 1), c2 = lower(i + 2);
+      if (c1 == 's' || c1 == 't' || c1 == 'm' || c1 == 'd') {
+        j = i + 2;
+      } else if ((c1 == 'r' && c2 == 'e') || (c1 == 'v' && c2 == 'e') || (c1 == 'l' && c2 == 'l')) {
+        j = i + 3;
+      }
+    }
+    if (j == i) {
+      const size_t k = (!newline(i) && !letter(i) && !number(i) && letter(i + 1)) ? i + 1 : i;
+      if (letter(k)) {
+        for (j = k; letter(j);) ++j;
+      } else if (number(i)) {
+        for (j = i; number(j) && j - i < 3;) ++j;
+      } else {
+        const size_t p = (at(i) == ' ' && other(i + 1)) ? i + 1 : i;
+        if (other(p)) {
+          for (j = p; other(j);) ++j;
+          while (newline(j)) ++j;
+        }
+      }
+    }
+    if (j == i && space(i)) {
+      size_t run = i, last_newline = end;
+      for (; space(run); ++run) {
+        if (newline(run)) last_newline = run;
+      }
+      if (last_newline != end) {
+        j = last_newline + 1;  // \s*[\r\n]+
+      } else if (run < end && run - i > 1) {
+        j = run - 1;  // \s+(?!\S): the last space stays for the word after the run
+      } else {
+        j = run;  // to the end of the text, or a lone space before a word (\s+)
+      }
+    }
+    if (j == i) j = i + 1;  // not reachable for valid classes; keeps progress guaranteed
+    out->emplace_back(i, j);
+    i = j;
+  }
+}
+
+// The pieces [b, e) of code points as slices of the text they were decoded from.
+std::vector<std::string_view> Slices(std::string_view text, const std::vector<Cpt>& cps,
+                                     const std::vector<std::pair<size_t, size_t>>& pieces) {
+  std::vector<std::string_view> out;
+  out.reserve(pieces.size());
+  for (auto [b, e] : pieces) {
+    const size_t from = cps[b].pos, to = cps[e - 1].pos + cps[e - 1].len;
+    out.push_back(text.substr(from, to - from));
+  }
+  return out;
+}
+
 // GPT-2's reversible map from bytes to printable code points (encoder.py, bytes_to_unicode):
 // printable Latin-1 bytes map to themselves, the other 68 to 256, 257, ... in byte order.
 uint32_t ByteToCodepoint(int b) {
@@ -157,11 +228,17 @@ Result<Tokenizer> Tokenizer::FromGguf(const GgufFile& f) {
   static const char* const kDigitsThenGpt2[] = {"smollm", "starcoder", "refact", "command-r",
                                                 "codeshell", "exaone", "minerva"};
   static const char* const kGpt2[] = {"gpt2", "mpt", "olmo", "jais", "default"};
-  if (std::find(std::begin(kDigitsThenGpt2), std::end(kDigitsThenGpt2), t.pre_) !=
-      std::end(kDigitsThenGpt2)) {
-    t.split_digits_ = true;
-  } else if (std::find(std::begin(kGpt2), std::end(kGpt2), t.pre_) == std::end(kGpt2)) {
-    return Status::Error("pre-tokenizer '" + t.pre_ + "' is not supported");
+  static const char* const kLlama3[] = {"llama3", "llama-v3", "llama-bpe", "falcon3", "pixtral"};
+  auto in = [&](const auto& names) {
+    return std::find(std::begin(names), std::end(names), t.pre_) != std::end(names);
+  };
+  if (in(kDigitsThenGpt2)) {
+    t.pre_type_ = PreType::kDigitsThenGpt2;
+  } else if (in(kLlama3)) {
+    t.pre_type_ = PreType::kLlama3;
+  } else if (!in(kGpt2)) {
+    return Status::Error("pre-tokenizer '" + t.pre_ +
+                         "' is not supported (the gpt2, smollm/starcoder and llama-bpe families)");
   }
 
   auto tokens = f.GetStringArray("tokenizer.ggml.tokens");
@@ -199,8 +276,12 @@ Result<Tokenizer> Tokenizer::FromGguf(const GgufFile& f) {
     return t.tokens_[a].size() > t.tokens_[b].size();
   });
   if (t.eos_ >= 0) t.stop_tokens_.push_back(t.eos_);
-  if (auto it = t.token_id_.find("<|im_end|>"); it != t.token_id_.end() && it->second != t.eos_) {
-    t.stop_tokens_.push_back(it->second);
+  // The end-of-turn tokens of the chat templates we render (ChatML, Llama 3), and Llama 3's end
+  // of text, when the vocabulary has them.
+  for (const char* end : {"<|im_end|>", "<|eot_id|>", "<|eom_id|>", "<|end_of_text|>"}) {
+    if (auto it = t.token_id_.find(end); it != t.token_id_.end() && it->second != t.eos_) {
+      t.stop_tokens_.push_back(it->second);
+    }
   }
 
   for (int b = 0; b < 256; ++b) {
@@ -217,9 +298,14 @@ bool Tokenizer::IsControl(int32_t id) const {
 
 std::vector<std::string_view> Tokenizer::PreTokenize(std::string_view text) const {
   const std::vector<Cpt> cps = DecodeUtf8(text);
-  // Stage 1: chunks of the code point array (each number alone if split_digits_).
+  std::vector<std::pair<size_t, size_t>> pieces;
+  if (pre_type_ == PreType::kLlama3) {
+    SplitLlama3(cps, 0, cps.size(), &pieces);
+    return Slices(text, cps, pieces);
+  }
+  // Stage 1: chunks of the code point array (each number alone for kDigitsThenGpt2).
   std::vector<std::pair<size_t, size_t>> chunks;
-  if (split_digits_) {
+  if (pre_type_ == PreType::kDigitsThenGpt2) {
     size_t start = 0;
     for (size_t i = 0; i < cps.size(); ++i) {
       if (IsNumber(cps[i].cp)) {
@@ -233,15 +319,8 @@ std::vector<std::string_view> Tokenizer::PreTokenize(std::string_view text) cons
     chunks.emplace_back(0, cps.size());
   }
   // Stage 2: the GPT-2 pattern inside each chunk.
-  std::vector<std::pair<size_t, size_t>> pieces;
   for (auto [b, e] : chunks) SplitGpt2(cps, b, e, &pieces);
-  std::vector<std::string_view> out;
-  out.reserve(pieces.size());
-  for (auto [b, e] : pieces) {
-    const size_t from = cps[b].pos, to = cps[e - 1].pos + cps[e - 1].len;
-    out.push_back(text.substr(from, to - from));
-  }
-  return out;
+  return Slices(text, cps, pieces);
 }
 
 // Merges the symbols of one piece. Symbols form a linked list; candidate pairs wait in a heap
@@ -370,10 +449,36 @@ std::string Tokenizer::Decode(const std::vector<int32_t>& ids, bool render_speci
   return out;
 }
 
+namespace {
+// Llama 3's turns (its template trims each message's content).
+std::vector<std::pair<std::string, bool>> Llama3Segments(const std::vector<ChatMessage>& messages,
+                                                         bool add_generation_prompt) {
+  auto trim = [](const std::string& s) {
+    const char* ws = " \t\n\r\f\v";
+    const size_t a = s.find_first_not_of(ws);
+    return a == std::string::npos ? std::string() : s.substr(a, s.find_last_not_of(ws) + 1 - a);
+  };
+  std::vector<std::pair<std::string, bool>> out;
+  for (const ChatMessage& m : messages) {
+    out.emplace_back("<|start_header_id|>", true);
+    out.emplace_back(m.role, false);
+    out.emplace_back("<|end_header_id|>\n\n", true);
+    out.emplace_back(trim(m.content), false);
+    out.emplace_back("<|eot_id|>", true);
+  }
+  if (add_generation_prompt) out.emplace_back("<|start_header_id|>assistant<|end_header_id|>\n\n", true);
+  return out;
+}
+}  // namespace
+
 Result<std::vector<std::pair<std::string, bool>>> Tokenizer::ChatSegments(
     const std::vector<ChatMessage>& messages, bool add_generation_prompt) const {
+  if (chat_template_.find("<|start_header_id|>") != std::string::npos) {
+    return Llama3Segments(messages, add_generation_prompt);
+  }
   if (chat_template_.find("<|im_start|>") == std::string::npos) {
-    return Status::Error("the model's chat template is not ChatML; it is not supported yet");
+    return Status::Error("the model's chat template is neither ChatML nor Llama 3's; it is not "
+                         "supported yet");
   }
   // A ChatML template may write a default system message for conversations without one
   // (SmolLM2's does); take it from the template text.

@@ -38,8 +38,9 @@ class Tokenizer {
   std::string TokenBytes(int32_t id, bool render_special = false) const;
   std::string Decode(const std::vector<int32_t>& ids, bool render_special = false) const;
 
-  // The prompt for `messages` in the model's chat template (ChatML templates are supported;
-  // the default system message written in the template is used when none is given).
+  // The prompt for `messages` in the model's chat template. ChatML templates (the default system
+  // message written in the template is used when none is given) and Llama 3's (llama.cpp's
+  // built-in rendering: no default system message) are supported.
   Result<std::string> ApplyChatTemplate(const std::vector<ChatMessage>& messages,
                                         bool add_generation_prompt) const;
 
@@ -75,7 +76,9 @@ class Tokenizer {
   std::vector<int32_t> specials_;  // control + user-defined, longest text first
   std::vector<int32_t> stop_tokens_;
   std::string pre_;
-  bool split_digits_ = false;  // pre-tokenizer isolates each \p{N} first
+  // The pre-tokenizer: GPT-2's pattern, the same after isolating each \p{N}, or Llama 3's.
+  enum class PreType { kGpt2, kDigitsThenGpt2, kLlama3 };
+  PreType pre_type_ = PreType::kGpt2;
   int32_t bos_ = -1, eos_ = -1;
   bool add_bos_ = false;
   std::string chat_template_;

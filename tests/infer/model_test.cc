@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 
 #include "tiny_model.h"
 
@@ -204,6 +205,40 @@ TEST(Model, KQuantModelLoadsAndIsDeterministic) {
     simd.isa = isa;
     EXPECT_TRUE(SameBits(PromptLogits(*m, toks, scalar), PromptLogits(*m, toks, simd))) << IsaName(isa);
   }
+}
+
+// Llama 3.1's rope_freqs.weight divides each pair's frequency: factors of 1 change nothing (to
+// the bit), others change the answer, and factors that are not positive and finite, or too few,
+// are refused at load. (Agreement with llama.cpp's use of them: InferLlamaCppAgreementLlama3.)
+TEST(Model, RopeFrequencyFactors) {
+  testing::TinySpec spec;
+  const int pairs = spec.n_embd / spec.n_head / 2;
+  const auto toks = Tokens(12, spec.n_vocab, 3);
+  ForwardOptions opt;
+  const std::vector<float> plain = PromptLogits(*LoadTiny(spec), toks, opt);
+  spec.rope_freqs.assign(pairs, 1.0f);
+  EXPECT_TRUE(SameBits(plain, PromptLogits(*LoadTiny(spec), toks, opt)));
+  for (int i = pairs / 2; i < pairs; ++i) spec.rope_freqs[i] = 8.0f;
+  auto scaled = LoadTiny(spec);
+  const std::vector<float> logits = PromptLogits(*scaled, toks, opt);
+  EXPECT_FALSE(SameBits(plain, logits));
+  EXPECT_TRUE(SameBits(logits, DecodeLogits(*scaled, toks, opt)));
+  for (float bad : {0.0f, -1.0f, std::numeric_limits<float>::quiet_NaN(),
+                    std::numeric_limits<float>::infinity()}) {
+    spec.rope_freqs.assign(pairs, 1.0f);
+    spec.rope_freqs[1] = bad;
+    auto f = GgufFile::FromBytes(testing::TinyLlama(spec));
+    ASSERT_TRUE(f.ok());
+    auto m = Model::FromGguf(std::move(f.value()));
+    ASSERT_FALSE(m.ok()) << bad;
+    EXPECT_NE(m.status().message().find("rope_freqs"), std::string::npos) << m.status().message();
+  }
+  spec.rope_freqs.assign(pairs - 1, 1.0f);
+  auto f = GgufFile::FromBytes(testing::TinyLlama(spec));
+  ASSERT_TRUE(f.ok());
+  auto m = Model::FromGguf(std::move(f.value()));
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.status().message().find("rope_freqs"), std::string::npos) << m.status().message();
 }
 
 TEST(Model, RejectsBadInputWithoutChangingTheCache) {

@@ -17,6 +17,7 @@ namespace depinfer::infer::testing {
 struct TinySpec {
   int n_vocab = 96, n_embd = 64, n_layer = 2, n_head = 4, n_head_kv = 2, n_ff = 96;
   bool tied = true;
+  std::vector<float> rope_freqs;  // written as rope_freqs.weight when not empty
   std::vector<uint32_t> types = {3 /*Q4_1*/, 8 /*Q8_0*/, 1 /*F16*/, 0 /*F32*/};
 };
 
@@ -191,6 +192,11 @@ inline std::string TinyLlama(const TinySpec& s = TinySpec(), uint32_t seed = 7) 
     mat(p + "ffn_gate.weight", s.n_embd, s.n_ff, 0.2f);
     mat(p + "ffn_up.weight", s.n_embd, s.n_ff, 0.2f);
     mat(p + "ffn_down.weight", s.n_ff, s.n_embd, 0.1f);
+  }
+  if (!s.rope_freqs.empty()) {
+    std::vector<uint8_t> bytes(s.rope_freqs.size() * 4);
+    std::memcpy(bytes.data(), s.rope_freqs.data(), bytes.size());
+    b.Tensor("rope_freqs.weight", {static_cast<uint64_t>(s.rope_freqs.size())}, 0, bytes);
   }
   return b.Build();
 }

@@ -60,6 +60,56 @@ TEST(Tokenizer, SmollmSplitsEveryDigit) {
   EXPECT_EQ(Split(ToyTokenizer("gpt2"), "ab 123x"), (V{"ab", " 123", "x"}));
 }
 
+// Llama 3's pattern ("llama-bpe"): a word takes one leading non-letter, numbers go by three,
+// punctuation keeps its newlines, whitespace ending in newlines is one piece, contractions
+// ignore case. (The whole pattern is checked against llama.cpp by the agreement script's
+// llama-bpe variant, docs/INFER.md.)
+TEST(Tokenizer, Llama3PreTokenizerPattern) {
+  Tokenizer t = ToyTokenizer("llama-bpe");
+  using V = std::vector<std::string>;
+  EXPECT_EQ(Split(t, "Hello world"), (V{"Hello", " world"}));
+  EXPECT_EQ(Split(t, "12345 x"), (V{"123", "45", " x"}));
+  EXPECT_EQ(Split(t, "(hello) it's IT'S"), (V{"(hello", ")", " it", "'s", " IT", "'S"}));
+  EXPECT_EQ(Split(t, "a  \n\n  b"), (V{"a", "  \n\n", " ", " b"}));
+  EXPECT_EQ(Split(t, "x!!\n\ny"), (V{"x", "!!\n\n", "y"}));
+  EXPECT_EQ(Split(t, "\tword end  "), (V{"\tword", " end", "  "}));
+  EXPECT_EQ(Split(t, "2024-11-27"), (V{"202", "4", "-", "11", "-", "27"}));
+}
+
+TEST(Tokenizer, Llama3ChatTemplate) {
+  testing::GgufBuilder b;
+  b.KvString("tokenizer.ggml.model", "gpt2");
+  b.KvString("tokenizer.ggml.pre", "llama-bpe");
+  b.KvStringArray("tokenizer.ggml.tokens", {"<|begin_of_text|>", "<|end_of_text|>",
+                                            "<|start_header_id|>", "<|end_header_id|>",
+                                            "<|eot_id|>", "a", "Ġ"});
+  b.KvI32Array("tokenizer.ggml.token_type", {3, 3, 3, 3, 3, 1, 1});
+  b.KvStringArray("tokenizer.ggml.merges", {});
+  b.KvU32("tokenizer.ggml.bos_token_id", 0);
+  b.KvU32("tokenizer.ggml.eos_token_id", 1);
+  b.KvBool("tokenizer.ggml.add_bos_token", true);
+  b.KvString("tokenizer.chat_template",
+             "{{ bos_token }}{% for m in messages %}<|start_header_id|>{{ m['role'] }}"
+             "<|end_header_id|>\n\n{{ m['content'] | trim }}<|eot_id|>{% endfor %}");
+  auto f = GgufFile::FromBytes(b.Build());
+  ASSERT_TRUE(f.ok());
+  auto t = Tokenizer::FromGguf(*f.value());
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  auto text = t.value().ApplyChatTemplate({{"system", "Be brief."}, {"user", "  a \n"}}, true);
+  ASSERT_TRUE(text.ok());
+  EXPECT_EQ(text.value(),
+            "<|start_header_id|>system<|end_header_id|>\n\nBe brief.<|eot_id|>"
+            "<|start_header_id|>user<|end_header_id|>\n\na<|eot_id|>"
+            "<|start_header_id|>assistant<|end_header_id|>\n\n");
+  const auto ids = t.value().EncodeChat({{"user", "a"}}, true).value();
+  ASSERT_GE(ids.size(), 2u);
+  EXPECT_EQ(ids[0], 0);  // <|begin_of_text|>
+  EXPECT_EQ(ids[1], 2);  // <|start_header_id|>
+  const auto& stops = t.value().stop_tokens();
+  EXPECT_NE(std::find(stops.begin(), stops.end(), 4), stops.end());  // <|eot_id|>
+  EXPECT_NE(std::find(stops.begin(), stops.end(), 1), stops.end());  // <|end_of_text|>
+}
+
 TEST(Tokenizer, BpeMergesByRank) {
   Tokenizer t = ToyTokenizer();
   EXPECT_EQ(t.Encode("abc", false), (std::vector<int32_t>{8}));

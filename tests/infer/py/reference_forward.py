@@ -45,6 +45,8 @@ def forward(path, tokens):
 
     pos = np.arange(T)[:, None]
     freq = base ** (-np.arange(0, hd, 2) / hd)
+    if "rope_freqs.weight" in W:  # Llama 3.1's per-pair divisors
+        freq = freq / W["rope_freqs.weight"]
     ang = pos * freq[None, :]
     cos, sin = np.cos(ang), np.sin(ang)
 
