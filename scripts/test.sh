@@ -32,7 +32,7 @@ phase "ASan + UBSan tests"
 # oracles (their code paths are covered here by the unit tests; under the sanitizers they
 # would take most of the CI budget).
 asan_skip='^(Cometbft|LedgerCometbft|LedgerApp)\.|^Provider\.(ConcurrentRequests|SameSeed|Audit|Streaming)'
-asan_skip+='|^Generation\.(Audit|GoldenTranscripts|BatchOfEight|ScalarKernels)|^InferLlamaCppAgreement$'
+asan_skip+='|^Generation\.(Audit|GoldenTranscripts|BatchOfEight|ScalarKernels)|^InferLlamaCppAgreement(Llama3)?$'
 asan_skip+='|^ApiOpenAiClient$|^snark\.circom_constraint_counts$'
 # Whole payments proved again and again (20-56 s each under the sanitizers); the release run has
 # just run them, and Pool.TwoWalletsPayEachOtherPrivately / DoubleSpendsAreRejected keep the
