@@ -1,6 +1,9 @@
 // depinfer-infer-tool: plumbing for comparisons with other engines (tests/infer/py).
-//   depinfer-infer-tool tokenize MODEL < lines     each input line is hex UTF-8; prints the ids
-//                                                  (special tokens parsed) one line per input
+//   depinfer-infer-tool tokenize GGUF [--plain] < lines
+//                                                  each input line is hex UTF-8; prints the ids
+//                                                  one line per input (special tokens parsed
+//                                                  unless --plain; no BOS). Needs only the
+//                                                  vocabulary: vocab-only files work
 //   depinfer-infer-tool logits MODEL OUT.f32 ID... teacher-forced logits of every position,
 //                                                  raw little-endian float32 [n][n_vocab]
 //   depinfer-infer-tool greedy MODEL N ID...       greedy continuation of N tokens; prints ids
@@ -58,6 +61,19 @@ int main(int argc, char** argv) {
     std::fclose(f);
     return 0;
   }
+  if (cmd == "tokenize") {
+    const bool plain = argc > 3 && std::string(argv[3]) == "--plain";
+    auto file = GgufFile::Open(argv[2]);
+    if (!file.ok()) return Fail(file.status().message());
+    auto tok = Tokenizer::FromGguf(*file.value());
+    if (!tok.ok()) return Fail(tok.status().message());
+    for (std::string line; std::getline(std::cin, line);) {
+      const auto ids = tok.value().Encode(Unhex(line), !plain, /*add_bos=*/false);
+      for (size_t i = 0; i < ids.size(); ++i) std::printf(i ? " %d" : "%d", ids[i]);
+      std::printf("\n");
+    }
+    return 0;
+  }
   ForwardOptions opt;
   std::vector<std::string> args;
   for (int i = 3; i < argc; ++i) {
@@ -72,14 +88,6 @@ int main(int argc, char** argv) {
   auto tok = Tokenizer::FromGguf(model.value()->file());
   if (!tok.ok()) return Fail(tok.status().message());
 
-  if (cmd == "tokenize") {
-    for (std::string line; std::getline(std::cin, line);) {
-      const auto ids = tok.value().Encode(Unhex(line), true);
-      for (size_t i = 0; i < ids.size(); ++i) std::printf(i ? " %d" : "%d", ids[i]);
-      std::printf("\n");
-    }
-    return 0;
-  }
   if (cmd == "logits" && !args.empty()) {
     std::vector<int32_t> ids;
     for (size_t i = 1; i < args.size(); ++i) ids.push_back(std::atoi(args[i].c_str()));

@@ -227,7 +227,7 @@ Result<Tokenizer> Tokenizer::FromGguf(const GgufFile& f) {
   // first and then apply the GPT-2 pattern; the plain GPT-2 family applies only the pattern.
   static const char* const kDigitsThenGpt2[] = {"smollm", "starcoder", "refact", "command-r",
                                                 "codeshell", "exaone", "minerva"};
-  static const char* const kGpt2[] = {"gpt2", "mpt", "olmo", "jais", "default"};
+  static const char* const kGpt2[] = {"gpt2", "gpt-2", "mpt", "olmo", "jais", "default"};
   static const char* const kLlama3[] = {"llama3", "llama-v3", "llama-bpe", "falcon3", "pixtral"};
   auto in = [&](const auto& names) {
     return std::find(std::begin(names), std::end(names), t.pre_) != std::end(names);
@@ -275,6 +275,9 @@ Result<Tokenizer> Tokenizer::FromGguf(const GgufFile& f) {
   std::stable_sort(t.specials_.begin(), t.specials_.end(), [&](int32_t a, int32_t b) {
     return t.tokens_[a].size() > t.tokens_[b].size();
   });
+  for (int32_t id : t.specials_) {
+    if (t.token_type_[id] == kTypeUserDefined) t.user_defined_.push_back(id);
+  }
   if (t.eos_ >= 0) t.stop_tokens_.push_back(t.eos_);
   // The end-of-turn tokens of the chat templates we render (ChatML, Llama 3), and Llama 3's end
   // of text, when the vocabulary has them.
@@ -400,14 +403,17 @@ std::vector<int32_t> Tokenizer::Encode(std::string_view text, bool parse_special
                                        bool add_bos) const {
   std::vector<int32_t> out;
   if (add_bos && add_bos_ && bos_ >= 0) out.push_back(bos_);
-  if (!parse_special) {
+  // User-defined tokens (whitespace runs in some vocabularies, say) are matched in the text
+  // always, as llama.cpp does; control tokens only when asked.
+  const std::vector<int32_t>& specials = parse_special ? specials_ : user_defined_;
+  if (specials.empty()) {
     EncodeText(text, &out);
     return out;
   }
   size_t plain = 0, i = 0;
   while (i < text.size()) {
     int32_t hit = -1;
-    for (int32_t id : specials_) {
+    for (int32_t id : specials) {
       if (text.compare(i, tokens_[id].size(), tokens_[id]) == 0) {
         hit = id;
         break;  // specials_ is longest first

@@ -74,6 +74,7 @@ class Tokenizer {
   std::unordered_map<std::string, int32_t> token_id_;
   std::unordered_map<std::string, int32_t> merge_rank_;  // "left right" -> rank
   std::vector<int32_t> specials_;  // control + user-defined, longest text first
+  std::vector<int32_t> user_defined_;  // the user-defined ones, in the same order
   std::vector<int32_t> stop_tokens_;
   std::string pre_;
   // The pre-tokenizer: GPT-2's pattern, the same after isolating each \p{N}, or Llama 3's.

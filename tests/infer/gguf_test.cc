@@ -121,6 +121,20 @@ TEST(Gguf, EveryTruncationIsAnError) {
   EXPECT_TRUE(GgufFile::FromBytes(full).ok());
 }
 
+// A file with no tensors has no data section: writers (llama.cpp's vocabulary-only test files)
+// leave out the padding before it, and the file must still parse.
+TEST(Gguf, VocabularyOnlyFileWithoutPadding) {
+  GgufBuilder b;
+  b.KvString("tokenizer.ggml.model", "gpt2");  // the header ends in 'gpt2'
+  std::string full = b.Build();
+  while (!full.empty() && full.back() == '\0') full.pop_back();
+  ASSERT_EQ(full.back(), '2');
+  auto f = GgufFile::FromBytes(full);
+  ASSERT_TRUE(f.ok()) << f.status().message();
+  EXPECT_EQ(f.value()->GetString("tokenizer.ggml.model").value(), "gpt2");
+  EXPECT_TRUE(f.value()->tensors().empty());
+}
+
 TEST(Gguf, RejectsBadMagicAndVersion) {
   std::string s = SampleFile().Build();
   std::string bad = s;

@@ -128,6 +128,27 @@ TEST(Tokenizer, SpecialTokensOnlyWhenAsked) {
   EXPECT_EQ(t.Decode({1, 0, 2}, true), "a<|end|>b");
 }
 
+// User-defined tokens (raw text in the vocabulary, like MPT's whitespace runs) are matched in
+// plain text too, as llama.cpp does; control tokens only when special tokens are parsed.
+TEST(Tokenizer, UserDefinedTokensMatchInPlainText) {
+  testing::GgufBuilder b;
+  b.KvString("tokenizer.ggml.model", "gpt2");
+  b.KvString("tokenizer.ggml.pre", "gpt2");
+  b.KvStringArray("tokenizer.ggml.tokens", {"<|end|>", "a", "Ġ", "   "});
+  b.KvI32Array("tokenizer.ggml.token_type", {3, 1, 1, 4});
+  b.KvStringArray("tokenizer.ggml.merges", {});
+  auto f = GgufFile::FromBytes(b.Build());
+  ASSERT_TRUE(f.ok());
+  auto t = Tokenizer::FromGguf(*f.value());
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  using V = std::vector<int32_t>;
+  EXPECT_EQ(t.value().Encode("a   a", false, false), (V{1, 3, 1}));
+  EXPECT_EQ(t.value().Encode("a<|end|>", true, false), (V{1, 0}));
+  const V plain = t.value().Encode("a<|end|>", false, false);
+  EXPECT_EQ(std::find(plain.begin(), plain.end(), 0), plain.end());
+  EXPECT_EQ(t.value().Decode({1, 3, 1}), "a   a");
+}
+
 TEST(Tokenizer, RejectsUnsupportedModels) {
   testing::GgufBuilder b;
   b.KvString("tokenizer.ggml.model", "llama");
