@@ -452,6 +452,19 @@ Result<std::vector<int64_t>> GgufFile::GetIntArray(const std::string& key) const
   return out;
 }
 
+Result<std::vector<float>> GgufFile::GetFloatArray(const std::string& key) const {
+  const GgufValue* v = Find(key);
+  if (v == nullptr) return Missing(key);
+  if (v->type != GgufType::kArray ||
+      (v->array_type != GgufType::kFloat32 && v->array_type != GgufType::kFloat64)) {
+    return WrongType(key, *v, "array of float");
+  }
+  std::vector<float> out;
+  out.reserve(v->array.size());
+  for (const GgufValue& e : v->array) out.push_back(static_cast<float>(e.f));
+  return out;
+}
+
 const GgufTensor* GgufFile::FindTensor(const std::string& name) const {
   auto it = tensor_index_.find(name);
   return it == tensor_index_.end() ? nullptr : &tensors_[it->second];

@@ -100,6 +100,7 @@ class GgufFile {
   Result<bool> GetBool(const std::string& key) const;
   Result<std::vector<std::string>> GetStringArray(const std::string& key) const;
   Result<std::vector<int64_t>> GetIntArray(const std::string& key) const;
+  Result<std::vector<float>> GetFloatArray(const std::string& key) const;
 
   const std::vector<GgufTensor>& tensors() const { return tensors_; }
   const GgufTensor* FindTensor(const std::string& name) const;

@@ -1,6 +1,7 @@
 #include "infer/tokenizer.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <queue>
 
 namespace depinfer::infer {
@@ -210,7 +211,7 @@ uint32_t ByteToCodepoint(int b) {
   return 256 + n;
 }
 
-constexpr int32_t kTypeNormal = 1, kTypeControl = 3, kTypeUserDefined = 4;
+constexpr int32_t kTypeNormal = 1, kTypeControl = 3, kTypeUserDefined = 4, kTypeByte = 6;
 
 }  // namespace
 
@@ -218,11 +219,13 @@ Result<Tokenizer> Tokenizer::FromGguf(const GgufFile& f) {
   Tokenizer t;
   auto model = f.GetString("tokenizer.ggml.model");
   if (!model.ok()) return model.status();
-  if (model.value() != "gpt2") {
+  if (model.value() != "gpt2" && model.value() != "llama") {
     return Status::Error("tokenizer model '" + model.value() +
-                         "' is not supported (only gpt2 byte-level BPE)");
+                         "' is not supported (gpt2 byte-level BPE, llama SentencePiece)");
   }
+  t.spm_ = model.value() == "llama";
   t.pre_ = f.Find("tokenizer.ggml.pre") ? f.GetString("tokenizer.ggml.pre").value() : "default";
+  if (t.spm_) t.pre_ = "default";  // SentencePiece has no pre-tokenizer
   // Pre-tokenizer families, from llama.cpp's llama-vocab.cpp: these split every \p{N} out
   // first and then apply the GPT-2 pattern; the plain GPT-2 family applies only the pattern.
   static const char* const kDigitsThenGpt2[] = {"smollm", "starcoder", "refact", "command-r",
@@ -253,11 +256,20 @@ Result<Tokenizer> Tokenizer::FromGguf(const GgufFile& f) {
   }
   for (size_t i = 0; i < n; ++i) t.token_id_.emplace(t.tokens_[i], static_cast<int32_t>(i));
 
-  auto merges = f.GetStringArray("tokenizer.ggml.merges");
-  if (!merges.ok()) return merges.status();
-  for (size_t r = 0; r < merges.value().size(); ++r) {
-    t.merge_rank_.emplace(merges.value()[r], static_cast<int32_t>(r));
+  if (t.spm_) {
+    auto scores = f.GetFloatArray("tokenizer.ggml.scores");
+    if (!scores.ok()) return scores.status();
+    if (scores.value().size() != n) return Status::Error("scores and tokens differ in length");
+    t.scores_ = std::move(scores.value());
+    t.add_bos_ = true;  // SentencePiece models start with BOS unless the file says otherwise
+  } else {
+    auto merges = f.GetStringArray("tokenizer.ggml.merges");
+    if (!merges.ok()) return merges.status();
+    for (size_t r = 0; r < merges.value().size(); ++r) {
+      t.merge_rank_.emplace(merges.value()[r], static_cast<int32_t>(r));
+    }
   }
+  if (auto v = f.GetBool("tokenizer.ggml.add_space_prefix"); v.ok()) t.add_space_prefix_ = v.value();
   auto get_id = [&](const char* key, int32_t fallback) -> int32_t {
     auto v = f.GetUint(key);
     return v.ok() && v.value() < n ? static_cast<int32_t>(v.value()) : fallback;
@@ -396,7 +408,84 @@ void Tokenizer::Bpe(std::string_view piece, std::vector<int32_t>* out) const {
 }
 
 void Tokenizer::EncodeText(std::string_view text, std::vector<int32_t>* out) const {
+  if (spm_) {
+    SentencePiece(text, out);
+    return;
+  }
   for (std::string_view piece : PreTokenize(text)) Bpe(piece, out);
+}
+
+// SentencePiece BPE as llama.cpp runs it (llm_tokenizer_spm): symbols start as UTF-8 characters
+// (a stray byte alone); candidate pairs wait in a heap ordered by their merged token's score,
+// highest first, leftmost on ties, and are re-checked when popped. Each plain stretch of text
+// gets the space prefix (llama.cpp adds it to the first stretch and to each after a special
+// token: here every stretch is one of those).
+void Tokenizer::SentencePiece(std::string_view text, std::vector<int32_t>* out) const {
+  if (text.empty()) return;
+  std::string s;
+  for (char c : (add_space_prefix_ ? " " : "") + std::string(text)) {
+    if (c == ' ') {
+      s += "\xe2\x96\x81";  // U+2581, SentencePiece's space
+    } else {
+      s.push_back(c);
+    }
+  }
+  std::vector<size_t> start, len;
+  for (size_t i = 0; i < s.size();) {
+    static const uint8_t kLen[16] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4};
+    const size_t l = std::min<size_t>(kLen[static_cast<uint8_t>(s[i]) >> 4], s.size() - i);
+    start.push_back(i);
+    len.push_back(l);
+    i += l;
+  }
+  const int n = static_cast<int>(start.size());
+  std::vector<int> prev(n), next(n);
+  for (int i = 0; i < n; ++i) {
+    prev[i] = i - 1;
+    next[i] = i + 1 < n ? i + 1 : -1;
+  }
+  struct Cand {
+    float score;
+    int left;
+    size_t size;
+    bool operator<(const Cand& o) const {
+      return score != o.score ? score < o.score : left > o.left;
+    }
+  };
+  std::priority_queue<Cand> heap;
+  auto push = [&](int l) {
+    const int r = l < 0 ? -1 : next[l];
+    if (l < 0 || r < 0) return;
+    auto it = token_id_.find(std::string(s, start[l], len[l] + len[r]));
+    if (it != token_id_.end()) heap.push({scores_[it->second], l, len[l] + len[r]});
+  };
+  for (int i = 0; i + 1 < n; ++i) push(i);
+  while (!heap.empty()) {
+    const Cand c = heap.top();
+    heap.pop();
+    const int r = next[c.left];
+    if (len[c.left] == 0 || r < 0 || len[c.left] + len[r] != c.size) continue;  // stale
+    len[c.left] += len[r];
+    len[r] = 0;
+    next[c.left] = next[r];
+    if (next[r] >= 0) prev[next[r]] = c.left;
+    push(prev[c.left]);
+    push(c.left);
+  }
+  for (int i = 0; i >= 0 && i < n; i = next[i]) {
+    const std::string sym = s.substr(start[i], len[i]);
+    if (auto it = token_id_.find(sym); it != token_id_.end()) {
+      out->push_back(it->second);
+      continue;
+    }
+    for (unsigned char b : sym) {  // byte fallback: <0xXX>, or the byte itself as a token
+      char name[8];
+      std::snprintf(name, sizeof(name), "<0x%02X>", b);
+      auto it = token_id_.find(name);
+      if (it == token_id_.end()) it = token_id_.find(std::string(1, static_cast<char>(b)));
+      if (it != token_id_.end()) out->push_back(it->second);
+    }
+  }
 }
 
 std::vector<int32_t> Tokenizer::Encode(std::string_view text, bool parse_special,
@@ -437,6 +526,26 @@ std::string Tokenizer::TokenBytes(int32_t id, bool render_special) const {
   const std::string& s = tokens_[id];
   if (token_type_[id] == kTypeControl) return render_special ? s : std::string();
   if (token_type_[id] == kTypeUserDefined) return s;
+  if (spm_) {
+    if (token_type_[id] == kTypeByte && s.size() == 6 && s.compare(0, 3, "<0x") == 0) {
+      auto hex = [](char c) {
+        return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                              : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+      };
+      const int hi = hex(s[3]), lo = hex(s[4]);
+      if (hi >= 0 && lo >= 0 && s[5] == '>') return std::string(1, static_cast<char>(hi * 16 + lo));
+    }
+    std::string out;  // U+2581 back to spaces
+    for (size_t i = 0; i < s.size();) {
+      if (s.compare(i, 3, "\xe2\x96\x81") == 0) {
+        out.push_back(' ');
+        i += 3;
+      } else {
+        out.push_back(s[i++]);
+      }
+    }
+    return out;
+  }
   std::string out;
   for (const Cpt& cp : DecodeUtf8(s)) {
     auto it = char_to_byte_.find(cp.cp);

@@ -1,9 +1,16 @@
-// Byte-level BPE tokenizer (GPT-2 family) built from a GGUF file's tokenizer.* metadata.
+// The tokenizer of a GGUF file's tokenizer.* metadata: byte-level BPE (the "gpt2" model: GPT-2,
+// Llama 3, SmolLM, StarCoder, ...) or SentencePiece BPE (the "llama" model: Llama 2, TinyLlama,
+// Mistral, ...).
 //
-// Encoding: (1) if asked, split out special tokens (control and user-defined ones) written
-// literally in the text; (2) split the rest with the model's pre-tokenizer; (3) map each piece's
-// bytes to GPT-2's printable byte alphabet; (4) merge adjacent symbols by merge rank, lowest
-// first (leftmost on ties); (5) look each symbol up, falling back to its single bytes.
+// Encoding: (1) split out special tokens written literally in the text (user-defined ones
+// always, control ones if asked); then for each plain stretch:
+//   byte-level BPE: (2) split it with the model's pre-tokenizer; (3) map each piece's bytes to
+//   GPT-2's printable byte alphabet; (4) merge adjacent symbols by merge rank, lowest first
+//   (leftmost on ties); (5) look each symbol up, falling back to its single bytes.
+//   SentencePiece: (2) prefix a space (tokenizer.ggml.add_space_prefix) and write spaces as
+//   U+2581; (3) starting from single characters, merge the adjacent pair whose merged text is
+//   the vocabulary's highest-scoring token (leftmost on ties) until none is left; (4) a symbol
+//   with no token becomes its bytes' <0xXX> tokens.
 #pragma once
 
 #include <cstdint>
@@ -24,8 +31,8 @@ struct ChatMessage {
 
 class Tokenizer {
  public:
-  // Reads tokenizer.ggml.{model,pre,tokens,token_type,merges,bos/eos ids} and the chat template.
-  // Only the "gpt2" model (byte-level BPE) is supported.
+  // Reads tokenizer.ggml.{model,pre,tokens,token_type,merges or scores,bos/eos ids} and the
+  // chat template. The "gpt2" and "llama" models are supported.
   static Result<Tokenizer> FromGguf(const GgufFile& file);
 
   // Token ids for `text`. With `parse_special`, literal special-token strings in the text become
@@ -67,6 +74,7 @@ class Tokenizer {
   Result<std::vector<std::pair<std::string, bool>>> ChatSegments(
       const std::vector<ChatMessage>& messages, bool add_generation_prompt) const;
   void Bpe(std::string_view piece, std::vector<int32_t>* out) const;
+  void SentencePiece(std::string_view text, std::vector<int32_t>* out) const;
   void EncodeText(std::string_view text, std::vector<int32_t>* out) const;
 
   std::vector<std::string> tokens_;  // in GPT-2's byte alphabet
@@ -76,6 +84,9 @@ class Tokenizer {
   std::vector<int32_t> specials_;  // control + user-defined, longest text first
   std::vector<int32_t> user_defined_;  // the user-defined ones, in the same order
   std::vector<int32_t> stop_tokens_;
+  bool spm_ = false;  // SentencePiece ("llama") rather than byte-level BPE ("gpt2")
+  std::vector<float> scores_;  // SentencePiece: each token's merge priority
+  bool add_space_prefix_ = true;
   std::string pre_;
   // The pre-tokenizer: GPT-2's pattern, the same after isolating each \p{N}, or Llama 3's.
   enum class PreType { kGpt2, kDigitsThenGpt2, kLlama3 };

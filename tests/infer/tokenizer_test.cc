@@ -149,9 +149,41 @@ TEST(Tokenizer, UserDefinedTokensMatchInPlainText) {
   EXPECT_EQ(t.value().Decode({1, 3, 1}), "a   a");
 }
 
-TEST(Tokenizer, RejectsUnsupportedModels) {
+// SentencePiece ("llama" model): a space prefix and U+2581 for spaces, merges by score (the
+// higher-scoring pair first, leftmost on ties), <0xXX> byte tokens for characters with no token,
+// BOS by default; decoding turns U+2581 back into spaces and byte tokens into bytes. (Real
+// vocabularies: InferTokenizerVocabVectors.)
+TEST(Tokenizer, SentencePieceMergesByScore) {
   testing::GgufBuilder b;
   b.KvString("tokenizer.ggml.model", "llama");
+  // 0 <unk>, 1 <s>, 2 </s>, 3 <0x41> ('A'), 4 <0xC3>, 5 <0xA9>, 6 ▁, 7 a, 8 b, 9 ▁a, 10 ab,
+  // 11 ▁ab, 12 <0x5A> (a hostile byte token spelled wrong: <0xZZ>)
+  const std::string sp = "\u2581";  // SentencePiece's space
+  b.KvStringArray("tokenizer.ggml.tokens", {"<unk>", "<s>", "</s>", "<0x41>", "<0xC3>", "<0xA9>",
+                                            sp, "a", "b", sp + "a", "ab", sp + "ab", "<0xZZ>"});
+  b.KvI32Array("tokenizer.ggml.token_type", {2, 3, 3, 6, 6, 6, 1, 1, 1, 1, 1, 1, 6});
+  b.KvF32Array("tokenizer.ggml.scores",
+               {0, 0, 0, 0, 0, 0, -1, -2, -3, -4, -5, -6, 0});
+  b.KvU32("tokenizer.ggml.bos_token_id", 1);
+  b.KvU32("tokenizer.ggml.eos_token_id", 2);
+  auto f = GgufFile::FromBytes(b.Build());
+  ASSERT_TRUE(f.ok());
+  auto t = Tokenizer::FromGguf(*f.value());
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  using V = std::vector<int32_t>;
+  // "▁ab": ▁a (score -4) beats ab (-5), then ▁ab (-6).
+  EXPECT_EQ(t.value().Encode("ab", false, false), (V{11}));
+  EXPECT_EQ(t.value().Encode("ab", false, true), (V{1, 11}));
+  EXPECT_EQ(t.value().Encode("ab ba", false, false), (V{11, 6, 8, 7}));
+  EXPECT_EQ(t.value().Encode("é", false, false), (V{6, 4, 5}));  // no token: its two bytes
+  EXPECT_EQ(t.value().Encode("", false, false), (V{}));
+  EXPECT_EQ(t.value().Decode({1, 11, 6, 8, 7, 4, 5}), " ab baé");
+  EXPECT_EQ(t.value().Decode({12}), "<0xZZ>");  // not a byte: its text, no exception
+}
+
+TEST(Tokenizer, RejectsUnsupportedModels) {
+  testing::GgufBuilder b;
+  b.KvString("tokenizer.ggml.model", "bert");
   auto f = GgufFile::FromBytes(b.Build());
   auto t = Tokenizer::FromGguf(*f.value());
   ASSERT_FALSE(t.ok());

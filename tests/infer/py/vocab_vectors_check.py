@@ -16,8 +16,8 @@ import os
 import subprocess
 import sys
 
-SUPPORTED = ["llama-bpe", "gpt-2", "starcoder", "refact", "mpt", "command-r"]
-REFUSED = ["llama-spm", "phi-3", "falcon", "deepseek-llm", "qwen2", "bert-bge"]
+SUPPORTED = ["llama-bpe", "gpt-2", "starcoder", "refact", "mpt", "command-r", "llama-spm", "phi-3"]
+REFUSED = ["falcon", "deepseek-llm", "qwen2", "bert-bge"]
 SEPARATOR = "\n__ggml_vocab_test__\n"
 
 
