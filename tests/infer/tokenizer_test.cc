@@ -101,6 +101,17 @@ TEST(Tokenizer, Llama3ChatTemplate) {
             "<|start_header_id|>system<|end_header_id|>\n\nBe brief.<|eot_id|>"
             "<|start_header_id|>user<|end_header_id|>\n\na<|eot_id|>"
             "<|start_header_id|>assistant<|end_header_id|>\n\n");
+  // A whole conversation exactly as llama.cpp 0.3.36 renders it with its built-in "llama3"
+  // template (llama_chat_apply_template, recorded 2026-11-27).
+  auto chat = t.value().ApplyChatTemplate(
+      {{"system", "Be brief."}, {"user", " Hi there "}, {"assistant", "Hello!"}, {"user", "Bye"}},
+      true);
+  ASSERT_TRUE(chat.ok());
+  EXPECT_EQ(chat.value(),
+            "<|start_header_id|>system<|end_header_id|>\n\nBe brief.<|eot_id|><|start_header_id|>"
+            "user<|end_header_id|>\n\nHi there<|eot_id|><|start_header_id|>assistant<|end_header_id|>"
+            "\n\nHello!<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nBye<|eot_id|>"
+            "<|start_header_id|>assistant<|end_header_id|>\n\n");
   const auto ids = t.value().EncodeChat({{"user", "a"}}, true).value();
   ASSERT_GE(ids.size(), 2u);
   EXPECT_EQ(ids[0], 0);  // <|begin_of_text|>
