@@ -579,6 +579,44 @@ float DotRow(const WeightMatrix& w, int64_t r, const ActRow& a, Isa isa) {
   return SelectDot(w.type, isa)(w.row(r), a, static_cast<int>(w.cols));
 }
 
+namespace {
+
+// Super-blocks of 256 with a scale and a min per sub-block of kSub elements (Q2_K, Q4_K, Q5_K):
+// value = (d*sc)*q - dmin*m, in ggml's order of operations.
+template <typename Block, int kSub, int kNSub, void (*Unpack)(const Block&, uint8_t*, int*, int*)>
+void DequantScaleMin(const uint8_t* row, int64_t n, float* out) {
+  const auto* blk = reinterpret_cast<const Block*>(row);
+  uint8_t q[kSuperBlock];
+  int sc[kNSub], m[kNSub];
+  for (int64_t b = 0; b < n / kSuperBlock; ++b) {
+    Unpack(blk[b], q, sc, m);
+    const float d = Fp16ToFp32(blk[b].d), dmin = Fp16ToFp32(blk[b].dmin);
+    for (int e = 0; e < kSuperBlock; ++e) {
+      const float dw = d * static_cast<float>(sc[e / kSub]);
+      const float mw = dmin * static_cast<float>(m[e / kSub]);
+      out[b * kSuperBlock + e] = dw * static_cast<float>(q[e]) - mw;
+    }
+  }
+}
+
+// Super-blocks of 256 with a signed scale per sub-block of kSub (Q3_K, Q6_K, IQ4_XS):
+// value = (d*sc)*q.
+template <typename Block, int kSub, int kNSub, void (*Unpack)(const Block&, int8_t*, int*)>
+void DequantScale(const uint8_t* row, int64_t n, float* out) {
+  const auto* blk = reinterpret_cast<const Block*>(row);
+  int8_t q[kSuperBlock];
+  int sc[kNSub];
+  for (int64_t b = 0; b < n / kSuperBlock; ++b) {
+    Unpack(blk[b], q, sc);
+    const float d = Fp16ToFp32(blk[b].d);
+    for (int e = 0; e < kSuperBlock; ++e) {
+      out[b * kSuperBlock + e] = (d * static_cast<float>(sc[e / kSub])) * static_cast<float>(q[e]);
+    }
+  }
+}
+
+}  // namespace
+
 void DequantizeRow(const WeightMatrix& w, int64_t r, float* out) {
   const uint8_t* row = w.row(r);
   const int64_t n = w.cols;
@@ -637,21 +675,6 @@ void DequantizeRow(const WeightMatrix& w, int64_t r, float* out) {
       }
       return;
     }
-    case TensorType::kQ4_K: {
-      const auto* blk = reinterpret_cast<const BlockQ4_K*>(row);
-      uint8_t q[kSuperBlock];
-      int sc[8], m[8];
-      for (int64_t b = 0; b < n / kSuperBlock; ++b) {
-        UnpackQ4_K(blk[b], q, sc, m);
-        const float d = Fp16ToFp32(blk[b].d), dmin = Fp16ToFp32(blk[b].dmin);
-        for (int e = 0; e < kSuperBlock; ++e) {
-          const float dw = d * static_cast<float>(sc[e / kBlock]);
-          const float mw = dmin * static_cast<float>(m[e / kBlock]);
-          out[b * kSuperBlock + e] = dw * static_cast<float>(q[e]) - mw;
-        }
-      }
-      return;
-    }
     case TensorType::kBF16: {
       const auto* h = reinterpret_cast<const uint16_t*>(row);
       for (int64_t j = 0; j < n; ++j) out[j] = Bf16ToFp32(h[j]);
@@ -667,75 +690,12 @@ void DequantizeRow(const WeightMatrix& w, int64_t r, float* out) {
       }
       return;
     }
-    case TensorType::kQ5_K: {
-      const auto* blk = reinterpret_cast<const BlockQ5_K*>(row);
-      uint8_t q[kSuperBlock];
-      int sc[8], m[8];
-      for (int64_t b = 0; b < n / kSuperBlock; ++b) {
-        UnpackQ5_K(blk[b], q, sc, m);
-        const float d = Fp16ToFp32(blk[b].d), dmin = Fp16ToFp32(blk[b].dmin);
-        for (int e = 0; e < kSuperBlock; ++e) {
-          const float dw = d * static_cast<float>(sc[e / kBlock]);
-          const float mw = dmin * static_cast<float>(m[e / kBlock]);
-          out[b * kSuperBlock + e] = dw * static_cast<float>(q[e]) - mw;
-        }
-      }
-      return;
-    }
-    case TensorType::kQ2_K: {
-      const auto* blk = reinterpret_cast<const BlockQ2_K*>(row);
-      uint8_t q[kSuperBlock];
-      int sc[16], m[16];
-      for (int64_t b = 0; b < n / kSuperBlock; ++b) {
-        UnpackQ2_K(blk[b], q, sc, m);
-        const float d = Fp16ToFp32(blk[b].d), dmin = Fp16ToFp32(blk[b].dmin);
-        for (int e = 0; e < kSuperBlock; ++e) {
-          const float dw = d * static_cast<float>(sc[e / 16]);
-          const float mw = dmin * static_cast<float>(m[e / 16]);
-          out[b * kSuperBlock + e] = dw * static_cast<float>(q[e]) - mw;
-        }
-      }
-      return;
-    }
-    case TensorType::kQ3_K: {
-      const auto* blk = reinterpret_cast<const BlockQ3_K*>(row);
-      int8_t q[kSuperBlock];
-      int sc[16];
-      for (int64_t b = 0; b < n / kSuperBlock; ++b) {
-        UnpackQ3_K(blk[b], q, sc);
-        const float d = Fp16ToFp32(blk[b].d);
-        for (int e = 0; e < kSuperBlock; ++e) {
-          out[b * kSuperBlock + e] = (d * static_cast<float>(sc[e / 16])) * static_cast<float>(q[e]);
-        }
-      }
-      return;
-    }
-    case TensorType::kIQ4_XS: {
-      const auto* blk = reinterpret_cast<const BlockIQ4_XS*>(row);
-      int8_t q[kSuperBlock];
-      int sc[8];
-      for (int64_t b = 0; b < n / kSuperBlock; ++b) {
-        UnpackIQ4_XS(blk[b], q, sc);
-        const float d = Fp16ToFp32(blk[b].d);
-        for (int e = 0; e < kSuperBlock; ++e) {
-          out[b * kSuperBlock + e] = (d * static_cast<float>(sc[e / kBlock])) * static_cast<float>(q[e]);
-        }
-      }
-      return;
-    }
-    case TensorType::kQ6_K: {
-      const auto* blk = reinterpret_cast<const BlockQ6_K*>(row);
-      int8_t q[kSuperBlock];
-      int sc[16];
-      for (int64_t b = 0; b < n / kSuperBlock; ++b) {
-        UnpackQ6_K(blk[b], q, sc);
-        const float d = Fp16ToFp32(blk[b].d);
-        for (int e = 0; e < kSuperBlock; ++e) {
-          out[b * kSuperBlock + e] = (d * static_cast<float>(sc[e / 16])) * static_cast<float>(q[e]);
-        }
-      }
-      return;
-    }
+    case TensorType::kQ4_K: return DequantScaleMin<BlockQ4_K, kBlock, 8, UnpackQ4_K>(row, n, out);
+    case TensorType::kQ5_K: return DequantScaleMin<BlockQ5_K, kBlock, 8, UnpackQ5_K>(row, n, out);
+    case TensorType::kQ2_K: return DequantScaleMin<BlockQ2_K, 16, 16, UnpackQ2_K>(row, n, out);
+    case TensorType::kQ6_K: return DequantScale<BlockQ6_K, 16, 16, UnpackQ6_K>(row, n, out);
+    case TensorType::kQ3_K: return DequantScale<BlockQ3_K, 16, 16, UnpackQ3_K>(row, n, out);
+    case TensorType::kIQ4_XS: return DequantScale<BlockIQ4_XS, kBlock, 8, UnpackIQ4_XS>(row, n, out);
     default:
       return;
   }

@@ -1,7 +1,9 @@
 #include "infer/tokenizer.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <limits>
 #include <queue>
 
 namespace depinfer::infer {
@@ -261,6 +263,10 @@ Result<Tokenizer> Tokenizer::FromGguf(const GgufFile& f) {
     if (!scores.ok()) return scores.status();
     if (scores.value().size() != n) return Status::Error("scores and tokens differ in length");
     t.scores_ = std::move(scores.value());
+    // A NaN score would break the merge heap's ordering: such a token merges last.
+    for (float& x : t.scores_) {
+      if (std::isnan(x)) x = -std::numeric_limits<float>::infinity();
+    }
     t.add_bos_ = true;  // SentencePiece models start with BOS unless the file says otherwise
   } else {
     auto merges = f.GetStringArray("tokenizer.ggml.merges");
