@@ -20,7 +20,7 @@ case "$flavour" in
     CC=clang CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DDEPINFER_FUZZ=ON -DDEPINFER_BENCH=OFF >/dev/null
     # Only the fuzz targets (and what they link) are built with clang.
-    exec cmake --build build/fuzz -j "$jobs" --target decode_fuzz fuzz_formats ;;
+    exec cmake --build build/fuzz -j "$jobs" --target decode_fuzz fuzz_formats gguf_fuzz ;;
   *) echo "usage: scripts/build.sh release|asan|fuzz" >&2; exit 2 ;;
 esac
 cmake --build "build/$flavour" -j "$jobs"

@@ -49,6 +49,9 @@ seconds=${DEPINFER_FUZZ_SECONDS:-12}
 mkdir -p build/fuzz/corpus/decode build/fuzz/corpus/formats
 build/fuzz/tests/fuzz/decode_fuzz -max_total_time="$seconds" -print_final_stats=1 \
   build/fuzz/corpus/decode 2>&1 | tail -n 3
+mkdir -p build/fuzz/corpus/gguf
+build/fuzz/tests/fuzz/gguf_fuzz -max_total_time="$seconds" -print_final_stats=1 \
+  build/fuzz/corpus/gguf 2>&1 | tail -n 3
 tests/snark/formats/make_fuzz_seeds.sh build/fuzz/corpus/formats >/dev/null
 build/fuzz/tests/snark/formats/fuzz_formats -max_total_time="$seconds" -print_final_stats=1 \
   build/fuzz/corpus/formats 2>&1 | tail -n 3
