@@ -494,37 +494,51 @@ void Tokenizer::SentencePiece(std::string_view text, std::vector<int32_t>* out) 
   }
 }
 
-std::vector<int32_t> Tokenizer::Encode(std::string_view text, bool parse_special,
-                                       bool add_bos) const {
-  std::vector<int32_t> out;
-  if (add_bos && add_bos_ && bos_ >= 0) out.push_back(bos_);
+void Tokenizer::SplitSpecial(std::string_view text, bool parse_special,
+                             std::vector<Fragment>* out) const {
   // User-defined tokens (whitespace runs in some vocabularies, say) are matched in the text
   // always, as llama.cpp does; control tokens only when asked.
   const std::vector<int32_t>& specials = parse_special ? specials_ : user_defined_;
-  if (specials.empty()) {
-    EncodeText(text, &out);
-    return out;
-  }
   size_t plain = 0, i = 0;
-  while (i < text.size()) {
+  while (i < text.size() && !specials.empty()) {
     int32_t hit = -1;
     for (int32_t id : specials) {
       if (text.compare(i, tokens_[id].size(), tokens_[id]) == 0) {
         hit = id;
-        break;  // specials_ is longest first
+        break;  // the lists are longest first
       }
     }
     if (hit < 0) {
       ++i;
       continue;
     }
-    EncodeText(text.substr(plain, i - plain), &out);
-    out.push_back(hit);
+    if (i > plain) out->push_back({std::string(text.substr(plain, i - plain)), -1});
+    out->push_back({std::string(), hit});
     i += tokens_[hit].size();
     plain = i;
   }
-  EncodeText(text.substr(plain), &out);
+  if (plain < text.size()) out->push_back({std::string(text.substr(plain)), -1});
+}
+
+std::vector<int32_t> Tokenizer::EncodeFragments(const std::vector<Fragment>& fragments,
+                                                bool add_bos) const {
+  std::vector<int32_t> out;
+  if (add_bos && add_bos_ && bos_ >= 0) out.push_back(bos_);
+  for (const Fragment& f : fragments) {
+    if (f.token >= 0) {
+      out.push_back(f.token);
+    } else {
+      EncodeText(f.text, &out);
+    }
+  }
   return out;
+}
+
+std::vector<int32_t> Tokenizer::Encode(std::string_view text, bool parse_special,
+                                       bool add_bos) const {
+  std::vector<Fragment> fragments;
+  SplitSpecial(text, parse_special, &fragments);
+  return EncodeFragments(fragments, add_bos);
 }
 
 std::string Tokenizer::TokenBytes(int32_t id, bool render_special) const {
@@ -639,6 +653,24 @@ Result<std::vector<int32_t>> Tokenizer::EncodeChat(const std::vector<ChatMessage
                                                    bool add_generation_prompt) const {
   auto segs = ChatSegments(messages, add_generation_prompt);
   if (!segs.ok()) return segs.status();
+  if (spm_) {
+    // SentencePiece prefixes a space to each stretch of plain text, so the template's plain
+    // markup and the messages around it are joined into one stretch, as llama.cpp tokenises
+    // the rendered prompt whole; only the markup may hold control tokens.
+    std::vector<Fragment> fragments;
+    for (const auto& [text, markup] : segs.value()) {
+      std::vector<Fragment> part;
+      SplitSpecial(text, /*parse_special=*/markup, &part);
+      for (Fragment& f : part) {
+        if (f.token < 0 && !fragments.empty() && fragments.back().token < 0) {
+          fragments.back().text += f.text;
+        } else {
+          fragments.push_back(std::move(f));
+        }
+      }
+    }
+    return EncodeFragments(fragments, /*add_bos=*/true);
+  }
   std::vector<int32_t> out;
   bool first = true;
   for (const auto& [text, markup] : segs.value()) {

@@ -73,6 +73,13 @@ class Tokenizer {
   // The rendered template as (text, is_template_markup) segments.
   Result<std::vector<std::pair<std::string, bool>>> ChatSegments(
       const std::vector<ChatMessage>& messages, bool add_generation_prompt) const;
+  // A stretch of plain text, or one special token (token >= 0).
+  struct Fragment {
+    std::string text;
+    int32_t token = -1;
+  };
+  void SplitSpecial(std::string_view text, bool parse_special, std::vector<Fragment>* out) const;
+  std::vector<int32_t> EncodeFragments(const std::vector<Fragment>& fragments, bool add_bos) const;
   void Bpe(std::string_view piece, std::vector<int32_t>* out) const;
   void SentencePiece(std::string_view text, std::vector<int32_t>* out) const;
   void EncodeText(std::string_view text, std::vector<int32_t>* out) const;
