@@ -604,6 +604,98 @@ std::vector<std::pair<std::string, bool>> Llama3Segments(const std::vector<ChatM
   if (add_generation_prompt) out.emplace_back("<|start_header_id|>assistant<|end_header_id|>\n\n", true);
   return out;
 }
+
+
+// The [INST] family, told apart and rendered as llama.cpp's built-in templates do (llama-chat.cpp:
+// the same substrings of the Jinja template pick the variant):
+//   Mistral v7:   [SYSTEM_PROMPT] s[/SYSTEM_PROMPT][INST] u[/INST] a</s>
+//   Mistral v1/v3 (official templates): [INST] s\n\nu[/INST] a</s>; v1 with a space before
+//                 [INST] and [/INST], v3 with the assistant's text trimmed, v3-tekken with no
+//                 space after [INST] and before the assistant's text
+//   Llama 2:      [INST] <<SYS>>\ns\n<</SYS>>\n\nu [/INST]a</s>[INST] ..., with variants: no
+//                 system block (the system text and a newline instead), <s> before each later
+//                 [INST], messages trimmed.
+// The generation prompt adds nothing: the model answers after [/INST].
+bool IsInstTemplate(const std::string& tmpl) {
+  return tmpl.rfind("mistral", 0) == 0 || tmpl.find("[INST]") != std::string::npos;
+}
+
+std::vector<std::pair<std::string, bool>> InstSegments(const std::string& tmpl,
+                                                       const std::vector<ChatMessage>& messages) {
+  auto has = [&](const char* s) { return tmpl.find(s) != std::string::npos; };
+  auto trim = [](const std::string& v) {
+    const char* ws = " \t\n\r\f\v";
+    const size_t a = v.find_first_not_of(ws);
+    return a == std::string::npos ? std::string() : v.substr(a, v.find_last_not_of(ws) + 1 - a);
+  };
+  std::vector<std::pair<std::string, bool>> out;
+  if (has("[SYSTEM_PROMPT]")) {  // Mistral v7
+    for (const ChatMessage& m : messages) {
+      if (m.role == "system") {
+        out.emplace_back("[SYSTEM_PROMPT] ", true);
+        out.emplace_back(m.content, false);
+        out.emplace_back("[/SYSTEM_PROMPT]", true);
+      } else if (m.role == "user") {
+        out.emplace_back("[INST] ", true);
+        out.emplace_back(m.content, false);
+        out.emplace_back("[/INST]", true);
+      } else {
+        out.emplace_back(" ", true);
+        out.emplace_back(m.content, false);
+        out.emplace_back("</s>", true);
+      }
+    }
+    return out;
+  }
+  if (has("' [INST] ' + system_message") || has("[AVAILABLE_TOOLS]")) {  // Mistral v1, v3
+    const bool v1 = has(" [INST]"), tekken = !v1 && has("\"[INST]\""), v3 = !v1 && !tekken;
+    const std::string lead = v1 ? " " : "", trail = tekken ? "" : " ";
+    bool inside = false;
+    for (const ChatMessage& m : messages) {
+      if (!inside) {
+        out.emplace_back(lead + "[INST]" + trail, true);
+        inside = true;
+      }
+      if (m.role == "system") {
+        out.emplace_back(m.content, false);
+        out.emplace_back("\n\n", true);
+      } else if (m.role == "user") {
+        out.emplace_back(m.content, false);
+        out.emplace_back(lead + "[/INST]", true);
+      } else {
+        out.emplace_back(trail, true);
+        out.emplace_back(v3 ? trim(m.content) : m.content, false);
+        out.emplace_back("</s>", true);
+        inside = false;
+      }
+    }
+    return out;
+  }
+  const bool strip = has("content.strip()"), bos_inside = !strip && has("bos_token + '[INST]");
+  const bool system_block = strip || bos_inside || has("<<SYS>>");
+  out.emplace_back("[INST] ", true);
+  bool inside = true;
+  for (const ChatMessage& m : messages) {
+    const std::string content = strip ? trim(m.content) : m.content;
+    if (!inside) {
+      out.emplace_back(bos_inside ? "<s>[INST] " : "[INST] ", true);
+      inside = true;
+    }
+    if (m.role == "system") {
+      out.emplace_back(system_block ? "<<SYS>>\n" : "", true);
+      out.emplace_back(content, false);
+      out.emplace_back(system_block ? "\n<</SYS>>\n\n" : "\n", true);
+    } else if (m.role == "user") {
+      out.emplace_back(content, false);
+      out.emplace_back(" [/INST]", true);
+    } else {
+      out.emplace_back(content, false);
+      out.emplace_back("</s>", true);
+      inside = false;
+    }
+  }
+  return out;
+}
 }  // namespace
 
 Result<std::vector<std::pair<std::string, bool>>> Tokenizer::ChatSegments(
@@ -611,9 +703,12 @@ Result<std::vector<std::pair<std::string, bool>>> Tokenizer::ChatSegments(
   if (chat_template_.find("<|start_header_id|>") != std::string::npos) {
     return Llama3Segments(messages, add_generation_prompt);
   }
+  if (chat_template_.find("<|im_start|>") == std::string::npos && IsInstTemplate(chat_template_)) {
+    return InstSegments(chat_template_, messages);
+  }
   if (chat_template_.find("<|im_start|>") == std::string::npos) {
-    return Status::Error("the model's chat template is neither ChatML nor Llama 3's; it is not "
-                         "supported yet");
+    return Status::Error("the model's chat template is not one this engine renders (ChatML, "
+                         "Llama 3, Llama 2 and Mistral's [INST]); use /v1/completions");
   }
   // A ChatML template may write a default system message for conversations without one
   // (SmolLM2's does); take it from the template text.

@@ -121,6 +121,38 @@ TEST(Tokenizer, Llama3ChatTemplate) {
   EXPECT_NE(std::find(stops.begin(), stops.end(), 1), stops.end());  // <|end_of_text|>
 }
 
+// The [INST] family (Llama 2 and its variants, Mistral v1/v3/v3-tekken/v7): each variant picked
+// from the same template substrings as llama.cpp picks it, and rendered exactly as llama.cpp
+// 0.3.36's llama_chat_apply_template renders the same template string (recorded 2026-11-27).
+TEST(Tokenizer, InstChatTemplatesAsLlamaCpp) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"[INST]", "[INST] Be brief.\n Hi there  [/INST] Hello! </s>[INST] Bye [/INST]"},
+      {"[INST] <<SYS>>", "[INST] <<SYS>>\nBe brief.\n<</SYS>>\n\n Hi there  [/INST] Hello! </s>[INST] Bye [/INST]"},
+      {"[INST] <<SYS>> bos_token + '[INST]", "[INST] <<SYS>>\nBe brief.\n<</SYS>>\n\n Hi there  [/INST] Hello! </s><s>[INST] Bye [/INST]"},
+      {"[INST] <<SYS>> content.strip()", "[INST] <<SYS>>\nBe brief.\n<</SYS>>\n\nHi there [/INST]Hello!</s>[INST] Bye [/INST]"},
+      {"' [INST] ' + system_message", " [INST] Be brief.\n\n Hi there  [/INST]  Hello! </s> [INST] Bye [/INST]"},
+      {"[AVAILABLE_TOOLS][INST]", "[INST] Be brief.\n\n Hi there [/INST] Hello!</s>[INST] Bye[/INST]"},
+      {"[AVAILABLE_TOOLS]\"[INST]\"", "[INST]Be brief.\n\n Hi there [/INST] Hello! </s>[INST]Bye[/INST]"},
+      {"[INST][SYSTEM_PROMPT]", "[SYSTEM_PROMPT] Be brief.[/SYSTEM_PROMPT][INST]  Hi there [/INST]  Hello! </s>[INST] Bye[/INST]"}};
+  for (const auto& [tmpl, want] : cases) {
+    testing::GgufBuilder b;
+    b.KvString("tokenizer.ggml.model", "gpt2");
+    b.KvStringArray("tokenizer.ggml.tokens", {"<s>", "</s>", "a"});
+    b.KvI32Array("tokenizer.ggml.token_type", {3, 3, 1});
+    b.KvStringArray("tokenizer.ggml.merges", {});
+    b.KvString("tokenizer.chat_template", tmpl);
+    auto f = GgufFile::FromBytes(b.Build());
+    ASSERT_TRUE(f.ok());
+    auto t = Tokenizer::FromGguf(*f.value());
+    ASSERT_TRUE(t.ok()) << t.status().message();
+    auto text = t.value().ApplyChatTemplate(
+        {{"system", "Be brief."}, {"user", " Hi there "}, {"assistant", " Hello! "}, {"user", "Bye"}},
+        true);
+    ASSERT_TRUE(text.ok()) << tmpl;
+    EXPECT_EQ(text.value(), want) << tmpl;
+  }
+}
+
 TEST(Tokenizer, BpeMergesByRank) {
   Tokenizer t = ToyTokenizer();
   EXPECT_EQ(t.Encode("abc", false), (std::vector<int32_t>{8}));
