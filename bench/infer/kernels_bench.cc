@@ -3,6 +3,7 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <random>
@@ -146,10 +147,15 @@ BENCHMARK_CAPTURE(AmxTiles, Q4_1, TensorType::kQ4_1)
 BENCHMARK_CAPTURE(AmxTiles, Q8_0, TensorType::kQ8_0)->Args({4096, 576, 64});
 #endif
 
-// The shipped model, loaded once for all benchmarks (so the process's peak RSS is one model's).
+// The shipped model, or the file DEPINFER_BENCH_MODEL names (bench_vs_llama.py runs both engines
+// on the same file that way), loaded once for all benchmarks (so the process's peak RSS is one
+// model's).
 const Model* RealModel() {
   static const std::unique_ptr<Model> model = []() -> std::unique_ptr<Model> {
-    const std::string path = std::string(DEPINFER_MODEL_DIR) + "/SmolLM2-135M-Instruct.Q4_1.gguf";
+    const char* chosen = std::getenv("DEPINFER_BENCH_MODEL");
+    const std::string path = chosen != nullptr && *chosen != '\0'
+                                 ? std::string(chosen)
+                                 : std::string(DEPINFER_MODEL_DIR) + "/SmolLM2-135M-Instruct.Q4_1.gguf";
     if (!std::filesystem::exists(path)) return nullptr;
     auto m = Model::Load(path);
     return m.ok() ? std::move(m.value()) : nullptr;

@@ -367,6 +367,9 @@ void Model::Widen(WeightMatrix* m) {
   widened_.emplace_back(row_bytes * static_cast<size_t>(m->rows));
   std::vector<uint8_t>& buf = widened_.back();
   for (int64_t r = 0; r < m->rows; ++r) WidenRowToQ8_0(m->type, m->row(r), m->cols, buf.data() + r * row_bytes);
+  // Every kernel now reads the widened rows; the file's pages go back (a tied token-embedding
+  // lookup faults in the ones it touches).
+  file_->Release(m->data, m->row_bytes * static_cast<size_t>(m->rows));
   m->type = TensorType::kQ8_0;
   m->data = buf.data();
   m->row_bytes = row_bytes;

@@ -10,6 +10,7 @@ Usage: bench_vs_llama.py TOOL_DIR MODEL [--threads 1 2] [--reps 3]"""
 import argparse
 import ctypes
 import json
+import os
 import resource
 import subprocess
 import time
@@ -89,7 +90,8 @@ def ours(bench, model, threads):
     out = subprocess.run(["/usr/bin/time", "-f", "maxrss_kb=%M", bench,
                           f"--benchmark_filter=^(DecodeStep|Prompt/last_logits|DecodeBatch)/{threads}/",
                           "--benchmark_format=json", "--benchmark_min_time=1"],
-                         capture_output=True, text=True, check=True)
+                         capture_output=True, text=True, check=True,
+                         env=dict(os.environ, DEPINFER_BENCH_MODEL=os.path.abspath(model)))
     for line in out.stderr.splitlines():
         if line.startswith("maxrss_kb="):
             OURS_PEAK_KB[0] = max(OURS_PEAK_KB[0], int(line.split("=")[1]))
