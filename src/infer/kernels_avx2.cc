@@ -725,19 +725,50 @@ float DotQ5_1(const BlockQ5_1* w, const ActQ8& a, int nb) {
 }
 
 namespace {
-// The 16-bit float formats: eight elements widened per step (exactly), one lane each, then the
-// reference's lane order for the tail.
-template <__m256 (*Widen8)(const uint16_t*), float (*Widen)(uint16_t)>
-float DotHalf(const uint16_t* w, const float* x, int n) {
-  __m256 acc = _mm256_setzero_ps();
+// The float formats: eight elements loaded (and widened, exactly) per step, one lane each, then
+// the reference's lane order for the tail. Up to kMaxMulti (4) activations share each load of
+// the weights; each goes through exactly the single-activation operations.
+// kN, the number of activations, is a constant so the accumulators stay in registers.
+template <int kN, typename E, __m256 (*Load8)(const E*), float (*Widen)(E)>
+void FloatMultiN(const E* w, const float* const* x, int n, float* out) {
+  __m256 acc[kN];
+  for (int t = 0; t < kN; ++t) acc[t] = _mm256_setzero_ps();
   int i = 0;
-  for (; i + 8 <= n; i += 8) acc = _mm256_add_ps(acc, _mm256_mul_ps(Widen8(w + i), _mm256_loadu_ps(x + i)));
-  if (i == n) return Reduce8(acc);  // no tail: reduce in registers
-  alignas(32) float lanes[8];
-  _mm256_store_ps(lanes, acc);
-  for (; i < n; ++i) lanes[i % 8] = lanes[i % 8] + Widen(w[i]) * x[i];
-  return ref::Reduce8(lanes);
+  for (; i + 8 <= n; i += 8) {
+    const __m256 wv = Load8(w + i);
+    for (int t = 0; t < kN; ++t) {
+      acc[t] = _mm256_add_ps(acc[t], _mm256_mul_ps(wv, _mm256_loadu_ps(x[t] + i)));
+    }
+  }
+  for (int t = 0; t < kN; ++t) {
+    if (i == n) {
+      out[t] = Reduce8(acc[t]);  // no tail: reduce in registers
+      continue;
+    }
+    alignas(32) float lanes[8];
+    _mm256_store_ps(lanes, acc[t]);
+    for (int k = i; k < n; ++k) lanes[k % 8] = lanes[k % 8] + Widen(w[k]) * x[t][k];
+    out[t] = ref::Reduce8(lanes);
+  }
 }
+template <typename E, __m256 (*Load8)(const E*), float (*Widen)(E)>
+void FloatMulti(const E* w, const float* const* x, int n_act, int n, float* out) {
+  static_assert(kMaxMulti == 4, "one case per activation count");
+  switch (n_act) {
+    case 1: return FloatMultiN<1, E, Load8, Widen>(w, x, n, out);
+    case 2: return FloatMultiN<2, E, Load8, Widen>(w, x, n, out);
+    case 3: return FloatMultiN<3, E, Load8, Widen>(w, x, n, out);
+    default: return FloatMultiN<4, E, Load8, Widen>(w, x, n, out);
+  }
+}
+template <typename E, __m256 (*Load8)(const E*), float (*Widen)(E)>
+float FloatDot(const E* w, const float* x, int n) {
+  float out;
+  FloatMultiN<1, E, Load8, Widen>(w, &x, n, &out);
+  return out;
+}
+__m256 LoadF32x8(const float* w) { return _mm256_loadu_ps(w); }
+float SameF32(float v) { return v; }
 __m256 WidenF16x8(const uint16_t* w) {
   return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w)));
 }
@@ -748,23 +779,20 @@ __m256 WidenBF16x8(const uint16_t* w) {
 }  // namespace
 
 float DotF16(const uint16_t* w, const float* x, int n) {
-  return DotHalf<WidenF16x8, Fp16ToFp32>(w, x, n);
+  return FloatDot<uint16_t, WidenF16x8, Fp16ToFp32>(w, x, n);
 }
 float DotBF16(const uint16_t* w, const float* x, int n) {
-  return DotHalf<WidenBF16x8, Bf16ToFp32>(w, x, n);
+  return FloatDot<uint16_t, WidenBF16x8, Bf16ToFp32>(w, x, n);
 }
-
-float DotF32(const float* w, const float* x, int n) {
-  __m256 acc = _mm256_setzero_ps();
-  int i = 0;
-  for (; i + 8 <= n; i += 8) {
-    acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(x + i)));
-  }
-  if (i == n) return Reduce8(acc);  // no tail: reduce in registers
-  alignas(32) float lanes[8];
-  _mm256_store_ps(lanes, acc);
-  for (; i < n; ++i) lanes[i % 8] = lanes[i % 8] + w[i] * x[i];
-  return ref::Reduce8(lanes);
+float DotF32(const float* w, const float* x, int n) { return FloatDot<float, LoadF32x8, SameF32>(w, x, n); }
+void DotF16Multi(const uint16_t* w, const float* const* x, int n_act, int n, float* out) {
+  FloatMulti<uint16_t, WidenF16x8, Fp16ToFp32>(w, x, n_act, n, out);
+}
+void DotBF16Multi(const uint16_t* w, const float* const* x, int n_act, int n, float* out) {
+  FloatMulti<uint16_t, WidenBF16x8, Bf16ToFp32>(w, x, n_act, n, out);
+}
+void DotF32Multi(const float* w, const float* const* x, int n_act, int n, float* out) {
+  FloatMulti<float, LoadF32x8, SameF32>(w, x, n_act, n, out);
 }
 
 }  // namespace depinfer::infer::avx2

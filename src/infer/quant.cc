@@ -445,6 +445,12 @@ DotFn SelectDot(TensorType type, Isa isa) {
 namespace {
 
 #if defined(DEPINFER_HAVE_AVX2_KERNELS)
+template <typename Elem, void (*Kernel)(const Elem*, const float* const*, int, int, float*)>
+void FloatMulti(const uint8_t* row, const ActRow* a, int n_act, int n, float* out) {
+  const float* x[kMaxMulti];
+  for (int t = 0; t < n_act; ++t) x[t] = a[t].x;
+  Kernel(reinterpret_cast<const Elem*>(row), x, n_act, n, out);
+}
 template <typename Block, void (*Kernel)(const Block*, const ActQ8* const*, int, int, float*)>
 void QuantMulti(const uint8_t* row, const ActRow* a, int n_act, int n, float* out) {
   const ActQ8* q[kMaxMulti];
@@ -453,11 +459,10 @@ void QuantMulti(const uint8_t* row, const ActRow* a, int n_act, int n, float* ou
 }
 #endif
 
-// A multi-row dot built from the single-row kernel of `kType` on `kIsa`, once per activation:
-// the reference, and the float formats' path.
-template <TensorType kType, Isa kIsa = Isa::kScalar>
+// The reference multi-row dot of `kType`: its single-row kernel once per activation.
+template <TensorType kType>
 void RefMulti(const uint8_t* row, const ActRow* a, int n_act, int n, float* out) {
-  static const DotFn single = SelectDot(kType, kIsa);
+  static const DotFn single = SelectDot(kType, Isa::kScalar);
   for (int t = 0; t < n_act; ++t) out[t] = single(row, a[t], n);
 }
 
@@ -469,8 +474,8 @@ DotMultiFn SelectDotMulti(TensorType type, Isa isa) {
     switch (type) {
       case TensorType::kQ4_1: return QuantMulti<BlockQ4_1, avx2::DotQ4_1Multi>;
       case TensorType::kQ8_0: return QuantMulti<BlockQ8_0, avx2::DotQ8_0Multi>;
-      case TensorType::kF16: return RefMulti<TensorType::kF16, Isa::kAvx2>;
-      case TensorType::kBF16: return RefMulti<TensorType::kBF16, Isa::kAvx2>;
+      case TensorType::kF16: return FloatMulti<uint16_t, avx2::DotF16Multi>;
+      case TensorType::kBF16: return FloatMulti<uint16_t, avx2::DotBF16Multi>;
       case TensorType::kQ2_K: return QuantMulti<BlockQ2_K, avx2::DotQ2_KMulti>;
       case TensorType::kQ3_K: return QuantMulti<BlockQ3_K, avx2::DotQ3_KMulti>;
       case TensorType::kQ4_K: return QuantMulti<BlockQ4_K, avx2::DotQ4_KMulti>;
@@ -478,7 +483,7 @@ DotMultiFn SelectDotMulti(TensorType type, Isa isa) {
       case TensorType::kQ6_K: return QuantMulti<BlockQ6_K, avx2::DotQ6_KMulti>;
       case TensorType::kIQ4_XS: return QuantMulti<BlockIQ4_XS, avx2::DotIQ4_XSMulti>;
       case TensorType::kQ5_1: return QuantMulti<BlockQ5_1, avx2::DotQ5_1Multi>;
-      case TensorType::kF32: return RefMulti<TensorType::kF32, Isa::kAvx2>;
+      case TensorType::kF32: return FloatMulti<float, avx2::DotF32Multi>;
       default: break;
     }
   }

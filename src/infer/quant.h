@@ -333,6 +333,10 @@ float DotQ8_0(const BlockQ8_0* w, const ActQ8& a, int nb);
 float DotF16(const uint16_t* w, const float* x, int n);
 float DotBF16(const uint16_t* w, const float* x, int n);
 float DotF32(const float* w, const float* x, int n);
+// The float formats against n_act (<= kMaxMulti) activations, each weight load shared.
+void DotF16Multi(const uint16_t* w, const float* const* x, int n_act, int n, float* out);
+void DotBF16Multi(const uint16_t* w, const float* const* x, int n_act, int n, float* out);
+void DotF32Multi(const float* w, const float* const* x, int n_act, int n, float* out);
 void DotQ4_1Multi(const BlockQ4_1* w, const ActQ8* const* a, int n_act, int nb, float* out);
 // The K-quants, IQ4_XS and Q5_1 (each super-block or block unpacked once per call).
 float DotQ2_K(const BlockQ2_K* w, const ActQ8& a, int nb);
