@@ -124,14 +124,14 @@ void MulByX8(const G2Affine* const* q, G2* out, __mmask8* bad) {
   Store(acc.z, zs_out);
 }
 
-#endif  // DEPINFER_HAVE_IFMA
-
-// The rest of the endomorphism test, given [x]Q.
+// The rest of the endomorphism test, given [x]Q (only the eight-lane path has [x]Q apart).
 bool FinishTest(const G2& q, const G2& xq) {
   G2 lhs = xq + q + Psi(xq) + Psi(Psi(xq));
   G2 rhs = Psi(Psi(Psi(xq.Double())));
   return lhs == rhs;
 }
+
+#endif  // DEPINFER_HAVE_IFMA
 
 }  // namespace
 
