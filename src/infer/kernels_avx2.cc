@@ -29,18 +29,18 @@ inline __m256i DotBytes(__m256i u, __m256i s) {
 #endif
 }
 
-// A Q4_1 block's 32 quants in element order: the low nibbles of its 16 bytes, then the high.
-inline __m256i Q4_1Quants(const BlockQ4_1& w) {
-  const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w.qs));
+// 16 bytes of nibbles as 32 quants in element order: the low nibbles, then the high (the layout
+// of Q4_1's and Q5_1's blocks).
+inline __m256i Nibbles32(const uint8_t qs[16]) {
+  const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
   const __m128i m4 = _mm_set1_epi8(0x0f);
   return _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(raw, 4), m4), _mm_and_si128(raw, m4));
 }
 
+inline __m256i Q4_1Quants(const BlockQ4_1& w) { return Nibbles32(w.qs); }
+
 // Q5_1: Q4_1's formula with 5-bit quants; the fifth bit of element e is bit e of qh.
 inline __m256i Q5_1Quants(const BlockQ5_1& w) {
-  const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w.qs));
-  const __m128i m4 = _mm_set1_epi8(0x0f);
-  const __m256i low = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(raw, 4), m4), _mm_and_si128(raw, m4));
   uint32_t qh;
   __builtin_memcpy(&qh, w.qh, 4);
   // Byte e gets byte e/8 of qh, then the bit e%8 of it.
@@ -50,7 +50,7 @@ inline __m256i Q5_1Quants(const BlockQ5_1& w) {
                        3, 3, 3, 3, 3, 3, 3));
   const __m256i bit = _mm256_set1_epi64x(static_cast<long long>(0x8040201008040201ULL));
   const __m256i set = _mm256_cmpeq_epi8(_mm256_and_si256(spread, bit), bit);
-  return _mm256_or_si256(low, _mm256_and_si256(set, _mm256_set1_epi8(16)));
+  return _mm256_or_si256(Nibbles32(w.qs), _mm256_and_si256(set, _mm256_set1_epi8(16)));
 }
 
 inline __m256i Q4_1Block(const BlockQ4_1& w, const int8_t* q) {
@@ -464,7 +464,8 @@ inline __m256i Low2() { return _mm256_set1_epi8(0x03); }
 inline __m256i Load32(const void* p) {
   return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
 }
-// Bytes of `v` shifted right by `k` (< 8) bits each.
+// `v` shifted right by `k` (< 8) bits in 16-bit lanes: each byte's bits k.. land at 0..; the
+// bits that come down from the byte above are masked off by every caller.
 inline __m256i ShiftBytes(__m256i v, int k) { return _mm256_srli_epi16(v, k); }
 // 0xff in each byte of `v` where bit `k` is set.
 inline __m256i BitSet(__m256i v, int k) {
@@ -677,12 +678,17 @@ void SuperBlockMulti(const typename G::Block* w, const ActQ8* const* a, int n_ac
   for (int t = 0; t < n_act; ++t) out[t] = Reduce8(acc[t]);
 }
 
-template <typename G>
-float SuperBlockDot(const typename G::Block* w, const ActQ8& a, int nb) {
+// One activation through a multi-activation kernel (the same operations for it).
+template <typename Block, void (*Multi)(const Block*, const ActQ8* const*, int, int, float*)>
+float SingleFromMulti(const Block* w, const ActQ8& a, int nb) {
   const ActQ8* one[1] = {&a};
   float out;
-  SuperBlockMulti<G>(w, one, 1, nb, &out);
+  Multi(w, one, 1, nb, &out);
   return out;
+}
+template <typename G>
+float SuperBlockDot(const typename G::Block* w, const ActQ8& a, int nb) {
+  return SingleFromMulti<typename G::Block, SuperBlockMulti<G>>(w, a, nb);
 }
 
 
@@ -718,10 +724,7 @@ void DotQ5_1Multi(const BlockQ5_1* w, const ActQ8* const* a, int n_act, int nb, 
   MultiDriver<Q5_1G>(w, a, n_act, nb, out);
 }
 float DotQ5_1(const BlockQ5_1* w, const ActQ8& a, int nb) {
-  const ActQ8* one[1] = {&a};
-  float out;
-  DotQ5_1Multi(w, one, 1, nb, &out);
-  return out;
+  return SingleFromMulti<BlockQ5_1, DotQ5_1Multi>(w, a, nb);
 }
 
 namespace {
